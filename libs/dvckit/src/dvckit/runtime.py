@@ -1,0 +1,180 @@
+"""A service's runtime, built in its app factory (never at import time): engine, broker, relay, UoW."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from dvckit.auth.jwt import TokenVerifier
+from dvckit.db import MessagingTables, make_engine, make_sessionmaker
+from dvckit.messaging.consumer import (
+    BatchHandler,
+    ConsumerSpec,
+    Handler,
+    Rejecter,
+    Route,
+    per_event,
+    subscribe_routes,
+)
+from dvckit.messaging.kafka import make_broker
+from dvckit.messaging.relay import OutboxRelay
+from dvckit.settings import ServiceSettings
+from dvckit.uow import UnitOfWork
+
+U = TypeVar("U", bound=UnitOfWork)
+
+
+@dataclass
+class Runtime(Generic[U]):
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    tables: MessagingTables
+    broker: KafkaBroker
+    relay: OutboxRelay
+    uow_class: type[U]
+    subscribers: list[Any] = field(default_factory=list)
+    subscribers_by_topic: dict[str, list[Any]] = field(default_factory=dict)
+    routes: list[Route] = field(default_factory=list)
+    instance_routes: list[Route] = field(default_factory=list)
+    _finalized: bool = False
+
+    def uow(self) -> U:
+        return self.uow_class(
+            self.sessionmaker, self.tables, service=self.settings.service_name, on_published=self.relay.wake
+        )
+
+    def consumer_spec(self, rejecter: Rejecter | None = None) -> ConsumerSpec:
+        spec = ConsumerSpec(
+            service=self.settings.service_name,
+            group_id=self.settings.group_id,
+            uow_factory=self.uow,
+            max_attempts=self.settings.consumer_max_attempts,
+            max_records=self.settings.consumer_max_records,
+            batch_timeout_ms=self.settings.consumer_batch_timeout_ms,
+            fetch_max_wait_ms=self.settings.consumer_fetch_max_wait_ms,
+        )
+        return replace(spec, rejecter=rejecter) if rejecter else spec
+
+    def subscribe(
+        self, topic: str, handler: Handler, description: str | None = None, *, every_instance: bool = False
+    ) -> None:
+        """A per-event handler (raise ``Rejected`` to refuse an event)."""
+        self.subscribe_batch(topic, per_event(handler), description, every_instance=every_instance)
+
+    def subscribe_batch(
+        self,
+        topic: str,
+        handler: BatchHandler,
+        description: str | None = None,
+        rejecter: Rejecter | None = None,
+        *,
+        every_instance: bool = False,
+    ) -> None:
+        """A batch handler (bulk reads/writes); ``rejecter`` decides where refused records go.
+
+        ``every_instance``: each running instance reads the whole topic (its own consumer group, from the
+        beginning), for small read models that must be complete locally, e.g. the catalog snapshot."""
+        # Collected here; finalize() (app start-up) creates one consumer for each kind.
+        route = Route(topic, handler, self.consumer_spec(rejecter), description)
+        (self.instance_routes if every_instance else self.routes).append(route)
+
+    def finalize(self) -> None:
+        """Create the service's consumers (idempotent): one in the service's group for the shared topics,
+        one in this instance's own group for the every-instance topics. One member per group: two members
+        of one group on different topics would rebalance each other at every start."""
+        if self._finalized:
+            return
+        if self.routes:
+            self._add(self._subscribe(self.routes, None))
+        if self.instance_routes:
+            group = f"{self.settings.group_id}-{socket.gethostname()}-{os.getpid()}"
+            self._add(self._subscribe(self.instance_routes, group))
+        self._finalized = True
+
+    def _subscribe(self, routes: list[Route], group: str | None) -> Any:
+        k = self.settings.kafka
+        return subscribe_routes(
+            self.broker,
+            routes,
+            session_timeout_ms=k.session_timeout_ms,
+            heartbeat_interval_ms=k.heartbeat_interval_ms,
+            group_id=group,
+        )
+
+    def _add(self, sub: Any) -> Any:
+        self.subscribers.append(sub)
+        return sub
+
+    async def lag(
+        self, topic: str | None = None, *, processed: bool = False
+    ) -> dict[tuple[str, int], int | None]:
+        """Each subscriber's own lag per assigned partition (of ``topic``, or all): highwater − position, or
+        with ``processed`` highwater − committed offset (what the handlers have finished, not just fetched).
+        None until known."""
+        out: dict[tuple[str, int], int | None] = {}
+        for sub in self.subscribers:
+            consumer = getattr(sub, "consumer", None)
+            if consumer is None:
+                continue
+            for tp in consumer.assignment():
+                if topic is not None and tp.topic != topic:
+                    continue
+                highwater = consumer.highwater(tp)
+                try:
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+                    # that lands as the call returns, and the caller's loop never stops.
+                    async with asyncio.timeout(1.0):
+                        if processed:
+                            offset = await consumer.committed(tp) or 0  # None: nothing committed yet
+                        else:
+                            offset = await consumer.position(tp)
+                except Exception:
+                    out[(tp.topic, tp.partition)] = None
+                    continue
+                out[(tp.topic, tp.partition)] = None if highwater is None else max(0, highwater - offset)
+        return out
+
+    async def caught_up(self, topic: str) -> bool:
+        """True once this instance's subscribers of ``topic`` have *processed* (committed) everything up to
+        the end of their partitions: a record fetched but still in its handler does not count."""
+        lags = await self.lag(topic, processed=True)
+        return bool(lags) and all(v == 0 for v in lags.values())
+
+    def publishes(self, topic: str, model: type[Any], description: str | None = None) -> None:
+        """Declare an event this service emits (through the outbox), for the AsyncAPI document only."""
+        self.broker.publisher(
+            topic, title=f"{self.settings.service_name}:{topic}", schema=model, description=description
+        )
+
+    def token_verifier(self) -> TokenVerifier:
+        a = self.settings.auth
+        return TokenVerifier.from_source(
+            jwks_file=a.jwks_file, jwks_url=a.jwks_url, issuer=a.issuer, audience=a.audience
+        )
+
+
+def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class: type[U]) -> Runtime[U]:
+    engine = make_engine(settings.effective_database_url())
+    sessionmaker = make_sessionmaker(engine)
+    broker = make_broker(settings.kafka, client_id=f"dvc-{settings.service_name}")
+    relay = OutboxRelay(
+        sessionmaker,
+        tables,
+        settings.kafka,
+        service=settings.service_name,
+        batch_size=settings.relay_batch_size,
+        idle_seconds=settings.relay_idle_seconds,
+        retention_seconds=settings.outbox_retention_hours * 3600,
+    )
+    return Runtime(settings, engine, sessionmaker, tables, broker, relay, uow_class)
+
+
+RuntimeHook = Callable[[Runtime[Any]], None]

@@ -1,0 +1,68 @@
+"""Settings: pydantic-settings, one env prefix per service, shared KAFKA_* / AUTH_* groups."""
+
+from __future__ import annotations
+
+import os
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseSettings):
+    """Read from KAFKA_* (KAFKA_BOOTSTRAP is what every service and test reads)."""
+
+    model_config = SettingsConfigDict(env_prefix="KAFKA_", extra="ignore")
+
+    bootstrap: str = "127.0.0.1:9092"
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    # Kafka's default in production; development and tests set 1000-2000 so groups form in ~1 s on Tansu.
+    session_timeout_ms: int = 45000
+    request_timeout_ms: int = 15000
+
+    @property
+    def heartbeat_interval_ms(self) -> int:
+        return max(100, self.session_timeout_ms // 4)
+
+
+class AuthSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTH_", extra="ignore")
+
+    jwks_file: str | None = ".run/dev-jwt/jwks.json"
+    jwks_url: str | None = None
+    issuer: str = "cong-dvc"
+    audience: str = "cong-dvc"
+
+
+class ServiceSettings(BaseSettings):
+    """Base for a service's settings. Subclasses set ``env_prefix`` (e.g. ``DOSSIER_``)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: str = "service"
+    http_port: int = 8080
+    database_url: str = ""
+    # <PREFIX>LOG_LEVEL, else the deployment-wide LOG_LEVEL, else INFO
+    log_level: str = Field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO"))
+    relay_batch_size: int = 500
+    relay_idle_seconds: float = 0.2
+    outbox_retention_hours: float = 168.0  # sent outbox rows are deleted after this (a week)
+    consumer_max_attempts: int = 3
+    consumer_max_records: int = 500
+    consumer_batch_timeout_ms: int = 50  # how long a batch waits to fill before it is handled
+    consumer_fetch_max_wait_ms: int = 100  # how long the broker may hold a fetch with nothing new
+    consumer_group: str = ""  # default dvc-<service>
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"dvc-{self.service_name}"
+
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///.run/{self.service_name}.db"

@@ -1,0 +1,219 @@
+"""Test support shared by every service's tests: PostgreSQL databases and service processes.
+
+PostgreSQL: ``DVC_TEST_PG_URL`` if set; else the machine's server on 127.0.0.1:5432 if it answers;
+else testcontainers' PostgreSQL when a Docker engine answers. One database per service and test session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+
+from dvckit import migrate
+
+LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+@dataclass
+class PostgresServer:
+    admin_url: str  # postgresql://user@host:port/postgres (asyncpg form, no driver suffix)
+    description: str
+    _container: Any = None
+    created: list[str] = field(default_factory=list)
+
+    def sqlalchemy_url(self, database: str) -> str:
+        base = self.admin_url.rsplit("/", 1)[0]
+        return base.replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{database}"
+
+    async def create_database(self, prefix: str) -> str:
+        name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self.created.append(name)
+        return name
+
+    async def drop_created(self) -> None:
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            for name in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        self.created.clear()
+
+    async def version(self) -> str:
+        conn = await asyncpg.connect(self.admin_url)
+        try:
+            return str(await conn.fetchval("SHOW server_version"))
+        finally:
+            await conn.close()
+
+    def stop(self) -> None:
+        if self._container is not None:
+            self._container.stop()
+
+
+def provision_postgres() -> PostgresServer:
+    url = os.environ.get("DVC_TEST_PG_URL")
+    if url:
+        return PostgresServer(url, f"DVC_TEST_PG_URL ({url.split('@')[-1]})")
+    if _port_open("127.0.0.1", 5432):
+        return PostgresServer(LOCAL_PG, "local PostgreSQL on 127.0.0.1:5432")
+    from dvckit.devbroker import _docker_answers
+
+    if _docker_answers():
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer("postgres:16-alpine", driver=None).start()
+        admin = container.get_connection_url()
+        return PostgresServer(admin, f"testcontainers {admin.split('@')[-1]}", container)
+    raise RuntimeError(
+        "No PostgreSQL: set DVC_TEST_PG_URL, start the local cluster "
+        "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or run a Docker engine."
+    )
+
+
+async def migrated_database(pg: PostgresServer, package: str) -> str:
+    """A fresh database for ``package`` (e.g. 'dvc_dossier') at alembic head; returns its SQLAlchemy URL."""
+    name = await pg.create_database(package.replace("dvc_", "dvct_"))
+    url = pg.sqlalchemy_url(name)
+    await asyncio.to_thread(migrate.upgrade, package, url)
+    return url
+
+
+# --- service processes (integration / e2e) ------------------------------------------------------
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0) -> None:
+        cmd = [
+            sys.executable, "-m", "uvicorn", "--factory", f"dvc_{self.name}.entrypoints.app:create_app",
+            "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+        ]  # fmt: skip
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(cmd, env=os.environ | self.env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); log: {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout} s; log: {self.log_path}")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown, no consumer-group leave."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a service app in-process (lifespan: broker, relay, background tasks) with an HTTP client."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            yield client
+
+
+# --- waiting and reading topics ----------------------------------------------------------------
+
+
+def _session_ms() -> int:
+    """Consumer session timeout for test readers: KAFKA_SESSION_TIMEOUT_MS (tests set 1000 on Tansu)."""
+    return int(os.environ.get("KAFKA_SESSION_TIMEOUT_MS", "6000"))
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0, every: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+async def read_topic(
+    bootstrap: str, topic: str, want: Callable[[list[Any]], bool], timeout: float = 30.0
+) -> list[Any]:
+    """Read a topic from the beginning (fresh group) until ``want(records)`` or the timeout."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        session_timeout_ms=_session_ms(),
+        heartbeat_interval_ms=_session_ms() // 4,
+    )
+    await consumer.start()
+    records: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not want(records):
+            batch = await consumer.getmany(timeout_ms=500)
+            for part in batch.values():
+                records.extend(part)
+    finally:
+        await consumer.stop()
+    return records

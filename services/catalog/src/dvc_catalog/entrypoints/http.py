@@ -1,0 +1,133 @@
+"""Thin HTTP routes: parse, call a handler inside a unit of work, shape the answer."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from dvc_catalog.domain.model import Procedure, ProcedureError
+from dvc_catalog.service import handlers
+from dvc_catalog.service.uow import CatalogUnitOfWork
+from dvckit.auth.fastapi import require_role
+from dvckit.auth.jwt import Principal
+from dvckit.text import fold
+
+router = APIRouter()
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+
+
+class FeeIn(BaseModel):
+    kind: Literal["fixed", "rule", "free"]
+    amount_vnd: int | None = Field(default=None, ge=0)
+    rule: dict[str, Any] | None = None
+    description: str | None = None
+
+
+class DocumentIn(BaseModel):
+    code: str
+    name: str
+    mandatory: bool = True
+
+
+class ProcedureIn(BaseModel):
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    name: str = Field(min_length=3)
+    sector: str
+    agency_code: str
+    agency_name: str
+    level: Literal["central", "province", "district", "commune"]
+    service_level: Literal[3, 4]
+    fee: FeeIn
+    processing_days: int = Field(ge=0)
+    required_documents: list[DocumentIn] = []
+    required_fields: list[str] = []
+    allowed_agency_codes: list[str] = []
+    chained_flow: str | None = None
+    social_saving_vnd: int | None = Field(default=None, ge=0)
+    provinces: list[str] = []
+    description: str | None = None
+
+
+def _uow(request: Request) -> CatalogUnitOfWork:
+    uow: CatalogUnitOfWork = request.app.state.runtime.uow()
+    return uow
+
+
+def _out(p: Procedure) -> dict[str, Any]:
+    return dataclasses.asdict(p)
+
+
+def _error(exc: ProcedureError) -> HTTPException:
+    status = 404 if exc.code == "not_found" else 409 if exc.code.startswith("not_") else 422
+    return HTTPException(status, detail={"error": exc.code, "message": exc.message})
+
+
+@router.get("/procedures", tags=["procedures"], summary="Search published procedures")
+async def search_procedures(
+    request: Request,
+    q: str | None = Query(None, description="text, with or without diacritics"),
+    sector: str | None = None,
+    agency: str | None = None,
+    level: Literal["central", "province", "district", "commune"] | None = None,
+    province: str | None = Query(None, description="province code; nationwide procedures always match"),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        total, items = await uow.procedures.search(
+            folded_text=fold(q) if q else None,
+            sector=sector,
+            agency=agency,
+            level=level,
+            province=province,
+            limit=limit,
+            offset=offset,
+        )
+    return {"total": total, "items": [_out(p) for p in items]}
+
+
+@router.get("/procedures/{code}", tags=["procedures"], summary="The current published version")
+async def get_procedure(request: Request, code: str) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        p = await uow.procedures.latest(code, "published")
+    if p is None:
+        raise HTTPException(404, detail={"error": "not_found", "message": f"Không tìm thấy thủ tục {code}."})
+    return _out(p)
+
+
+@router.post("/procedures", tags=["procedures"], status_code=201, summary="Create a draft version")
+async def create_procedure(request: Request, body: ProcedureIn, _: Operator) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        try:
+            draft = await handlers.create_draft(uow, body.model_dump())
+        except ProcedureError as exc:
+            raise _error(exc) from exc
+        await uow.commit()
+    return _out(draft)
+
+
+@router.post("/procedures/{code}/publish", tags=["procedures"], summary="Publish the latest draft")
+async def publish_procedure(request: Request, code: str, _: Operator) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        try:
+            p = await handlers.publish(uow, code)
+        except ProcedureError as exc:
+            raise _error(exc) from exc
+        await uow.commit()
+    return _out(p)
+
+
+@router.post("/procedures/{code}/retire", tags=["procedures"], summary="Retire the published version")
+async def retire_procedure(
+    request: Request, code: str, _: Operator, reason: str | None = None
+) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        try:
+            p = await handlers.retire(uow, code, reason)
+        except ProcedureError as exc:
+            raise _error(exc) from exc
+        await uow.commit()
+    return _out(p)

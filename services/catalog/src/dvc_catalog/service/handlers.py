@@ -1,0 +1,71 @@
+"""Catalog commands. Publishing writes the full snapshot to the outbox (procedure-published, key = code)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dvc_catalog.domain.model import Procedure, ProcedureError
+from dvc_catalog.service.uow import CatalogUnitOfWork
+from dvc_contracts import topics
+from dvc_contracts.events import ProcedurePublishedV1, ProcedureRetiredV1
+
+
+async def create_draft(uow: CatalogUnitOfWork, fields: dict[str, Any]) -> Procedure:
+    code = fields["code"]
+    version = await uow.procedures.next_version(code)
+    draft = Procedure(**(fields | {"version": version, "status": "draft"}))
+    await uow.procedures.add(draft)
+    return draft
+
+
+def snapshot(p: Procedure) -> ProcedurePublishedV1:
+    assert p.published_at is not None
+    return ProcedurePublishedV1(
+        code=p.code,
+        version=p.version,
+        name=p.name,
+        sector=p.sector,
+        agency_code=p.agency_code,
+        agency_name=p.agency_name,
+        level=p.level,
+        service_level=p.service_level,
+        fee=p.fee,
+        processing_days=p.processing_days,
+        required_documents=p.required_documents,
+        required_fields=p.required_fields,
+        allowed_agency_codes=p.allowed_agency_codes,
+        chained_flow=p.chained_flow,
+        social_saving_vnd=p.social_saving_vnd,
+        provinces=p.provinces,
+        published_at=p.published_at,
+    )
+
+
+async def publish(uow: CatalogUnitOfWork, code: str, version: int | None = None) -> Procedure:
+    p = await (uow.procedures.get(code, version) if version else uow.procedures.latest(code, "draft"))
+    if p is None:
+        raise ProcedureError("not_found", f"no draft of procedure {code}")
+    now = datetime.now(UTC)
+    previous = await uow.procedures.latest(code, "published")
+    published = p.publish(now)
+    await uow.procedures.save_status(published)
+    if previous is not None and previous.version != published.version:
+        await _retire(uow, previous, now, reason=f"superseded by version {published.version}")
+    await uow.publish(topics.PROCEDURE_PUBLISHED, snapshot(published), key=code)
+    return published
+
+
+async def retire(uow: CatalogUnitOfWork, code: str, reason: str | None = None) -> Procedure:
+    p = await uow.procedures.latest(code, "published")
+    if p is None:
+        raise ProcedureError("not_found", f"procedure {code} has no published version")
+    return await _retire(uow, p, datetime.now(UTC), reason)
+
+
+async def _retire(uow: CatalogUnitOfWork, p: Procedure, now: datetime, reason: str | None) -> Procedure:
+    retired = p.retire(now)
+    await uow.procedures.save_status(retired)
+    data = ProcedureRetiredV1(code=p.code, version=p.version, retired_at=now, reason=reason)
+    await uow.publish(topics.PROCEDURE_RETIRED, data, key=p.code)
+    return retired

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dvc_dossier.adapters.orm import fines, health_records, sagas
+from dvc_dossier.domain.sagas import Saga
+from dvckit.db import dialect_name
+from dvckit.text import fold
+
+_FIELDS = (
+    "dossier_code",
+    "flow",
+    "state",
+    "payment_id",
+    "amount_vnd",
+    "refund_id",
+    "blocked_reason",
+    "context",
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
+
+
+_LICENCE_LOCK = 0x44564301  # "DVC" + 1: licence-renewal prerequisite checks
+
+
+class SagaRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, saga: Saga) -> None:
+        now = datetime.now(UTC)
+        values = {f: getattr(saga, f) for f in _FIELDS} | {"created_at": now, "updated_at": now}
+        await self.session.execute(insert(sagas).values(**values))
+
+    async def save(self, saga: Saga) -> None:
+        values = {f: getattr(saga, f) for f in _FIELDS if f != "dossier_code"}
+        await self.session.execute(
+            update(sagas)
+            .where(sagas.c.dossier_code == saga.dossier_code)
+            .values(**values, updated_at=datetime.now(UTC))
+        )
+
+    async def _one(self, *where: Any) -> Saga | None:
+        row = (await self.session.execute(select(sagas).where(*where).with_for_update())).first()
+        return Saga(**{f: getattr(row, f) for f in _FIELDS}) if row else None
+
+    async def for_dossier(self, dossier_code: str) -> Saga | None:
+        return await self._one(sagas.c.dossier_code == dossier_code)
+
+    async def for_payment(self, payment_id: str) -> Saga | None:
+        return await self._one(sagas.c.payment_id == payment_id)
+
+    async def any_active(self, dossier_codes: set[str]) -> bool:
+        """One cheap query per batch: do any of these dossiers run a saga?"""
+        if not dossier_codes:
+            return False
+        q = select(sagas.c.dossier_code).where(sagas.c.dossier_code.in_(dossier_codes)).limit(1)
+        return (await self.session.execute(q)).first() is not None
+
+    async def lock_licence_checks(self) -> None:
+        """Licence-renewal prerequisites are read and changed under one lock, held to the end of the
+        transaction (PostgreSQL advisory lock), so a submission and an arriving health record or fine
+        payment cannot miss each other: whichever commits second sees the first."""
+        if dialect_name(self.session) == "postgresql":
+            await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LICENCE_LOCK})
+
+    async def blocked(self, flow: str) -> list[Saga]:
+        rows = (
+            await self.session.execute(select(sagas).where(sagas.c.flow == flow, sagas.c.state == "blocked"))
+        ).all()
+        return [Saga(**{f: getattr(r, f) for f in _FIELDS}) for r in rows]
+
+    # --- shared data read models ----------------------------------------------------------------
+
+    async def record_fine(
+        self, decision_no: str, offender: str, plate: str, amount: int, decided_at: datetime
+    ) -> None:
+        ins = _insert(self.session, fines)
+        await self.session.execute(
+            ins.values(
+                decision_no=decision_no,
+                offender_folded=fold(offender),
+                plate=plate,
+                amount=amount,
+                settled=0,
+                decided_at=decided_at,
+            ).on_conflict_do_nothing()
+        )
+
+    async def settle_fine(self, decision_no: str) -> None:
+        await self.session.execute(update(fines).where(fines.c.decision_no == decision_no).values(settled=1))
+
+    async def unpaid_fines(self, person: str) -> list[str]:
+        q = select(fines.c.decision_no).where(fines.c.offender_folded == fold(person), fines.c.settled == 0)
+        return list((await self.session.execute(q.order_by(fines.c.decision_no))).scalars())
+
+    async def record_health(self, code: str, dossier_code: str, agency_code: str, at: datetime) -> None:
+        ins = _insert(self.session, health_records)
+        await self.session.execute(
+            ins.values(
+                code=code, dossier_code=dossier_code, agency_code=agency_code, completed_at=at
+            ).on_conflict_do_nothing()
+        )
+
+    async def health_record(self, code: str | None) -> str | None:
+        if not code:
+            return None
+        row = (
+            await self.session.execute(select(health_records.c.code).where(health_records.c.code == code))
+        ).first()
+        return row.code if row else None

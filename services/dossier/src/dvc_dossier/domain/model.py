@@ -1,0 +1,72 @@
+"""Dossier submission rules: the procedure must be published and offered in the province; required
+fields must be present; due date counts statutory working days."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dvc_contracts.calendar import add_working_days
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class SubmissionError(Exception):
+    def __init__(self, code: str, message: str, fields: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.fields = fields or []
+
+
+@dataclass(frozen=True)
+class Submission:
+    procedure_code: str
+    province_code: str
+    applicant_name: str
+    citizen_phone: str | None
+    fields: dict[str, Any]
+
+
+def new_dossier_code(province_code: str, at: datetime) -> str:
+    """e.g. '01-261121-7KQ2MX': province, local date, 6 random characters (no 0/O/1/I)."""
+    local = at.astimezone(VN_TZ)
+    suffix = "".join(secrets.choice(_ALPHABET) for _ in range(6))
+    return f"{province_code}-{local:%y%m%d}-{suffix}"
+
+
+def check_submission(snapshot: dict[str, Any], status: str, sub: Submission) -> None:
+    if status != "published":
+        raise SubmissionError("procedure_not_available", f"Thủ tục {sub.procedure_code} đã ngừng áp dụng.")
+    provinces = snapshot.get("provinces") or []
+    if provinces and sub.province_code not in provinces:
+        raise SubmissionError(
+            "not_offered_in_province",
+            f"Thủ tục {sub.procedure_code} chưa được cung cấp tại tỉnh/thành phố mã {sub.province_code}.",
+        )
+    provided = {
+        "applicant_name": sub.applicant_name,
+        "phone": sub.citizen_phone,
+        "province_code": sub.province_code,
+        **sub.fields,
+    }
+    missing = [f for f in snapshot.get("required_fields", []) if provided.get(f) in (None, "")]
+    if missing:
+        raise SubmissionError(
+            "missing_fields", f"Thiếu thông tin bắt buộc: {', '.join(missing)}.", fields=missing
+        )
+
+
+def due_date(submitted_at: datetime, processing_days: int) -> date | None:
+    if processing_days <= 0:
+        return None
+    return add_working_days(submitted_at.astimezone(VN_TZ).date(), processing_days)
+
+
+def fixed_fee(snapshot: dict[str, Any]) -> int:
+    fee = snapshot.get("fee") or {}
+    return int(fee.get("amount_vnd") or 0) if fee.get("kind") == "fixed" else 0

@@ -1,0 +1,287 @@
+"""Cross-agency sagas, written as readable steps with their compensations (FTGO's CreateOrderSaga shape).
+
+Pure: each transition takes the saga and what happened, and returns the new saga and the actions to take
+(commands the service layer turns into outbox events and history rows). A transition that does not fit
+the current state returns no actions — a repeated event never double-charges, double-refunds or re-sends.
+
+Vehicle registration (chained flow "vehicle-registration"):
+  1. declare the registration fee (lệ phí trước bạ) → tax assesses it (rule in the catalog) → payment requested
+                                                          compensation: refund the fee
+  2. fee-paid → SMS "đã nộp hồ sơ kê khai thuế thành công" with the dossier code
+  3. forward the dossier to the traffic police (dossier-forwarded) → SMS "hồ sơ đã được chuyển sang CSGT…"
+  4. the police report completed with the plate → done (SMS with the plate)
+  The police reject → refund-requested → fee-refunded → SMS. The payment expires → the saga is cancelled.
+
+Driver-licence renewal level 4 (chained flow "licence-renewal-l4"):
+  1. shared data: the health-check record (Bộ Y tế) and unpaid traffic fines (Bộ Công an), each use logged
+     on the dossier; a missing record or an unpaid fine blocks the saga with a clear reason until the
+     health record / fine-settled arrives
+  2. the fee is requested and paid
+  3. the licensing agency processes it and reports completed → done
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+VEHICLE = "vehicle-registration"
+LICENCE = "licence-renewal-l4"
+TAX_AGENCY, POLICE_AGENCY = "BTC-TCT", "BCA-CSGT"
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str  # what the citizen reads on the dossier page
+    compensation: str | None = None
+
+
+VEHICLE_REGISTRATION_STEPS = (
+    Step("declare_fee", "Kê khai lệ phí trước bạ, cơ quan thuế tính số tiền"),
+    Step("pay_fee", "Nộp lệ phí trước bạ", compensation="Hoàn trả lệ phí trước bạ"),
+    Step("forward_to_police", "Chuyển hồ sơ sang Cảnh sát giao thông"),
+    Step("issue_plate", "Cảnh sát giao thông đăng ký xe, cấp biển số"),
+)
+LICENCE_RENEWAL_STEPS = (
+    Step("check_health_record", "Tra cứu giấy khám sức khỏe điện tử (Bộ Y tế)"),
+    Step("check_unpaid_fines", "Tra cứu quyết định xử phạt giao thông chưa nộp (Bộ Công an)"),
+    Step("pay_fee", "Nộp lệ phí đổi giấy phép lái xe", compensation="Hoàn trả lệ phí"),
+    Step("issue_licence", "Cơ quan cấp giấy phép lái xe xử lý và trả kết quả"),
+)
+STEPS = {VEHICLE: VEHICLE_REGISTRATION_STEPS, LICENCE: LICENCE_RENEWAL_STEPS}
+
+FINAL_STATES = frozenset({"completed", "cancelled", "compensated", "compensation_failed"})
+
+
+# --- actions the service layer performs ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestPayment:
+    payment_id: str
+    amount_vnd: int
+    description: str
+
+
+@dataclass(frozen=True)
+class RequestRefund:
+    refund_id: str
+    payment_id: str
+    amount_vnd: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Forward:
+    from_agency: str
+    to_agency: str
+    to_agency_name: str
+
+
+@dataclass(frozen=True)
+class Sms:
+    template: str
+    personalisation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A line on the citizen's dossier page: a saga step, a compensation, or a use of shared data."""
+
+    kind: str  # saga | compensation | data_access
+    status: str
+    text: str
+
+
+Action = RequestPayment | RequestRefund | Forward | Sms | Note
+
+
+@dataclass(frozen=True)
+class Saga:
+    dossier_code: str
+    flow: str
+    state: str
+    payment_id: str | None = None
+    amount_vnd: int = 0
+    refund_id: str | None = None
+    blocked_reason: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL_STATES
+
+
+class FeeError(ValueError):
+    pass
+
+
+def assess_fee(fee: dict[str, Any], fields: dict[str, Any], province_code: str) -> int:
+    """Tax assesses the registration fee from the catalog rule (percent of the declared value)."""
+    if fee.get("kind") == "fixed":
+        return int(fee.get("amount_vnd") or 0)
+    rule = fee.get("rule") or {}
+    if rule.get("type") != "percent_of_value":
+        raise FeeError(f"unsupported fee rule {rule.get('type')!r}")
+    raw = fields.get(rule.get("value_field", "vehicle_value_vnd"))
+    try:
+        value = int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:
+        raise FeeError("giá trị xe (vehicle_value_vnd) phải là số nguyên VND") from exc
+    if value <= 0:
+        raise FeeError("giá trị xe (vehicle_value_vnd) phải lớn hơn 0")
+    percent = (rule.get("percent_by_province") or {}).get(province_code, rule.get("percent", 0))
+    amount = value * int(percent) // 100
+    if rule.get("min_vnd"):
+        amount = max(amount, int(rule["min_vnd"]))
+    if rule.get("max_vnd"):
+        amount = min(amount, int(rule["max_vnd"]))
+    return amount
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+# --- vehicle registration ------------------------------------------------------------------------------
+
+
+def start_vehicle_registration(
+    dossier_code: str, amount_vnd: int, payment_id: str
+) -> tuple[Saga, list[Action]]:
+    saga = Saga(dossier_code, VEHICLE, "awaiting_payment", payment_id=payment_id, amount_vnd=amount_vnd)
+    return saga, [
+        Note(
+            "saga",
+            "fee_assessed",
+            f"Cơ quan thuế đã tính lệ phí trước bạ: {_vnd(amount_vnd)}. Chờ thanh toán.",
+        ),
+        RequestPayment(payment_id, amount_vnd, f"Lệ phí trước bạ, hồ sơ {dossier_code}"),
+    ]
+
+
+def on_fee_paid(saga: Saga, payment_id: str) -> tuple[Saga, list[Action]]:
+    if saga.state != "awaiting_payment" or saga.payment_id != payment_id:
+        return saga, []
+    if saga.flow == LICENCE:
+        return replace(saga, state="awaiting_agency"), [
+            Note(
+                "saga",
+                "fee_paid",
+                f"Đã nộp lệ phí {_vnd(saga.amount_vnd)}. Hồ sơ chuyển cơ quan cấp GPLX xử lý.",
+            ),
+        ]
+    return replace(saga, state="awaiting_police"), [
+        Note("saga", "fee_paid", f"Đã nộp lệ phí trước bạ {_vnd(saga.amount_vnd)}: kê khai thuế thành công."),
+        Sms("tax-declaration-paid", {"dossier_code": saga.dossier_code, "amount": saga.amount_vnd}),
+        Forward(TAX_AGENCY, POLICE_AGENCY, "Cảnh sát giao thông"),
+        Note("saga", "forwarded", "Hồ sơ đã được chuyển sang CSGT; mời đến phòng đăng ký xe để làm thủ tục."),
+        Sms(
+            "dossier-forwarded",
+            {"dossier_code": saga.dossier_code, "to_agency": "CSGT", "office": "phòng đăng ký xe"},
+        ),
+    ]
+
+
+def on_payment_expired(saga: Saga, payment_id: str) -> tuple[Saga, list[Action]]:
+    if saga.state != "awaiting_payment" or saga.payment_id != payment_id:
+        return saga, []
+    return replace(saga, state="cancelled"), [
+        Note("saga", "cancelled", "Quá hạn thanh toán (90 phút): hồ sơ liên thông đã bị hủy."),
+    ]
+
+
+def on_agency_report(
+    saga: Saga, agency_code: str, status: str, result: str | None
+) -> tuple[Saga, list[Action]]:
+    """The police (vehicle) or licensing agency (licence) reported on the dossier."""
+    waiting = {"awaiting_police": POLICE_AGENCY, "awaiting_agency": None}
+    if saga.state not in waiting or (waiting[saga.state] and agency_code != waiting[saga.state]):
+        return saga, []
+    if status == "completed":
+        what = f"biển số {result}" if saga.flow == VEHICLE else f"kết quả {result}"
+        return replace(saga, state="completed", context=saga.context | {"result": result}), [
+            Note("saga", "completed", f"Hoàn thành: {what}."),
+        ]
+    if status in ("rejected", "returned"):
+        refund_id = f"refund-{saga.payment_id}"
+        return replace(saga, state="compensating", refund_id=refund_id), [
+            Note("compensation", "refund_requested", "Hồ sơ bị từ chối: đang hoàn trả lệ phí đã nộp."),
+            RequestRefund(refund_id, saga.payment_id or "", saga.amount_vnd, "agency_rejected"),
+        ]
+    return saga, []
+
+
+def on_fee_refunded(saga: Saga, amount_vnd: int) -> tuple[Saga, list[Action]]:
+    refund_sms = Sms("fee-refunded", {"dossier_code": saga.dossier_code, "amount": amount_vnd})
+    if saga.state == "compensating":
+        return replace(saga, state="compensated"), [
+            Note("compensation", "refunded", f"Đã hoàn trả {_vnd(amount_vnd)}."),
+            refund_sms,
+        ]
+    if saga.state == "cancelled" and not saga.context.get("late_refund"):
+        # a late payment after expiry, refunded automatically by the payment service
+        return replace(saga, context=saga.context | {"late_refund": True}), [
+            Note("compensation", "refunded", f"Khoản thanh toán muộn {_vnd(amount_vnd)} đã được hoàn trả."),
+            refund_sms,
+        ]
+    return saga, []
+
+
+def on_refund_failed(saga: Saga, reason: str) -> tuple[Saga, list[Action]]:
+    if saga.state != "compensating":
+        return saga, []
+    return replace(saga, state="compensation_failed", blocked_reason=reason), [
+        Note("compensation", "refund_failed", f"Hoàn trả chưa thành công ({reason}); cán bộ sẽ xử lý."),
+    ]
+
+
+# --- driver-licence renewal level 4 ----------------------------------------------------------------------
+
+
+def check_licence_prerequisites(
+    saga: Saga, health_record: str | None, unpaid_fines: list[str], payment_id: str
+) -> tuple[Saga, list[Action]]:
+    """Run (or re-run) the shared-data checks; move on to payment once both pass."""
+    if saga.state not in ("checking", "blocked"):
+        return saga, []
+    code = saga.context.get("health_check_code")
+    actions: list[Action] = [
+        Note(
+            "data_access",
+            "health_record_checked",
+            f"Đã tra cứu dữ liệu khám sức khỏe của Bộ Y tế (mã {code}): "
+            + ("có giấy khám sức khỏe hợp lệ." if health_record else "chưa có kết quả."),
+        ),
+        Note(
+            "data_access",
+            "fines_checked",
+            "Đã tra cứu dữ liệu xử phạt vi phạm giao thông của Bộ Công an: "
+            + (
+                f"{len(unpaid_fines)} quyết định chưa nộp phạt."
+                if unpaid_fines
+                else "không có quyết định chưa nộp."
+            ),
+        ),
+    ]
+    if not health_record:
+        reason = f"Chưa có giấy khám sức khỏe điện tử mã {code}; hồ sơ chờ dữ liệu từ cơ sở khám."
+        return replace(saga, state="blocked", blocked_reason=reason), [
+            *actions,
+            Note("saga", "blocked", reason),
+        ]
+    if unpaid_fines:
+        reason = "Còn quyết định xử phạt chưa nộp: " + ", ".join(unpaid_fines) + ". Nộp phạt để tiếp tục."
+        return replace(saga, state="blocked", blocked_reason=reason), [
+            *actions,
+            Note("saga", "blocked", reason),
+        ]
+    unblocked = replace(saga, state="awaiting_payment", blocked_reason=None, payment_id=payment_id)
+    return unblocked, [
+        *actions,
+        Note("saga", "fee_requested", f"Đủ điều kiện; mời nộp lệ phí {_vnd(saga.amount_vnd)}."),
+        RequestPayment(
+            payment_id, saga.amount_vnd, f"Lệ phí đổi giấy phép lái xe, hồ sơ {saga.dossier_code}"
+        ),
+    ]

@@ -1,0 +1,78 @@
+"""App factory: ``uvicorn --factory dvc_dossier.entrypoints.app:create_app``."""
+
+from typing import cast
+
+from fastapi import FastAPI
+
+from dvc_contracts import topics
+from dvc_contracts.envelope import CloudEvent
+from dvc_contracts.events import (
+    AgencyStatusRejectedV1,
+    DossierForwardedV1,
+    DossierStatusChangedV1,
+    DossierSubmittedV1,
+    PaymentRequestedV1,
+    RefundRequestedV1,
+    SmsRequestedV1,
+)
+from dvc_dossier.adapters.orm import messaging
+from dvc_dossier.config import Settings
+from dvc_dossier.entrypoints.http import router
+from dvc_dossier.entrypoints.ingest import router as ingest_router
+from dvc_dossier.sagas import handlers as saga_handlers
+from dvc_dossier.service import handlers, status_sync
+from dvc_dossier.service.uow import DossierUnitOfWork
+from dvckit.app import create_service_app
+from dvckit.messaging.consumer import Rejection
+from dvckit.runtime import Runtime, build_runtime
+
+
+def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWork]:
+    cfg = settings or Settings()
+
+    class ConfiguredUnitOfWork(DossierUnitOfWork):
+        payment_expiry_seconds = cfg.saga_payment_expiry_seconds
+
+    runtime = cast(Runtime[DossierUnitOfWork], build_runtime(cfg, messaging, ConfiguredUnitOfWork))
+    # The catalog snapshot must be complete in every instance before reports are judged against it.
+    runtime.subscribe(topics.PROCEDURE_PUBLISHED, handlers.on_procedure_published, every_instance=True)
+    runtime.subscribe(topics.PROCEDURE_RETIRED, handlers.on_procedure_retired, every_instance=True)
+
+    async def catalog_ready() -> bool:
+        return await runtime.caught_up(topics.PROCEDURE_PUBLISHED)
+
+    async def on_agency_status_reported(events: list[CloudEvent], uow: DossierUnitOfWork) -> list[Rejection]:
+        return await status_sync.on_agency_status_reported(events, uow, catalog_ready)
+
+    runtime.subscribe_batch(
+        topics.AGENCY_STATUS_REPORTED,
+        on_agency_status_reported,
+        "Agency status reports (binary or structured CloudEvents), applied once and in sequence order",
+        rejecter=status_sync.reject_to_agency,
+    )
+    # Sagas (vehicle registration, licence renewal level 4): advanced only by the events they consume.
+    runtime.subscribe(topics.FEE_PAID, saga_handlers.on_fee_paid)
+    runtime.subscribe(topics.PAYMENT_EXPIRED, saga_handlers.on_payment_expired)
+    runtime.subscribe(topics.FEE_REFUNDED, saga_handlers.on_fee_refunded)
+    runtime.subscribe(topics.REFUND_FAILED, saga_handlers.on_refund_failed)
+    runtime.subscribe(topics.FINE_ISSUED, saga_handlers.on_fine_issued)
+    runtime.subscribe(topics.FINE_SETTLED, saga_handlers.on_fine_settled)
+    runtime.publishes(topics.DOSSIER_SUBMITTED, DossierSubmittedV1)
+    runtime.publishes(topics.DOSSIER_FORWARDED, DossierForwardedV1)
+    runtime.publishes(topics.PAYMENT_REQUESTED, PaymentRequestedV1)
+    runtime.publishes(topics.REFUND_REQUESTED, RefundRequestedV1)
+    runtime.publishes(topics.SMS_REQUESTED, SmsRequestedV1)
+    runtime.publishes(topics.DOSSIER_STATUS_CHANGED, DossierStatusChangedV1)
+    runtime.publishes(
+        topics.AGENCY_STATUS_REJECTED, AgencyStatusRejectedV1, "Refused agency reports, for the agency"
+    )
+    return runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return create_service_app(
+        create_runtime(settings),
+        title="Cổng DVC — dossier",
+        description="Hồ sơ: nộp trực tuyến, theo dõi, đồng bộ trạng thái từ các bộ, ngành, địa phương.",
+        routers=[router, ingest_router],
+    )

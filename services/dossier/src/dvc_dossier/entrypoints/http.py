@@ -1,0 +1,225 @@
+"""Thin HTTP routes for citizens (submit, my dossiers), owners/operators (detail) and the public (track)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from dvc_dossier.domain.model import VN_TZ, Submission, SubmissionError
+from dvc_dossier.domain.sagas import STEPS, Saga
+from dvc_dossier.domain.status_sync import is_overdue
+from dvc_dossier.service import handlers
+from dvc_dossier.service.uow import DossierUnitOfWork
+from dvckit.auth.fastapi import require_role
+from dvckit.auth.jwt import Principal
+
+router = APIRouter()
+Citizen = Annotated[Principal, Depends(require_role("citizen"))]
+Reader = Annotated[Principal, Depends(require_role("citizen", "operator", "agency"))]
+
+
+class SubmitDossier(BaseModel):
+    procedure_code: str = Field(min_length=1, max_length=64)
+    province_code: str = Field(pattern=r"^\d{2}$", description="mã tỉnh/thành phố, 2 chữ số")
+    applicant_name: str | None = Field(default=None, min_length=2, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)
+    fields: dict[str, Any] = {}
+
+
+def _uow(request: Request) -> DossierUnitOfWork:
+    uow: DossierUnitOfWork = request.app.state.runtime.uow()
+    return uow
+
+
+def _today() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+def _dossier_out(row: Any, full: bool) -> dict[str, Any]:
+    public = {
+        "code": row.code,
+        "procedure_code": row.procedure_code,
+        "procedure_name": row.procedure_name,
+        "agency_code": row.agency_code,
+        "province_code": row.province_code,
+        "status": row.status,
+        "submitted_at": row.submitted_at,
+        "due_date": row.due_date,
+        "overdue": is_overdue(row.status, row.due_date, row.paused_at, _today()),
+        "waiting_for_supplement": row.paused_at is not None,
+        "result": row.result,
+    }
+    if not full:
+        return public
+    return public | {
+        "channel": row.channel,
+        "applicant_name": row.applicant_name,
+        "phone": row.citizen_phone,
+        "fields": row.fields,
+        "fee_vnd": row.fee_vnd,
+        "sequence": row.sequence,
+        "updated_at": row.updated_at,
+    }
+
+
+def _history_out(rows: list[Any], full: bool) -> list[dict[str, Any]]:
+    out = []
+    for h in rows:
+        if not full and h.kind == "data_access":
+            continue  # uses of someone's shared data are for the owner, not the public
+        item = {
+            "kind": h.kind,
+            "status": h.status,
+            "occurred_at": h.occurred_at,
+            "sequence": h.sequence,
+            "applied": bool(h.applied),
+        }
+        if full:
+            item |= {
+                "old_status": h.old_status,
+                "actor": h.actor,
+                "note": h.note,
+                "result": h.result,
+                "event_id": h.event_id,
+            }
+        out.append(item)
+    return out
+
+
+def _saga_out(saga: Saga | None) -> dict[str, Any] | None:
+    if saga is None:
+        return None
+    return {
+        "flow": saga.flow,
+        "state": saga.state,
+        "steps": [
+            {"name": s.name, "title": s.title, "compensation": s.compensation} for s in STEPS[saga.flow]
+        ],
+        "payment_id": saga.payment_id,
+        "amount_vnd": saga.amount_vnd,
+        "blocked_reason": saga.blocked_reason,
+        "result": saga.context.get("result"),
+    }
+
+
+def _not_found(code: str) -> HTTPException:
+    return HTTPException(404, detail={"error": "not_found", "message": f"Không tìm thấy hồ sơ {code}."})
+
+
+@router.post("/dossiers", status_code=201, tags=["dossiers"], summary="A citizen submits a dossier")
+async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dict[str, Any]:
+    name = body.applicant_name or citizen.name
+    if not name:
+        raise HTTPException(
+            422,
+            detail={
+                "error": "missing_fields",
+                "message": "Thiếu họ tên người nộp.",
+                "fields": ["applicant_name"],
+            },
+        )
+    sub = Submission(
+        procedure_code=body.procedure_code,
+        province_code=body.province_code,
+        applicant_name=name,
+        citizen_phone=body.phone or citizen.phone,
+        fields=body.fields,
+    )
+    async with _uow(request) as uow:
+        try:
+            values = await handlers.submit_dossier(uow, citizen, sub)
+        except SubmissionError as exc:
+            status = 404 if exc.code == "unknown_procedure" else 422
+            raise HTTPException(
+                status, detail={"error": exc.code, "message": exc.message, "fields": exc.fields}
+            ) from exc
+        await uow.commit()
+    return {
+        k: values[k]
+        for k in ("code", "status", "procedure_code", "procedure_name", "submitted_at", "due_date", "fee_vnd")
+    }
+
+
+@router.get("/dossiers", tags=["dossiers"], summary="My dossiers (?mine)")
+async def my_dossiers(
+    request: Request,
+    citizen: Citizen,
+    mine: bool = True,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        rows = await uow.dossiers.list_for_owner(citizen.sub, limit, offset)
+    return {"items": [_dossier_out(r, full=True) for r in rows]}
+
+
+@router.get(
+    "/dossiers/{code}", tags=["dossiers"], summary="A dossier with its full history (owner or operator)"
+)
+async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        row = await uow.dossiers.get(code)
+        if row is None:
+            raise _not_found(code)
+        allowed = (
+            (reader.role == "operator" and (reader.province is None or reader.province == row.province_code))
+            or (reader.role == "citizen" and row.owner_sub == reader.sub)
+            or (reader.role == "agency" and reader.agency == row.agency_code)
+        )
+        if not allowed:
+            raise _not_found(code)  # never confirm that someone else's dossier exists
+        hist = await uow.dossiers.history(code)
+        saga = await uow.sagas.for_dossier(code)
+    return _dossier_out(row, full=True) | {"history": _history_out(hist, full=True), "saga": _saga_out(saga)}
+
+
+@router.get(
+    "/track/{code}", tags=["public"], summary="Public tracking: status and steps only, no personal data"
+)
+async def track(request: Request, code: str) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        row = await uow.dossiers.get(code)
+        if row is None:
+            raise _not_found(code)
+        hist = await uow.dossiers.history(code)
+    return _dossier_out(row, full=False) | {"history": _history_out(hist, full=False)}
+
+
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+
+
+@router.get(
+    "/audit", tags=["audit"], summary="Audit trail: every change, who / which agency, old → new, event id"
+)
+async def audit(
+    request: Request,
+    operator: Operator,
+    dossier_code: str | None = None,
+    agency: str | None = None,
+    limit: int = Query(200, ge=1, le=5000),
+) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        rows = await uow.dossiers.audit(dossier_code=dossier_code, agency=agency, limit=limit)
+    items = [
+        {
+            "dossier_code": h.dossier_code,
+            "kind": h.kind,
+            "actor": h.actor,
+            "old_status": h.old_status,
+            "new_status": h.status,
+            "applied": bool(h.applied),
+            "sequence": h.sequence,
+            "occurred_at": h.occurred_at,
+            "recorded_at": h.recorded_at,
+            "event_id": h.event_id,
+            "note": h.note,
+        }
+        for h in rows
+        if operator.province is None
+        or h.dossier_code.startswith(f"{operator.province}-")
+        or h.province_code == operator.province
+    ]
+    return {"items": items}

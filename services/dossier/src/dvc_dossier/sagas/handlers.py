@@ -1,0 +1,166 @@
+"""Saga handlers: each event the sagas consume, and the hooks called at submission and on agency reports."""
+
+from __future__ import annotations
+
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+from dvc_contracts.envelope import CloudEvent
+from dvc_contracts.events import (
+    AgencyStatusReportedV1,
+    FeePaidV1,
+    FeeRefundedV1,
+    FineIssuedV1,
+    FineSettledV1,
+    PaymentExpiredV1,
+    RefundFailedV1,
+    parse_data,
+)
+from dvc_dossier.domain import sagas as flows
+from dvc_dossier.domain.sagas import LICENCE, VEHICLE, Saga
+from dvc_dossier.sagas.runner import run_actions
+from dvc_dossier.service.uow import DossierUnitOfWork
+
+HEALTH_CHECK_PROCEDURE = "YT-KSK-LAI-XE"
+
+
+def _data(event: CloudEvent, model: type[Any]) -> Any:
+    data = parse_data(event)
+    assert isinstance(data, model)
+    return data
+
+
+async def _advance(
+    uow: DossierUnitOfWork, before: Saga, after: Saga, actions: list[Any], cause: str | None
+) -> None:
+    if after != before:
+        await uow.sagas.save(after)
+    await run_actions(uow, after, actions, cause)
+
+
+# --- start ---------------------------------------------------------------------------------------------
+
+
+async def start(uow: DossierUnitOfWork, dossier: dict[str, Any], snapshot: dict[str, Any]) -> None:
+    """Called in the submission's transaction for a procedure that is part of a chained flow."""
+    flow = snapshot.get("chained_flow")
+    code = dossier["code"]
+    if flow == VEHICLE:
+        amount = flows.assess_fee(snapshot["fee"], dossier["fields"], dossier["province_code"])
+        saga, actions = flows.start_vehicle_registration(code, amount, str(uuid.uuid4()))
+        await uow.sagas.add(saga)
+        # The dossier row is being written in this very transaction: no need to read it back.
+        await run_actions(uow, saga, actions, None, dossier=SimpleNamespace(**dossier))
+    elif flow == LICENCE:
+        await uow.sagas.lock_licence_checks()
+        fee = snapshot.get("fee") or {}
+        saga = Saga(
+            code,
+            LICENCE,
+            "checking",
+            amount_vnd=int(fee.get("amount_vnd") or 0),
+            context={
+                "health_check_code": dossier["fields"].get("health_check_code"),
+                "holder": dossier["applicant_name"],
+            },
+        )
+        await uow.sagas.add(saga)
+        await _recheck_licence(uow, saga, None)
+
+
+async def _recheck_licence(uow: DossierUnitOfWork, saga: Saga, cause: str | None) -> None:
+    health = await uow.sagas.health_record(saga.context.get("health_check_code"))
+    unpaid = await uow.sagas.unpaid_fines(saga.context.get("holder") or "")
+    after, actions = flows.check_licence_prerequisites(saga, health, unpaid, str(uuid.uuid4()))
+    if after.state == "blocked" and saga.state == "blocked" and after.blocked_reason == saga.blocked_reason:
+        return  # nothing new to tell the citizen
+    await uow.sagas.save(after)
+    await run_actions(uow, after, actions, cause)
+
+
+async def recheck_blocked_licences(uow: DossierUnitOfWork, cause: str | None) -> None:
+    for saga in await uow.sagas.blocked(LICENCE):
+        await _recheck_licence(uow, saga, cause)
+
+
+# --- payment events ------------------------------------------------------------------------------------
+
+
+async def on_fee_paid(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """A saga's fee was paid: move to the next step (a repeat or a late duplicate changes nothing)."""
+    paid: FeePaidV1 = _data(event, FeePaidV1)
+    if paid.purpose != "dossier_fee" or (saga := await uow.sagas.for_payment(paid.payment_id)) is None:
+        return
+    after, actions = flows.on_fee_paid(saga, paid.payment_id)
+    await _advance(uow, saga, after, actions, event.id)
+
+
+async def on_payment_expired(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """Payment expired: the saga is cancelled."""
+    expired: PaymentExpiredV1 = _data(event, PaymentExpiredV1)
+    if (saga := await uow.sagas.for_payment(expired.payment_id)) is None:
+        return
+    after, actions = flows.on_payment_expired(saga, expired.payment_id)
+    await _advance(uow, saga, after, actions, event.id)
+    if after.state == "cancelled" and saga.state != "cancelled":
+        await uow.dossiers.set_status(saga.dossier_code, "cancelled")
+
+
+async def on_fee_refunded(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """The compensation finished (or a late payment after expiry was refunded)."""
+    refunded: FeeRefundedV1 = _data(event, FeeRefundedV1)
+    if (saga := await uow.sagas.for_payment(refunded.payment_id)) is None:
+        return
+    after, actions = flows.on_fee_refunded(saga, refunded.amount_vnd)
+    await _advance(uow, saga, after, actions, event.id)
+
+
+async def on_refund_failed(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """The compensation could not complete: operators must act."""
+    failed: RefundFailedV1 = _data(event, RefundFailedV1)
+    if (saga := await uow.sagas.for_payment(failed.payment_id)) is None:
+        return
+    after, actions = flows.on_refund_failed(saga, failed.reason)
+    await _advance(uow, saga, after, actions, event.id)
+
+
+# --- shared data from other agencies -------------------------------------------------------------------
+
+
+async def on_fine_issued(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """Traffic police fine decisions: blocks a licence renewal until paid."""
+    fine: FineIssuedV1 = _data(event, FineIssuedV1)
+    await uow.sagas.lock_licence_checks()
+    await uow.sagas.record_fine(
+        fine.decision_no, fine.offender_name, fine.plate, fine.amount, fine.decided_at
+    )
+
+
+async def on_fine_settled(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """A fine was paid: blocked licence renewals are checked again."""
+    settled: FineSettledV1 = _data(event, FineSettledV1)
+    await uow.sagas.lock_licence_checks()
+    await uow.sagas.settle_fine(settled.decision_no)
+    await recheck_blocked_licences(uow, event.id)
+
+
+async def on_reports_applied(
+    uow: DossierUnitOfWork, applied: list[tuple[CloudEvent, AgencyStatusReportedV1]]
+) -> None:
+    """Hook of the status sync: health-check results feed licence renewals; agencies' results move sagas."""
+    health_changed = False
+    if any(r.procedure_code == HEALTH_CHECK_PROCEDURE for _, r in applied):
+        await uow.sagas.lock_licence_checks()
+    for event, report in applied:
+        if report.procedure_code == HEALTH_CHECK_PROCEDURE and report.status == "completed" and report.result:
+            await uow.sagas.record_health(
+                report.result, report.dossier_code, report.agency_code, report.occurred_at
+            )
+            health_changed = True
+        saga = await uow.sagas.for_dossier(report.dossier_code)
+        if saga is not None and not saga.finished:
+            after, actions = flows.on_agency_report(saga, report.agency_code, report.status, report.result)
+            await _advance(uow, saga, after, actions, event.id)
+    if health_changed:
+        await recheck_blocked_licences(uow, None)

@@ -1,0 +1,109 @@
+"""Dossier handlers: plain functions of (command or event, unit of work)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dvc_contracts import topics
+from dvc_contracts.envelope import CloudEvent
+from dvc_contracts.events import DossierSubmittedV1, ProcedurePublishedV1, ProcedureRetiredV1, parse_data
+from dvc_dossier.adapters.repository import history_row
+from dvc_dossier.domain.model import (
+    Submission,
+    SubmissionError,
+    check_submission,
+    due_date,
+    fixed_fee,
+    new_dossier_code,
+)
+from dvc_dossier.domain.sagas import FeeError
+from dvc_dossier.sagas import handlers as saga_handlers
+from dvc_dossier.service.uow import DossierUnitOfWork
+from dvckit.auth.jwt import Principal
+from dvckit.logging import get_logger, mask_phone
+
+log = get_logger("dvc_dossier.handlers")
+
+
+async def on_procedure_published(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """Keep the catalog snapshot (newest version wins) for validating submissions."""
+    data = parse_data(event)
+    assert isinstance(data, ProcedurePublishedV1)
+    applied = await uow.procedures.upsert(data.code, data.version, "published", data.model_dump(mode="json"))
+    log.info("procedure.snapshot_stored", code=data.code, version=data.version, applied=applied)
+
+
+async def on_procedure_retired(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+    """A retired version accepts no new dossiers."""
+    data = parse_data(event)
+    assert isinstance(data, ProcedureRetiredV1)
+    await uow.procedures.retire(data.code, data.version)
+
+
+async def submit_dossier(uow: DossierUnitOfWork, citizen: Principal, sub: Submission) -> dict[str, Any]:
+    found = await uow.procedures.get(sub.procedure_code)
+    if found is None:
+        raise SubmissionError("unknown_procedure", f"Không tìm thấy thủ tục {sub.procedure_code}.")
+    snapshot, status, version = found
+    check_submission(snapshot, status, sub)
+    now = datetime.now(UTC)
+    code = new_dossier_code(sub.province_code, now)
+    values: dict[str, Any] = {
+        "code": code,
+        "procedure_code": sub.procedure_code,
+        "procedure_version": version,
+        "procedure_name": snapshot["name"],
+        "agency_code": snapshot["agency_code"],
+        "province_code": sub.province_code,
+        "sector": snapshot["sector"],
+        "channel": "online",
+        "owner_sub": citizen.sub,
+        "applicant_name": sub.applicant_name,
+        "citizen_phone": sub.citizen_phone,
+        "fields": sub.fields,
+        "fee_vnd": fixed_fee(snapshot),
+        "status": "submitted",
+        "sequence": -1,  # the agency's first report (any sequence ≥ 0) moves it
+        "submitted_at": now,
+        "due_date": due_date(now, int(snapshot.get("processing_days", 0))),
+        "updated_at": now,
+    }
+    await uow.dossiers.add(values)
+    await uow.dossiers.add_history_rows(
+        [
+            history_row(
+                code, status="submitted", occurred_at=now, actor=f"citizen:{citizen.sub}", event_id=None
+            )
+        ]
+    )
+    event = DossierSubmittedV1(
+        dossier_code=code,
+        procedure_code=sub.procedure_code,
+        procedure_name=snapshot["name"],
+        procedure_version=version,
+        agency_code=snapshot["agency_code"],
+        province_code=sub.province_code,
+        sector=snapshot["sector"],
+        channel="online",
+        applicant_name=sub.applicant_name,
+        citizen_phone=sub.citizen_phone,
+        fee_vnd=values["fee_vnd"],
+        submitted_at=now,
+        due_date=values["due_date"],
+    )
+    await uow.publish(topics.DOSSIER_SUBMITTED, event, key=code)
+    if snapshot.get("chained_flow"):
+        try:
+            await saga_handlers.start(uow, values, snapshot)
+        except FeeError as exc:
+            raise SubmissionError(
+                "invalid_fields", f"Không tính được lệ phí: {exc}.", ["vehicle_value_vnd"]
+            ) from exc
+    log.info(
+        "dossier.submitted",
+        dossier_code=code,
+        procedure=sub.procedure_code,
+        phone=mask_phone(sub.citizen_phone),
+    )
+    return values

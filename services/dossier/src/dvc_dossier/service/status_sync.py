@@ -1,0 +1,209 @@
+"""Agency status sync handlers: the Kafka batch handler and the rejecter for agency-status-reported."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from prometheus_client import Counter as PromCounter
+
+from dvc_contracts import topics
+from dvc_contracts.envelope import CloudEvent
+from dvc_contracts.events import (
+    AgencyStatusRejectedV1,
+    AgencyStatusReportedV1,
+    DossierStatusChangedV1,
+    PayloadError,
+    parse_data,
+)
+from dvc_dossier.adapters.repository import history_row
+from dvc_dossier.domain.status_sync import DossierState, Outcome, apply_report, refuse
+from dvc_dossier.sagas import handlers as saga_handlers
+from dvc_dossier.service.uow import DossierUnitOfWork
+from dvckit.logging import get_logger
+from dvckit.messaging.consumer import Record, Rejection, Retry
+
+log = get_logger("dvc_dossier.status_sync")
+CatalogReady = Callable[[], Awaitable[bool]]
+
+# A procedure published a moment ago may not have reached this consumer yet (two topics, no order
+# between them): a fresh report for an unknown procedure waits this long before it is refused. Age is the
+# report's own time (CloudEvent time, else occurred_at), so a replay or a backlog of old reports is judged at
+# once — once the catalog read model has *processed* procedure-published to its end (committed offsets, see
+# Runtime.caught_up) — and a sender's clock that runs ahead by more than this buys no extra wait.
+UNKNOWN_PROCEDURE_GRACE = timedelta(seconds=5)
+
+
+def _within_grace(reports: list[tuple[CloudEvent, AgencyStatusReportedV1]], now: datetime) -> bool:
+    return any(
+        abs(now - (event.time or report.occurred_at)) < UNKNOWN_PROCEDURE_GRACE for event, report in reports
+    )
+
+
+STATUS_APPLIED = PromCounter(
+    "dvc_dossier_status_reports_total", "Agency status reports by outcome", ["province", "outcome"]
+)
+
+
+def _parse(event: CloudEvent) -> AgencyStatusReportedV1 | Rejection:
+    if event.type != topics.AGENCY_STATUS_REPORTED:
+        return Rejection(
+            event.id,
+            "unknown_type",
+            f"type {event.type!r} on the agency status topic",
+            topics.AGENCY_STATUS_REJECTED,
+        )
+    try:
+        data = parse_data(event)
+    except PayloadError as exc:
+        return Rejection(event.id, exc.reason, exc.message, topics.AGENCY_STATUS_REJECTED)
+    assert isinstance(data, AgencyStatusReportedV1)
+    return data
+
+
+def _history_row(
+    event: CloudEvent, report: AgencyStatusReportedV1, outcome: Outcome, now: datetime
+) -> dict[str, Any]:
+    return history_row(
+        report.dossier_code,
+        status=report.status,
+        occurred_at=report.occurred_at,
+        recorded_at=now,
+        actor=f"agency:{report.agency_code}",
+        event_id=event.id,
+        sequence=report.sequence,
+        note=report.note,
+        applied=outcome.applied,
+        old_status=outcome.old_status,
+        result=report.result,
+    )
+
+
+def _changed(report: AgencyStatusReportedV1, outcome: Outcome) -> DossierStatusChangedV1:
+    st = outcome.state
+    return DossierStatusChangedV1(
+        dossier_code=st.code,
+        procedure_code=st.procedure_code,
+        procedure_name=st.procedure_name,
+        agency_code=report.agency_code,
+        province_code=st.province_code,
+        sector=st.sector,
+        channel=st.channel,
+        sequence=report.sequence,
+        old_status=outcome.old_status,
+        new_status=report.status,
+        occurred_at=report.occurred_at,
+        due_date=st.due_date,
+        result=report.result,
+        note=report.note,
+        citizen_phone=st.citizen_phone,
+    )
+
+
+async def on_agency_status_reported(
+    events: list[CloudEvent], uow: DossierUnitOfWork, catalog_ready: CatalogReady
+) -> list[Rejection]:
+    """Apply agency status reports once and in sequence order, in bulk; refuse what is not allowed.
+
+    An unknown procedure is refused only once the catalog read model has caught up with
+    procedure-published (after a restart or a replay the two topics are read side by side)."""
+    rejections: list[Rejection] = []
+    reports: list[tuple[CloudEvent, AgencyStatusReportedV1]] = []
+    for event in events:
+        parsed = _parse(event)
+        if isinstance(parsed, Rejection):
+            rejections.append(parsed)
+        else:
+            reports.append((event, parsed))
+    procedures = await uow.procedures.snapshots({r.procedure_code for _, r in reports})
+    unknown = [(e, r) for e, r in reports if r.procedure_code not in procedures]
+    if unknown and (not await catalog_ready() or _within_grace(unknown, datetime.now(UTC))):
+        raise Retry("the catalog read model is still catching up with procedure-published")
+    states: dict[str, DossierState] = await uow.dossiers.states({r.dossier_code for _, r in reports})
+    touched: set[str] = set()
+    history: list[dict[str, Any]] = []
+    published: list[tuple[str, CloudEvent]] = []
+    applied: list[tuple[CloudEvent, AgencyStatusReportedV1]] = []
+    outcomes: Counter[tuple[str, str]] = Counter()
+    now = datetime.now(UTC)
+    for event, report in reports:
+        refusal = refuse(report, procedures.get(report.procedure_code), states.get(report.dossier_code))
+        if refusal is not None:
+            rejections.append(
+                Rejection(event.id, refusal.reason, refusal.message, topics.AGENCY_STATUS_REJECTED)
+            )
+            outcomes[(report.province_code, refusal.reason)] += 1
+            continue
+        outcome = apply_report(states.get(report.dossier_code), report, procedures[report.procedure_code])
+        history.append(_history_row(event, report, outcome, now))
+        outcomes[(report.province_code, "applied" if outcome.applied else "stale")] += 1
+        if outcome.applied:
+            applied.append((event, report))
+            states[report.dossier_code] = outcome.state
+            touched.add(report.dossier_code)
+            changed = uow.new_event(
+                topics.DOSSIER_STATUS_CHANGED,
+                _changed(report, outcome),
+                key=report.dossier_code,
+                causationid=event.id,
+                correlationid=event.correlationid or event.id,
+            )
+            published.append((topics.DOSSIER_STATUS_CHANGED, changed))
+    await uow.dossiers.save_states([states[c] for c in touched])
+    await uow.dossiers.add_history_rows(history)
+    await uow.publish_events(published)
+    health = any(r.procedure_code == saga_handlers.HEALTH_CHECK_PROCEDURE for _, r in applied)
+    if applied and (health or await uow.sagas.any_active(touched)):
+        await saga_handlers.on_reports_applied(uow, applied)
+    for (province, outcome_name), n in outcomes.items():
+        STATUS_APPLIED.labels(province, outcome_name).inc(n)
+    return rejections
+
+
+async def reject_to_agency(uow: Any, record: Record, reason: str, message: str, topic: str) -> None:
+    """Everything refused on the agency ingress goes to agency-status-rejected, for the agency to consume:
+    the machine-readable reason, the message and the original record (bytes base64, headers)."""
+    headers = {
+        k: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for k, v in record.headers or ()
+    }
+    dossier_code = record.key.decode("utf-8", "replace") if record.key else None
+    agency_code = None
+    try:
+        body = json.loads(record.value or b"")
+        data = body.get("data", body) if isinstance(body, dict) else {}
+        if isinstance(data, dict):
+            dossier_code = dossier_code or data.get("dossier_code")
+            agency_code = data.get("agency_code")
+    except ValueError:
+        pass
+    rejected = AgencyStatusRejectedV1(
+        reason=reason,
+        message=message[:1000],
+        original_topic=record.topic,
+        original_partition=record.partition,
+        original_offset=record.offset,
+        original_key=record.key.decode("utf-8", "replace") if record.key else None,
+        original_headers=headers,
+        original_value_b64=base64.b64encode(record.value or b"").decode(),
+        dossier_code=dossier_code if isinstance(dossier_code, str) else None,
+        agency_code=agency_code if isinstance(agency_code, str) else None,
+        rejected_at=datetime.now(UTC),
+    )
+    await publish_rejection(uow, rejected)
+
+
+async def publish_rejection(uow: Any, rejected: AgencyStatusRejectedV1) -> None:
+    """One way to tell an agency its event was refused (Kafka and HTTP ingress alike)."""
+    key = rejected.dossier_code or rejected.agency_code or "unknown"
+    await uow.publish(topics.AGENCY_STATUS_REJECTED, rejected, key=key)
+    uow.note_rejection(topics.AGENCY_STATUS_REJECTED, rejected.reason)
+    log.warning(
+        "agency_status.rejected",
+        reason=rejected.reason,
+        detail=rejected.message[:200],
+        agency=rejected.agency_code,
+    )

@@ -1,0 +1,101 @@
+"""Ordering rules of the agency status sync, property-based: whatever order reports arrive in (with repeats),
+the dossier ends in the state of the highest sequence, and every report is kept in history."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dvc_contracts.events import AgencyStatusReportedV1
+from dvc_dossier.domain.status_sync import DossierState, apply_report, is_overdue, refuse
+
+STATUSES = [
+    "received",
+    "processing",
+    "supplement_requested",
+    "forwarded",
+    "completed",
+    "returned",
+    "rejected",
+]
+PROC = {
+    "name": "Đăng ký xe",
+    "sector": "GTVT",
+    "agency_code": "BCA-CSGT",
+    "allowed_agency_codes": ["BTC-TCT"],
+    "processing_days": 5,
+}
+T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # a Monday
+
+
+def rep(seq: int, status: str, agency: str = "BCA-CSGT", **extra: Any) -> AgencyStatusReportedV1:
+    return AgencyStatusReportedV1(
+        dossier_code="01-261102-AAAAAA",
+        procedure_code="DKX-OTO",
+        agency_code=agency,
+        province_code="01",
+        sequence=seq,
+        status=status,  # type: ignore[arg-type]
+        occurred_at=T0 + timedelta(days=seq),
+        **extra,
+    )
+
+
+@st.composite
+def shuffled_reports(draw: st.DrawFn) -> tuple[list[AgencyStatusReportedV1], int]:
+    n = draw(st.integers(min_value=1, max_value=12))
+    reports = [rep(i, draw(st.sampled_from(STATUSES))) for i in range(n)]
+    repeats = draw(st.lists(st.sampled_from(reports), max_size=4))
+    order = draw(st.permutations(reports + repeats))
+    return list(order), n
+
+
+@settings(max_examples=300, deadline=None)
+@given(shuffled_reports())
+def test_any_arrival_order_ends_at_the_highest_sequence(
+    case: tuple[list[AgencyStatusReportedV1], int],
+) -> None:
+    arrivals, n = case
+    state: DossierState | None = None
+    applied = 0
+    for r in arrivals:
+        outcome = apply_report(state, r, PROC)
+        state = outcome.state
+        applied += outcome.applied
+    assert state is not None
+    last = max(arrivals, key=lambda r: r.sequence)
+    assert (state.sequence, state.status) == (n - 1, last.status)
+    assert applied <= n, "a report never moves the status twice"
+
+
+def test_supplement_request_pauses_the_clock() -> None:
+    s0 = apply_report(None, rep(0, "received"), PROC).state
+    assert s0.due_date == date(2026, 11, 9)  # 5 working days after Monday 2 Nov
+    paused = apply_report(s0, rep(1, "supplement_requested"), PROC).state  # Tue 3 Nov
+    assert paused.paused_at is not None
+    assert not is_overdue(paused.status, paused.due_date, paused.paused_at, date(2026, 12, 1))
+    resumed = apply_report(paused, rep(8, "processing"), PROC).state  # Tue 10 Nov: 5 working days waited
+    assert resumed.paused_at is None
+    assert resumed.due_date == date(2026, 11, 16)
+    assert is_overdue(resumed.status, resumed.due_date, None, date(2026, 11, 17))
+    done = apply_report(resumed, rep(9, "completed"), PROC).state
+    assert not is_overdue(done.status, done.due_date, None, date(2027, 1, 1))
+
+
+def test_agency_due_date_is_authoritative() -> None:
+    s = apply_report(None, rep(0, "received", due_date=date(2026, 12, 24)), PROC).state
+    assert s.due_date == date(2026, 12, 24)
+
+
+def test_refusals() -> None:
+    assert refuse(rep(0, "received"), None, None).reason == "unknown_procedure"  # type: ignore[union-attr]
+    assert refuse(rep(0, "received", agency="BYT"), PROC, None).reason == "agency_not_allowed"  # type: ignore[union-attr]
+    assert refuse(rep(0, "received", agency="BTC-TCT"), PROC, None) is None
+    other = apply_report(None, rep(0, "received"), PROC).state
+    other = DossierState(**{**other.__dict__, "procedure_code": "GPLX-DOI-L4"})
+    assert refuse(rep(1, "processing"), PROC, other).reason == "procedure_mismatch"  # type: ignore[union-attr]
+    hanoi_only = PROC | {"provinces": ["79"]}
+    assert refuse(rep(0, "received"), hanoi_only, None).reason == "province_not_offered"  # type: ignore[union-attr]

@@ -1,0 +1,195 @@
+"""What a citizen or business sends, checked with clear Vietnamese messages, and where it is routed.
+
+Routing, in order (the service's read models of the catalog and of dossiers answer the look-ups):
+
+1. a dossier is named → the agency handling that dossier now (its province and procedure come with it);
+2. else a procedure is named → the agency the citizen named, if it is one of the procedure's agencies
+   (``agency_code`` or ``allowed_agency_codes``), otherwise the procedure's own agency;
+3. else an agency is named → that agency;
+4. a named dossier, procedure or agency the portal does not know is an error (422), never a guess.
+
+A local body (``SO-GTVT``, ``UBND-TINH`` …) exists in every province: the office that answers is the pair
+(agency code, province code), which is what an agency user's token carries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from dvc_feedback.domain.model import CATEGORIES, KINDS, FeedbackError, Kind
+
+# The 63 provinces and centrally-run cities (official 2-digit codes of the national list of administrative
+# units, Quyết định 124/2004/QĐ-TTg), the codes every agency system sends.
+PROVINCE_CODES: Final = frozenset(
+    "01 02 04 06 08 10 11 12 14 15 17 19 20 22 24 25 26 27 30 31 33 34 35 36 37 38 40 42 44 45 46 48 49 51 "
+    "52 54 56 58 60 62 64 66 67 68 70 72 74 75 77 79 80 82 83 84 86 87 89 91 92 93 94 95 96".split()
+)
+_PHONE: Final = re.compile(r"^(?:\+84|84|0)[1-9]\d{8}$")
+_PHONE_NOISE: Final = re.compile(r"[\s.\-()\u00a0]")
+_CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Submission:
+    kind: str | None
+    category: str | None
+    title: str | None
+    content: str | None
+    province_code: str | None = None
+    procedure_code: str | None = None
+    dossier_code: str | None = None
+    agency_code: str | None = None
+    phone: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanSubmission:
+    kind: Kind
+    category: str
+    title: str
+    content: str
+    province_code: str | None
+    procedure_code: str | None
+    dossier_code: str | None
+    agency_code: str | None
+    phone: str | None
+    organisation: str | None
+
+
+def _blank(v: str | None) -> str | None:
+    v = (v or "").strip()
+    return v or None
+
+
+def normalise_phone(raw: str) -> str | None:
+    """'0912 345 678' → '0912345678'; None if it is not a Vietnamese phone number."""
+    compact = _PHONE_NOISE.sub("", raw)
+    return compact if _PHONE.match(compact) else None
+
+
+def check_submission(sub: Submission) -> CleanSubmission:
+    """Every problem at once, each with a Vietnamese message, keyed by field."""
+    errors: dict[str, str] = {}
+    kind = _blank(sub.kind)
+    if kind not in KINDS:
+        errors["kind"] = "Loại phải là 'feedback' (phản ánh) hoặc 'petition' (kiến nghị)."
+    category = _blank(sub.category)
+    if category not in CATEGORIES:
+        errors["category"] = f"Lĩnh vực phải là một trong: {', '.join(CATEGORIES)}."
+    title = " ".join((sub.title or "").split())
+    if not 10 <= len(title) <= 200:
+        errors["title"] = "Tiêu đề phải có từ 10 đến 200 ký tự."
+    content = (sub.content or "").strip()
+    if not 20 <= len(content) <= 5000:
+        errors["content"] = "Nội dung phải có từ 20 đến 5000 ký tự."
+    province = _blank(sub.province_code)
+    if province is not None and province not in PROVINCE_CODES:
+        errors["province_code"] = (
+            f"Mã tỉnh/thành phố '{province}' không hợp lệ (2 chữ số, ví dụ 01 là Hà Nội)."
+        )
+    procedure, dossier, agency = _blank(sub.procedure_code), _blank(sub.dossier_code), _blank(sub.agency_code)
+    for name, value in (("procedure_code", procedure), ("dossier_code", dossier), ("agency_code", agency)):
+        if value is not None and not _CODE.match(value):
+            errors[name] = "Mã không hợp lệ (chữ, số, dấu chấm, gạch ngang; tối đa 64 ký tự)."
+    if not (procedure or dossier or agency):
+        errors["subject"] = (
+            "Cần nêu thủ tục (procedure_code), hồ sơ (dossier_code) hoặc cơ quan (agency_code)."
+        )
+    if province is None and dossier is None:
+        errors["province_code"] = "Cần chọn tỉnh/thành phố nơi phát sinh phản ánh, kiến nghị."
+    phone = None
+    if _blank(sub.phone):
+        phone = normalise_phone(sub.phone or "")
+        if phone is None:
+            errors["phone"] = "Số điện thoại không hợp lệ (ví dụ 0912345678 hoặc +84912345678)."
+    organisation = _blank(sub.organisation)
+    if organisation is not None and len(organisation) > 200:
+        errors["organisation"] = "Tên tổ chức, doanh nghiệp tối đa 200 ký tự."
+    if errors:
+        raise FeedbackError(
+            "invalid_input", "Phản ánh, kiến nghị chưa hợp lệ: " + " ".join(errors.values()), errors
+        )
+    assert kind is not None and category is not None
+    return CleanSubmission(
+        kind=kind,  # type: ignore[arg-type]
+        category=category,
+        title=title,
+        content=content,
+        province_code=province,
+        procedure_code=procedure,
+        dossier_code=dossier,
+        agency_code=agency,
+        phone=phone,
+        organisation=organisation,
+    )
+
+
+@dataclass(frozen=True)
+class ProcedureInfo:
+    code: str
+    agency_code: str
+    allowed_agency_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DossierInfo:
+    code: str
+    agency_code: str
+    procedure_code: str
+    province_code: str
+
+
+@dataclass(frozen=True)
+class Routing:
+    agency_code: str
+    basis: str  # "dossier" | "procedure" | "agency"
+    province_code: str
+    procedure_code: str | None
+
+
+def route(
+    sub: CleanSubmission,
+    *,
+    dossier: DossierInfo | None,
+    procedure: ProcedureInfo | None,
+    named_agency_known: bool,
+) -> Routing:
+    """Where the feedback goes. The caller looked up what ``sub`` names; None means unknown to the portal."""
+    if sub.dossier_code:
+        if dossier is None:
+            raise FeedbackError(
+                "unknown_dossier",
+                f"Không tìm thấy hồ sơ {sub.dossier_code} trên Cổng Dịch vụ công (hồ sơ vừa nộp có thể cần "
+                "ít phút để được đồng bộ).",
+                {"dossier_code": "Mã hồ sơ"},
+            )
+        if sub.province_code and sub.province_code != dossier.province_code:
+            raise FeedbackError(
+                "province_mismatch",
+                f"Hồ sơ {dossier.code} thuộc tỉnh/thành phố mã {dossier.province_code}, không phải "
+                f"{sub.province_code}.",
+                {"province_code": "Mã tỉnh/thành phố"},
+            )
+        return Routing(dossier.agency_code, "dossier", dossier.province_code, dossier.procedure_code)
+    assert sub.province_code is not None  # checked: a province is required without a dossier
+    if sub.agency_code and not named_agency_known:
+        raise FeedbackError(
+            "unknown_agency",
+            f"Không tìm thấy cơ quan có mã {sub.agency_code} trong Cơ sở dữ liệu thủ tục hành chính.",
+            {"agency_code": "Mã cơ quan"},
+        )
+    if sub.procedure_code:
+        if procedure is None:
+            raise FeedbackError(
+                "unknown_procedure",
+                f"Không tìm thấy thủ tục {sub.procedure_code} trong Cơ sở dữ liệu thủ tục hành chính.",
+                {"procedure_code": "Mã thủ tục"},
+            )
+        agencies = {procedure.agency_code, *procedure.allowed_agency_codes}
+        agency = sub.agency_code if sub.agency_code in agencies else procedure.agency_code
+        return Routing(agency, "procedure", sub.province_code, procedure.code)
+    assert sub.agency_code is not None
+    return Routing(sub.agency_code, "agency", sub.province_code, None)

@@ -1,0 +1,55 @@
+"""App factory: ``uvicorn --factory dvc_feedback.entrypoints.app:create_app``."""
+
+from fastapi import FastAPI
+
+from dvc_contracts import topics
+from dvc_contracts.events import (
+    FeedbackAnsweredV1,
+    FeedbackOverdueV1,
+    FeedbackReceivedV1,
+    FeedbackStatusChangedV1,
+)
+from dvc_feedback.adapters.orm import messaging
+from dvc_feedback.config import Settings
+from dvc_feedback.entrypoints.context import FeedbackContext
+from dvc_feedback.entrypoints.errors import install_error_handlers
+from dvc_feedback.entrypoints.http import router
+from dvc_feedback.entrypoints.scheduler import run_scheduler
+from dvc_feedback.service import handlers
+from dvc_feedback.service.uow import FeedbackUnitOfWork
+from dvckit.app import create_service_app
+from dvckit.runtime import Runtime, build_runtime
+
+
+def create_runtime(settings: Settings | None = None) -> Runtime[FeedbackUnitOfWork]:
+    runtime = build_runtime(settings or Settings(), messaging, FeedbackUnitOfWork)
+    runtime.subscribe(topics.PROCEDURE_PUBLISHED, handlers.on_procedure_published)
+    runtime.subscribe(topics.PROCEDURE_RETIRED, handlers.on_procedure_retired)
+    runtime.subscribe(topics.DOSSIER_SUBMITTED, handlers.on_dossier_submitted)
+    runtime.subscribe(topics.DOSSIER_STATUS_CHANGED, handlers.on_dossier_status_changed)
+    runtime.publishes(topics.FEEDBACK_RECEIVED, FeedbackReceivedV1, "Received and routed, with the deadline")
+    runtime.publishes(topics.FEEDBACK_ANSWERED, FeedbackAnsweredV1)
+    runtime.publishes(topics.FEEDBACK_STATUS_CHANGED, FeedbackStatusChangedV1)
+    runtime.publishes(topics.FEEDBACK_OVERDUE, FeedbackOverdueV1, "Once per missed response deadline")
+    return runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = create_runtime(settings)
+    ctx = FeedbackContext.from_settings(settings)
+
+    async def scheduler(rt: Runtime[FeedbackUnitOfWork]) -> None:
+        await run_scheduler(rt, ctx)
+
+    app = create_service_app(
+        runtime,
+        title="Cổng DVC — feedback",
+        description="Phản ánh, kiến nghị của người dân, doanh nghiệp: tiếp nhận, chuyển cơ quan có thẩm quyền, "
+        "trả lời, công khai, đánh giá.",
+        routers=[router],
+        background=[scheduler],
+    )
+    app.state.feedback = ctx
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,60 @@
+"""App factory: ``uvicorn --factory dvc_notify.entrypoints.app:create_app``."""
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from dvc_contracts import topics
+from dvc_contracts.events import SmsDeliveredV1, SmsFailedV1, SmsOutboundV1, SmsSentV1
+from dvc_notify.adapters.orm import messaging
+from dvc_notify.config import Settings
+from dvc_notify.entrypoints.http import router
+from dvc_notify.entrypoints.sender import run_sender
+from dvc_notify.entrypoints.wiring import build_notify
+from dvc_notify.service import handlers
+from dvc_notify.service.uow import NotifyUnitOfWork
+from dvckit.app import create_service_app
+from dvckit.runtime import Runtime, build_runtime
+
+SUBSCRIPTIONS = (
+    (topics.DOSSIER_SUBMITTED, handlers.on_dossier_submitted),
+    (topics.DOSSIER_STATUS_CHANGED, handlers.on_dossier_status_changed),
+    (topics.DOSSIER_FORWARDED, handlers.on_dossier_forwarded),
+    (topics.FEE_PAID, handlers.on_fee_paid),
+    (topics.FEE_REFUNDED, handlers.on_fee_refunded),
+    (topics.FINE_SETTLED, handlers.on_fine_settled),
+    (topics.FEEDBACK_ANSWERED, handlers.on_feedback_answered),
+    (topics.SMS_REQUESTED, handlers.on_sms_requested),
+    (topics.SMS_RECEIPTS, handlers.on_sms_receipts),
+)
+
+
+def create_runtime(settings: Settings | None = None) -> Runtime[NotifyUnitOfWork]:
+    settings = settings or Settings()
+    runtime = build_runtime(settings, messaging, NotifyUnitOfWork)
+    for topic, handler in SUBSCRIPTIONS:  # one consumer for all of them (the kit's finalize)
+        runtime.subscribe_batch(topic, handler)
+    runtime.publishes(topics.SMS_SENT, SmsSentV1)
+    runtime.publishes(topics.SMS_DELIVERED, SmsDeliveredV1)
+    runtime.publishes(topics.SMS_FAILED, SmsFailedV1)
+    runtime.publishes(topics.SMS_OUTBOUND, SmsOutboundV1, "Kafka-native channel: SMS for telecom gateways")
+    return runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = create_runtime(settings)
+    notify = build_notify(settings, runtime.uow)
+
+    async def sender(_: Runtime[Any]) -> None:
+        await run_sender(notify)
+
+    app = create_service_app(
+        runtime,
+        title="Cổng DVC — notify",
+        description="Tin nhắn SMS tới người dân ở mỗi bước xử lý hồ sơ.",
+        routers=[router],
+        background=[sender],
+    )
+    app.state.notify = notify
+    return app

@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from dvc_notify.adapters.providers.base import InvalidReceipt
+from dvc_notify.domain.encoding import estimate
+from dvc_notify.domain.limits import vn_day
+from dvc_notify.domain.phone import InvalidPhone, mask_phone
+from dvc_notify.domain.status import ALL_STATUSES, Receipt
+from dvc_notify.entrypoints.wiring import Notify
+from dvc_notify.service.optouts import add_opt_out, remove_opt_out
+from dvc_notify.service.receipts import apply_receipt
+from dvc_notify.service.uow import NotifyUnitOfWork
+from dvckit.auth.fastapi import require_role
+from dvckit.auth.jwt import Principal
+from dvckit.logging import get_logger
+
+log = get_logger("dvc_notify.http")
+router = APIRouter()
+Operator = Annotated[Principal, Depends(require_role("operator"))]
+
+
+def _uow(request: Request) -> NotifyUnitOfWork:
+    uow: NotifyUnitOfWork = request.app.state.runtime.uow()
+    return uow
+
+
+def _notify(request: Request) -> Notify:
+    notify: Notify = request.app.state.notify
+    return notify
+
+
+def _phone_error(exc: InvalidPhone) -> HTTPException:
+    return HTTPException(
+        422,
+        {"reason": f"invalid_phone:{exc.reason}", "message": exc.message_vi, "message_en": exc.message_en},
+    )
+
+
+# --- cost preview (pinned contract) -----------------------------------------------------------------
+
+
+class EstimateIn(BaseModel):
+    text: str = Field(max_length=5000)
+    strip_diacritics: bool = False
+
+
+@router.post("/sms/estimate", tags=["sms"], summary="Encoding, segments and the text that would be sent")
+async def sms_estimate(body: EstimateIn) -> dict[str, Any]:
+    e = estimate(body.text, strip_diacritics=body.strip_diacritics)
+    return {"encoding": e.encoding, "segments": e.segments, "characters": e.characters, "text": e.text}
+
+
+# --- messages -----------------------------------------------------------------------------------------
+
+
+@router.get("/sms", tags=["sms"], summary="Messages by dossier code and status (phone numbers masked)")
+async def list_messages(
+    request: Request,
+    _: Operator,
+    dossier_code: str | None = None,
+    status: str | None = None,
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict[str, Any]:
+    if status is not None and status not in ALL_STATUSES:
+        raise HTTPException(422, f"status must be one of {', '.join(ALL_STATUSES)}")
+    async with _uow(request) as uow:
+        rows = await uow.messages.search(dossier_code=dossier_code, status=status, limit=limit)
+    items = [
+        {
+            "id": r.id,
+            "dossier_code": r.dossier_code,
+            "phone": r.phone_masked,
+            "template": r.template,
+            "text": r.text,
+            "encoding": r.encoding,
+            "segments": r.segments,
+            "provider": r.provider,
+            "status": r.status,
+            "failure_reason": r.failure_reason,
+            "sending_service": r.sending_service,
+            "attempts": r.attempts,
+            "next_attempt_at": r.next_attempt_at,
+            "created_at": r.created_at,
+            "sent_at": r.sent_at,
+            "delivered_at": r.delivered_at,
+            "failed_at": r.failed_at,
+        }
+        for r in rows
+    ]
+    return {"items": items}
+
+
+@router.get("/sms/{message_id}/receipts", tags=["sms"], summary="Every receipt received for a message")
+async def message_receipts(request: Request, _: Operator, message_id: str) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        rows = await uow.receipts.for_message(message_id)
+    return {
+        "items": [
+            {
+                "provider": r.provider,
+                "provider_ref": r.provider_ref,
+                "status": r.status,
+                "error_code": r.error_code,
+                "outcome": r.outcome,
+                "reported_at": r.reported_at,
+                "received_at": r.received_at,
+            }
+            for r in rows
+        ]
+    }
+
+
+# --- opt-outs -------------------------------------------------------------------------------------------
+
+
+class OptOutIn(BaseModel):
+    phone: str = Field(max_length=40)
+    reason: str = Field(min_length=1, max_length=500, description="why, in the citizen's words if possible")
+
+
+@router.get("/opt-outs", tags=["opt-outs"], summary="Numbers that receive no SMS (masked)")
+async def list_opt_outs(
+    request: Request, _: Operator, limit: int = Query(100, ge=1, le=1000)
+) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        rows = await uow.opt_outs.list(limit)
+    return {
+        "items": [
+            {
+                "phone": r.phone_masked,
+                "reason": r.reason,
+                "source": r.source,
+                "created_by": r.created_by,
+                "created_at": r.created_at,
+            }
+            for r in rows
+        ]
+    }
+
+
+@router.post("/opt-outs", tags=["opt-outs"], status_code=201, summary="Stop sending SMS to a number")
+async def create_opt_out(
+    request: Request, response: Response, who: Operator, body: OptOutIn
+) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        try:
+            e164, created = await add_opt_out(
+                uow, body.phone, reason=body.reason, source="operator", by=who.sub
+            )
+        except InvalidPhone as exc:
+            raise _phone_error(exc) from exc
+        await uow.commit()
+    if not created:
+        response.status_code = 200
+    return {"phone": mask_phone(e164), "opted_out": True, "created": created}
+
+
+@router.delete("/opt-outs/{phone}", tags=["opt-outs"], status_code=204, summary="Send SMS to a number again")
+async def delete_opt_out(request: Request, who: Operator, phone: str) -> Response:
+    async with _uow(request) as uow:
+        try:
+            _, removed = await remove_opt_out(uow, phone, by=who.sub)
+        except InvalidPhone as exc:
+            raise _phone_error(exc) from exc
+        await uow.commit()
+    if not removed:
+        raise HTTPException(404, "not on the opt-out list")
+    return Response(status_code=204)
+
+
+# --- providers ------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/providers",
+    tags=["providers"],
+    summary="Providers: state (active / failing-over / recovering), error rate",
+)
+async def providers(request: Request, _: Operator) -> dict[str, Any]:
+    notify = _notify(request)
+    now = datetime.now(UTC)
+    async with _uow(request) as uow:
+        used = await uow.usage.used(vn_day(now))
+    mono = time.monotonic()
+    limits = {}
+    for service in sorted(set(used) | set(notify.limiter.per_service)):
+        lim = notify.limiter.limit(service)
+        limits[service] = {
+            "rate_per_second": lim.rate_per_second,
+            "burst": lim.burst,
+            "tokens": notify.limiter.bucket(service, mono).available(mono),
+            "daily": lim.daily,
+            "used_today": used.get(service, 0),
+        }
+    policy = notify.router.policy
+    return {
+        "order": list(notify.providers),
+        "carrier_routes": notify.settings.carrier_routes,
+        "failover": {
+            "window_seconds": policy.window_seconds,
+            "min_samples": policy.min_samples,
+            "error_threshold": policy.error_threshold,
+            "cooldown_seconds": policy.cooldown_seconds,
+            "drift_seconds": policy.drift_seconds,
+        },
+        "providers": notify.provider_status(),
+        "limits": limits,
+        "default_limit": {
+            "rate_per_second": notify.limiter.default.rate_per_second,
+            "burst": notify.limiter.default.burst,
+            "daily": notify.limiter.default.daily,
+        },
+    }
+
+
+@router.post(
+    "/providers/{name}/receipts",
+    tags=["providers"],
+    summary="A gateway's delivery-receipt callback (signature verified per gateway)",
+    include_in_schema=True,
+)
+async def receipt_callback(request: Request, name: str) -> Response:
+    provider = _notify(request).remote(name)
+    if provider is None:
+        raise HTTPException(404, f"no HTTP gateway {name!r}")
+    body = await request.body()
+    now = datetime.now(UTC)
+    try:
+        receipt = provider.parse_receipt(request.headers, body, now)
+    except InvalidReceipt as exc:
+        log.warning("sms.receipt_refused", provider=name, reason=exc.reason)
+        raise HTTPException(exc.status_code, exc.reason) from exc
+    async with _uow(request) as uow:
+        await apply_receipt(uow, receipt, now)
+        await uow.commit()
+    content, media_type = provider.receipt_ack()
+    return Response(content, media_type=media_type)
+
+
+# --- sandbox --------------------------------------------------------------------------------------------
+
+
+@router.get("/sandbox/messages", tags=["sandbox"], summary="What the local sandbox provider received")
+async def sandbox_messages(
+    request: Request, _: Operator, limit: int = Query(50, ge=1, le=500)
+) -> dict[str, Any]:
+    async with _uow(request) as uow:
+        rows = await uow.messages.sandbox_received(limit)
+    return {
+        "items": [
+            {"provider_ref": r.provider_ref, "to": r.phone, "text": r.text, "received_at": r.received_at}
+            for r in rows
+        ]
+    }
+
+
+class SandboxReceiptIn(BaseModel):
+    provider_ref: str
+    status: Literal["sent", "delivered", "temporary-failure", "permanent-failure", "technical-failure"]
+    error_code: str | None = None
+
+
+@router.post("/sandbox/receipts", tags=["sandbox"], summary="Play a delivery receipt for a sandbox message")
+async def sandbox_receipt(request: Request, _: Operator, body: SandboxReceiptIn) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    receipt = Receipt(
+        provider="sandbox",
+        status=body.status,
+        provider_ref=body.provider_ref,
+        error_code=body.error_code,
+        reported_at=now,
+    )
+    async with _uow(request) as uow:
+        outcome = await apply_receipt(uow, receipt, now)
+        await uow.commit()
+    return {"outcome": outcome}

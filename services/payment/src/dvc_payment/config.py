@@ -1,0 +1,70 @@
+"""Payment settings (env prefix ``PAYMENT_``). Provider credentials default to local sandbox values; in production
+they come from secrets (``PAYMENT_VNPAY_HASH_SECRET`` …) and the provider URLs point at the real gateways."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from dvckit.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_", extra="ignore")
+
+    service_name: str = "payment"
+    http_port: int = 8003
+    # How citizens' browsers and providers reach this service (e.g. https://dichvucong.gov.vn/thanh-toan).
+    # Empty: taken from each request (local runs); server-to-server URLs then stay relative (in-process sandbox).
+    public_base_url: str = ""
+
+    # --- payment intents ---------------------------------------------------------------------------------
+    payment_ttl_minutes: int = 90
+    providers: str = "vnpay,momo,paygov"  # enabled providers, in the order the pay page shows them
+    provider_timeout_seconds: float = 10.0
+    callback_max_age_seconds: int = 900  # a signed callback older than this is refused (replay guard)
+    # A pay link is shown as soon as a dossier is submitted; its payment-requested may still be on the way:
+    # a checkout of an intent not known yet waits this long for it (at most that many requests at once).
+    checkout_wait_seconds: float = 5.0
+    checkout_max_waiters: int = 1000
+
+    # --- background jobs ----------------------------------------------------------------------------------
+    expiry_interval_seconds: float = 1.0
+    reconcile_interval_seconds: float = 30.0  # first status query of an attempt, then doubling …
+    reconcile_max_interval_seconds: float = 900.0  # … up to this
+    reconcile_lookback_hours: float = 24.0  # failed / expired attempts are still queried this long
+    refund_interval_seconds: float = 1.0
+    refund_max_attempts: int = 5
+
+    # --- traffic fines ---------------------------------------------------------------------------------
+    # Early online payment discount (proposed in the seeds): percent off when paid within N days of the
+    # decision (decided_at, Vietnam calendar days, inclusive). 0 disables it.
+    fine_discount_percent: int = 10
+    fine_discount_days: int = 15
+    fines_lookup_burst: int = 20  # token bucket per client IP for /fines/lookup and /fines/{no}/pay
+    fines_lookup_per_minute: float = 30.0
+    trust_forwarded_for: bool = False  # behind a trusted proxy: take the client IP from X-Forwarded-For
+
+    # --- providers (dev credentials for the local sandbox) ----------------------------------------------
+    vnpay_tmn_code: str = "DVCSBX01"
+    vnpay_hash_secret: SecretStr = SecretStr("dvc-sandbox-vnpay-hash-secret-0001")
+    vnpay_pay_url: str = "/sandbox/vnpay/pay"
+    vnpay_api_url: str = "/sandbox/vnpay/merchant_webapi/api/transaction"
+    momo_partner_code: str = "MOMODVC01"
+    momo_access_key: str = "dvc-sandbox-momo-access"
+    momo_secret_key: SecretStr = SecretStr("dvc-sandbox-momo-secret-0001")
+    momo_endpoint: str = "/sandbox/momo"
+    paygov_merchant_id: str = "DVC-PAYMENT"
+    paygov_secret: SecretStr = SecretStr("dvc-sandbox-paygov-secret-0001")
+    paygov_endpoint: str = "/sandbox/paygov"
+
+    # --- local sandboxes of the three providers (mounted under /sandbox/<provider>/) ----------------------
+    sandbox_enabled: bool = True
+    sandbox_decline_rate: float = 0.0  # share of "Thanh toán" clicks the bank declines
+    sandbox_callback_delay_seconds: float = 1.0  # from the click to the signed callback
+    sandbox_slow_seconds: float = 20.0  # the "slow bank" scenario settles after this long
+    sandbox_vnpay_ipn_url: str = "/callbacks/vnpay"  # the merchant IPN URL registered at the provider
+
+    @property
+    def enabled_providers(self) -> list[str]:
+        return [p.strip() for p in self.providers.split(",") if p.strip()]

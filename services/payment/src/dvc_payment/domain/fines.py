@@ -1,0 +1,102 @@
+"""Traffic fine decisions: validation of what the police send, the three-factor lookup match and the
+early-payment discount. Pure Python, no I/O.
+
+A citizen finds their decision with the record (biên bản) number, the violation date and their full name,
+as on the portal: all three must match, the name ignoring case, extra spaces and Vietnamese diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dvc_payment.domain.model import VN_TZ
+from dvckit.text import fold
+
+_SPACES = re.compile(r"\s+")
+
+
+class FineRejected(Exception):
+    """A fine-issued record that is not allowed (goes to dead-letter with ``reason``)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def record_key(record_no: str) -> str:
+    """Record numbers compare without surrounding/inner spaces and case: ' 12345/bb ' == '12345/BB'."""
+    return _SPACES.sub("", record_no).upper()
+
+
+def name_key(name: str) -> str:
+    """'  nguyen  van AN ' and 'Nguyễn Văn An' → 'nguyen van an'."""
+    return fold(name)
+
+
+def names_match(given: str, on_record: str) -> bool:
+    key = name_key(given)
+    return bool(key) and key == name_key(on_record)
+
+
+def check_fine(
+    *,
+    record_no: str,
+    offender_name: str,
+    amount: int,
+    violation_date: date,
+    decided_at: datetime,
+    now: datetime,
+    max_clock_skew: timedelta = timedelta(minutes=10),
+) -> None:
+    """Rules beyond the contract's types; raise FineRejected."""
+    if not record_key(record_no):
+        raise FineRejected("invalid_fine", "record_no: must not be blank")
+    if not name_key(offender_name):
+        raise FineRejected("invalid_fine", "offender_name: must not be blank")
+    if amount <= 0:
+        raise FineRejected("invalid_fine", "amount: must be greater than 0")
+    if decided_at > now + max_clock_skew:
+        raise FineRejected("invalid_fine", "decided_at: is in the future")
+    if violation_date > decided_at.astimezone(VN_TZ).date():
+        raise FineRejected("invalid_fine", "violation_date: is after the decision date")
+
+
+@dataclass(frozen=True)
+class FineQuote:
+    amount: int  # the decision's amount
+    discount_vnd: int
+    amount_due: int  # what the citizen pays now
+    discount_percent: int
+    discount_until: date | None  # last Vietnam calendar day the discount applies (inclusive)
+
+
+@dataclass(frozen=True)
+class DiscountRule:
+    """``percent`` off when paid online within ``days`` calendar days of the decision (Vietnam time)."""
+
+    percent: int = 10
+    days: int = 15
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.percent <= 100 or self.days < 0:
+            raise ValueError("discount percent must be 0..100 and days >= 0")
+
+    def until(self, decided_at: datetime) -> date | None:
+        if self.percent == 0:
+            return None
+        return decided_at.astimezone(VN_TZ).date() + timedelta(days=self.days)
+
+    def quote(self, amount: int, decided_at: datetime, now: datetime) -> FineQuote:
+        until = self.until(decided_at)
+        applies = until is not None and now.astimezone(VN_TZ).date() <= until
+        discount = amount * self.percent // 100 if applies else 0
+        return FineQuote(
+            amount=amount,
+            discount_vnd=discount,
+            amount_due=amount - discount,
+            discount_percent=self.percent if applies else 0,
+            discount_until=until,
+        )

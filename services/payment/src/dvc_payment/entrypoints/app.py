@@ -1,0 +1,88 @@
+"""App factory: ``uvicorn --factory dvc_payment.entrypoints.app:create_app``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+
+from dvc_contracts import topics
+from dvc_contracts.envelope import CloudEvent
+from dvc_contracts.events import (
+    FeePaidV1,
+    FeeRefundedV1,
+    FineSettledV1,
+    PaymentExpiredV1,
+    PaymentFailedV1,
+    RefundFailedV1,
+)
+from dvc_payment.adapters.orm import messaging
+from dvc_payment.adapters.sandbox import build_sandbox_router
+from dvc_payment.config import Settings
+from dvc_payment.entrypoints import callbacks, fines, http, jobs
+from dvc_payment.entrypoints.context import PaymentContext
+from dvc_payment.service import fines as fine_handlers
+from dvc_payment.service import payments, refunds
+from dvc_payment.service.arrivals import IntentArrivals
+from dvc_payment.service.common import Policy
+from dvc_payment.service.uow import PaymentUnitOfWork
+from dvckit.app import create_service_app
+from dvckit.runtime import Runtime, build_runtime
+
+
+def create_runtime(
+    settings: Settings | None = None, arrivals: IntentArrivals | None = None
+) -> Runtime[PaymentUnitOfWork]:
+    settings = settings or Settings()
+    policy = Policy.from_settings(settings)
+    runtime = build_runtime(settings, messaging, PaymentUnitOfWork)
+
+    async def on_payment_requested(event: CloudEvent, uow: Any) -> None:
+        """Create a payment intent (payment_id is the idempotency key)."""
+        await payments.on_payment_requested(event, uow, policy=policy, arrivals=arrivals)
+
+    runtime.subscribe(topics.PAYMENT_REQUESTED, on_payment_requested)
+    runtime.subscribe(topics.REFUND_REQUESTED, refunds.on_refund_requested)
+    runtime.subscribe(topics.FINE_ISSUED, fine_handlers.on_fine_issued)
+    runtime.publishes(topics.FEE_PAID, FeePaidV1)
+    runtime.publishes(topics.PAYMENT_FAILED, PaymentFailedV1)
+    runtime.publishes(topics.PAYMENT_EXPIRED, PaymentExpiredV1)
+    runtime.publishes(topics.FEE_REFUNDED, FeeRefundedV1)
+    runtime.publishes(topics.REFUND_FAILED, RefundFailedV1)
+    runtime.publishes(topics.FINE_SETTLED, FineSettledV1)
+    return runtime
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    # httpx logs every URL at INFO: provider URLs carry signed payment parameters, keep them out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    arrivals = IntentArrivals(max_waiters=settings.checkout_max_waiters)
+    runtime = create_runtime(settings, arrivals)
+    ctx = PaymentContext.build(settings, runtime, arrivals)
+    routers = [http.router, callbacks.router, fines.router]
+    background = [
+        ctx.run_http_lifetime,
+        jobs.expiry_job(ctx),
+        jobs.reconciliation_job(ctx),
+        jobs.refund_job(ctx),
+    ]
+    if ctx.sandbox is not None:
+        routers.append(build_sandbox_router(ctx.sandbox))
+        sandbox = ctx.sandbox
+
+        async def run_sandbox(_: Runtime[Any]) -> None:
+            await sandbox.run()
+
+        background.append(run_sandbox)
+    app = create_service_app(
+        runtime,
+        title="Cổng DVC — payment",
+        description="Thanh toán phí, lệ phí và tiền phạt qua ngân hàng, ví điện tử và Nền tảng thanh toán quốc gia.",
+        routers=routers,
+        background=background,
+    )
+    app.state.payment = ctx
+    ctx.http.bind_local(app)
+    return app

@@ -1,0 +1,63 @@
+"""The portal's own payment pages (Vietnamese): choose a provider, and the result after the provider."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from starlette.responses import HTMLResponse
+
+from dvc_payment.adapters.sandbox.core import page
+from dvc_payment.domain.model import STATUS_TEXT, format_vn_time, format_vnd
+
+PORTAL_COLOR = "#b91c1c"
+
+
+def _summary(p: Any) -> str:
+    return f"""<dl>
+<dt>Nội dung</dt><dd>{html.escape(p.description)}</dd>
+{f"<dt>Mã hồ sơ</dt><dd>{html.escape(p.dossier_code)}</dd>" if p.dossier_code else ""}
+{f"<dt>Số quyết định</dt><dd>{html.escape(p.decision_no)}</dd>" if p.decision_no else ""}
+<dt>Số tiền</dt><dd class="amount">{format_vnd(p.amount_vnd)}</dd>
+{f"<dt>Đã giảm</dt><dd>{format_vnd(p.discount_vnd)}</dd>" if p.discount_vnd else ""}
+<dt>Trạng thái</dt><dd>{STATUS_TEXT.get(p.status, p.status)}</dd>
+<dt>Hạn thanh toán</dt><dd>{format_vn_time(p.expires_at)}</dd>
+</dl>"""
+
+
+def choose_provider_page(
+    p: Any, providers: list[tuple[str, str]], *, error: str | None = None
+) -> HTMLResponse:
+    if p.status in ("succeeded", "refunded", "expired"):
+        return page("Cổng Dịch vụ công — Thanh toán", _summary(p), color=PORTAL_COLOR)
+    buttons = "".join(
+        f'<p><button class="pay" style="background:{PORTAL_COLOR}" name="provider" value="{html.escape(name)}">'
+        f"{html.escape(label)}</button></p>"
+        for name, label in providers
+    )
+    notice = f'<p class="sandbox">{html.escape(error)}</p>' if error else ""
+    body = f"""{_summary(p)}{notice}
+<form method="post" action="/payments/{html.escape(p.id)}/pay"><p>Chọn kênh thanh toán:</p>{buttons}</form>"""
+    return page("Cổng Dịch vụ công — Thanh toán", body, color=PORTAL_COLOR)
+
+
+def result_page(p: Any) -> HTMLResponse:
+    waiting = p.status in ("created", "pending")
+    refresh = '<meta http-equiv="refresh" content="2">' if waiting else ""
+    lead = {
+        "succeeded": "Thanh toán thành công. Cảm ơn bạn!",
+        "pending": "Đang chờ xác nhận từ ngân hàng/ví…",
+        "failed": "Thanh toán không thành công. Bạn có thể thử lại trước khi hết hạn.",
+        "expired": "Khoản thanh toán đã hết hạn.",
+        "refunded": "Khoản thanh toán đã được hoàn tiền.",
+    }.get(p.status, STATUS_TEXT.get(p.status, p.status))
+    retry = (
+        f'<p><a href="/payments/{html.escape(p.id)}/pay">Thanh toán lại</a></p>'
+        if p.status == "failed"
+        else ""
+    )
+    return page(
+        "Cổng Dịch vụ công — Kết quả thanh toán",
+        f"{refresh}<p>{lead}</p>{_summary(p)}{retry}",
+        color=PORTAL_COLOR,
+    )

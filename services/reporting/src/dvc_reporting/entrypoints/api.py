@@ -1,0 +1,321 @@
+"""The JSON API (for the dashboard and for other government systems): thin routes over ReportQueries.
+
+Every route needs an operator token (bearer, or the dashboard's cookie). A province operator (token claim
+``province``) sees only their province: ``province=`` is forced to it, another province is a 403. Tables
+accept ``format=csv`` (UTF-8 with a BOM, so spreadsheet programs show the diacritics)."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from dvc_reporting.adapters.queries import Filters
+from dvc_reporting.domain.projection import today_vn
+from dvc_reporting.domain.reference import (
+    CHANNEL_NAMES,
+    PROVINCES,
+    SECTOR_NAMES,
+    STATUSES,
+    province_name,
+)
+from dvc_reporting.entrypoints.auth import COOKIE, Operator, national_only, scope_province, verify_operator
+from dvc_reporting.entrypoints.context import ReportingContext, ctx
+from dvckit.auth.jwt import Principal
+
+router = APIRouter(prefix="/api")
+Ctx = Annotated[ReportingContext, Depends(ctx)]
+Format = Literal["json", "csv"]
+
+PROVINCE_Q = Query(
+    None, pattern=r"^\d{2}$", description="mã tỉnh/thành phố (2 chữ số), ví dụ 01 Hà Nội, 79 TP. HCM"
+)
+SECTOR_Q = Query(None, max_length=64, description="mã lĩnh vực, ví dụ DUONG-BO")
+AGENCY_Q = Query(None, max_length=64, description="mã cơ quan đang chịu trách nhiệm, ví dụ BCA-CSGT")
+FROM_Q = Query(None, description="từ ngày nộp (YYYY-MM-DD, giờ Việt Nam)")
+TO_Q = Query(None, description="đến ngày nộp (YYYY-MM-DD, giờ Việt Nam)")
+
+
+def filters(
+    principal: Operator,
+    province: str | None = PROVINCE_Q,
+    sector: str | None = SECTOR_Q,
+    agency: str | None = AGENCY_Q,
+    date_from: date | None = FROM_Q,
+    date_to: date | None = TO_Q,
+) -> Filters:
+    if date_from and date_to and date_from > date_to:
+        raise HTTPException(422, detail={"error": "bad_range", "message": "date_from phải trước date_to."})
+    return Filters(scope_province(principal, province), sector or None, agency or None, date_from, date_to)
+
+
+Filtered = Annotated[Filters, Depends(filters)]
+
+
+def csv_response(rows: Sequence[dict[str, Any]], name: str, columns: Sequence[str] | None = None) -> Response:
+    cols = list(columns or (rows[0].keys() if rows else []))
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in cols})
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    return Response(
+        buf.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}-{stamp}.csv"'},
+    )
+
+
+# -- session (the dashboard's login) ---------------------------------------------------------------------------
+
+
+class Login(BaseModel):
+    token: str = Field(min_length=10, max_length=8192, description="bearer token (make token ROLE=operator)")
+
+
+class Me(BaseModel):
+    sub: str
+    name: str | None
+    role: str
+    province: str | None = Field(description="set for a province operator, who sees only that province")
+    province_name: str | None
+
+
+def _me(p: Principal) -> Me:
+    return Me(
+        sub=p.sub,
+        name=p.name,
+        role=p.role,
+        province=p.province,
+        province_name=province_name(p.province) if p.province else None,
+    )
+
+
+@router.post("/session", tags=["session"], summary="Log in: keep an operator token in an HttpOnly cookie")
+async def login(request: Request, body: Login, c: Ctx, response: Response) -> Me:
+    principal = verify_operator(request, body.token.strip())
+    response.set_cookie(
+        COOKIE,
+        body.token.strip(),
+        httponly=True,
+        samesite="strict",
+        secure=c.settings.cookie_secure,
+        max_age=8 * 3600,
+        path="/",
+    )
+    return _me(principal)
+
+
+@router.get("/session", tags=["session"], summary="Who is logged in")
+async def whoami(principal: Operator) -> Me:
+    return _me(principal)
+
+
+@router.delete("/session", tags=["session"], summary="Log out", status_code=204)
+async def logout() -> Response:
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+# -- figures ------------------------------------------------------------------------------------------------------
+
+
+class Summary(BaseModel):
+    """The headline figures (names pinned: other government systems read them)."""
+
+    dossiers_total: int = Field(
+        description="hồ sơ (each dossier code once, however many agencies handled it)"
+    )
+    dossiers_overdue: int = Field(description="not finished and past the due date (Viet Nam's today)")
+    dossiers_by_status: dict[str, int] = Field(description="current status → dossiers (every status listed)")
+    payments_total_vnd: int = Field(description="sum of fee-paid amounts (VND)")
+    fines_issued: int
+    fines_settled_online: int
+    feedback_received: int
+    feedback_answered: int
+    sms_sent: int
+    sms_delivered: int
+    estimated_savings_vnd: int = Field(
+        description="Σ over online dossiers of the procedure's social_saving_vnd"
+    )
+
+
+@router.get(
+    "/summary",
+    tags=["figures"],
+    summary="Headline figures (optional province=, sector=, agency=, date range)",
+    description="Dossier figures honour every filter; payments, fines, feedback and SMS honour province and "
+    "the date range (they have no sector or agency).",
+)
+async def summary(f: Filtered, c: Ctx) -> Summary:
+    async with c.queries() as q:
+        return Summary(**await q.summary(f, today_vn()))
+
+
+@router.get(
+    "/figures", tags=["figures"], summary="Every headline figure of the dashboard (superset of /summary)"
+)
+async def figures(f: Filtered, c: Ctx) -> dict[str, Any]:
+    async with c.queries() as q:
+        return await q.figures(f, today_vn())
+
+
+@router.get("/provinces", tags=["figures"], summary="Per-province table (63 provinces, busiest first)")
+async def provinces(f: Filtered, c: Ctx, format: Format = "json") -> Any:
+    async with c.queries() as q:
+        rows = await q.provinces(f, today_vn())
+    return csv_response(rows, "tinh-thanh") if format == "csv" else {"items": rows}
+
+
+@router.get(
+    "/dossiers/breakdown", tags=["figures"], summary="Dossiers by province × sector × status × channel"
+)
+async def breakdown(f: Filtered, c: Ctx, format: Format = "json") -> Any:
+    async with c.queries() as q:
+        rows = await q.breakdown(f)
+    return csv_response(rows, "ho-so-theo-tinh-linh-vuc") if format == "csv" else {"items": rows}
+
+
+@router.get(
+    "/trends", tags=["figures"], summary="Per day: dossiers received/finished, payments, SMS, fines, feedback"
+)
+async def trends(
+    f: Filtered, c: Ctx, days: int = Query(30, ge=1, le=366, description="without a date range: the last N days"),
+    format: Format = "json",
+) -> Any:  # fmt: skip
+    async with c.queries() as q:
+        rows = await q.trends(f, today_vn(), days)
+    return csv_response(rows, "xu-huong") if format == "csv" else {"items": rows}
+
+
+@router.get("/overdue", tags=["overdue"], summary="Overdue dossiers, most overdue first")
+async def overdue(
+    f: Filtered,
+    c: Ctx,
+    limit: int = Query(50, ge=1, le=5000),
+    offset: int = Query(0, ge=0),
+    format: Format = "json",
+) -> Any:
+    async with c.queries() as q:
+        total, rows = await q.overdue_list(f, today_vn(), limit, offset)
+    return csv_response(rows, "ho-so-qua-han") if format == "csv" else {"total": total, "items": rows}
+
+
+@router.get(
+    "/overdue/by/{dim}", tags=["overdue"], summary="Overdue dossiers per province, agency or procedure"
+)
+async def overdue_by(
+    dim: Literal["province", "agency", "procedure"], f: Filtered, c: Ctx, format: Format = "json"
+) -> Any:
+    async with c.queries() as q:
+        rows = await q.overdue_by(f, today_vn(), dim)
+    return csv_response(rows, f"qua-han-theo-{dim}") if format == "csv" else {"items": rows}
+
+
+@router.get(
+    "/dossiers/{code}", tags=["overdue"], summary="One dossier with its history (from the events stored)"
+)
+async def dossier(code: str, principal: Operator, c: Ctx) -> dict[str, Any]:
+    async with c.queries() as q:
+        found = await q.dossier(code)
+    if found is None or (principal.province and principal.province != found["province_code"]):
+        raise HTTPException(404, detail={"error": "not_found", "message": f"Không tìm thấy hồ sơ {code}."})
+    return found
+
+
+@router.get("/payments", tags=["figures"], summary="Payments: count and amount per provider, or per day")
+async def payments(
+    f: Filtered, c: Ctx, by: Literal["provider", "day"] = "provider", format: Format = "json"
+) -> Any:
+    async with c.queries() as q:
+        rows = await q.payments_by(f, by)
+    return csv_response(rows, f"thanh-toan-theo-{by}") if format == "csv" else {"items": rows}
+
+
+@router.get(
+    "/reference", tags=["reference"], summary="Names for the filters: provinces, sectors, agencies, statuses"
+)
+async def reference(principal: Operator, c: Ctx) -> dict[str, Any]:
+    async with c.queries() as q:
+        agencies = await q.agency_names()
+        seen_agencies = await q.agencies_seen()
+        seen_sectors = await q.sectors_seen()
+    provinces = [{"code": k, "name": n} for k, n in PROVINCES if principal.province in (None, k)]
+    return {
+        "provinces": provinces,
+        "sectors": [{"code": s, "name": SECTOR_NAMES.get(s, s)} for s in seen_sectors],
+        "agencies": [{"code": a, "name": agencies.get(a, a)} for a in seen_agencies],
+        "statuses": [{"code": k, "name": n} for k, n in STATUSES],
+        "channels": [{"code": k, "name": n} for k, n in CHANNEL_NAMES.items()],
+        "scope": principal.province,
+    }
+
+
+@router.get(
+    "/pipeline",
+    tags=["pipeline"],
+    summary="Pipeline health: consumer lag, outbox backlog, rejections, dead letters",
+)
+async def pipeline(principal: Operator, c: Ctx) -> dict[str, Any]:
+    national_only(principal)
+    async with c.queries() as q:
+        rejections = await q.rejections()
+        dead = await q.dead_letter_counts()
+        latest = await q.latest_dead_letters()
+    return {
+        "lag": c.pipeline.get("lag", {"method": "none", "rows": [], "error": "chưa đo"}),
+        "services": c.pipeline.get("services", []),
+        "checked_at": c.pipeline.get("checked_at"),
+        "rejections": rejections,
+        "rejections_total": sum(r["rejected"] for r in rejections),
+        "dead_letters": dead,
+        "dead_letters_total": sum(d["count"] for d in dead),
+        "dead_letters_latest": latest,
+    }
+
+
+# -- live updates -------------------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/stream",
+    tags=["live"],
+    summary="Server-sent events: `update` whenever the read model changes (then re-read the figures)",
+    response_class=StreamingResponse,
+)
+async def stream(request: Request, principal: Operator, c: Ctx) -> StreamingResponse:
+    hub, settings = c.hub, c.settings
+
+    async def events() -> AsyncIterator[str]:
+        seen = hub.version
+        yield f"retry: 2000\nevent: hello\ndata: {json.dumps({'version': seen})}\n\n"
+        opened = time.monotonic()
+        while not hub.closed and time.monotonic() - opened < 600:  # browsers reconnect by themselves
+            version = await hub.wait(seen, settings.live_heartbeat_seconds)
+            if hub.closed or await request.is_disconnected():
+                return
+            if version == seen:
+                yield ": keepalive\n\n"
+                continue
+            seen = version
+            payload = {"version": version, "areas": sorted(hub.areas), "at": hub.changed_at}
+            yield f"event: update\ndata: {json.dumps(payload)}\n\n"
+            await asyncio.sleep(settings.live_min_interval_seconds)  # coalesce bursts
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
+    )

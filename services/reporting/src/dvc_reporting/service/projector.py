@@ -1,0 +1,251 @@
+"""Apply a batch of events to the read model in the current transaction: lock the rows the batch touches,
+fold the events into them with the domain functions, write the rows, the history lines and the aggregate
+deltas. One batch is a handful of statements, whatever its size (replay speed)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import and_, true
+
+from dvc_contracts.events import (
+    AgencyStatusRejectedV1,
+    DossierForwardedV1,
+    DossierStatusChangedV1,
+    DossierSubmittedV1,
+    FeedbackAnsweredV1,
+    FeedbackReceivedV1,
+    FeePaidV1,
+    FineIssuedV1,
+    FineSettledV1,
+    ProcedurePublishedV1,
+    ProcedureRetiredV1,
+    SmsDeliveredV1,
+    SmsFailedV1,
+    SmsSentV1,
+)
+from dvc_reporting.adapters import orm
+from dvc_reporting.adapters.store import ReadModelStore
+from dvc_reporting.domain import projection as p
+
+Fact = tuple[str, BaseModel]  # (event id, payload)
+S = TypeVar("S")
+
+
+class Projector:
+    def __init__(self, store: ReadModelStore) -> None:
+        self.store = store
+        self.deltas: p.Contributions = {}
+        self.changed: set[str] = set()
+
+    async def apply(self, facts: Sequence[Fact]) -> set[str]:
+        """Fold ``facts`` (in order) into the read model. Returns the areas that changed (for live updates)."""
+        procs = [(e, d) for e, d in facts if isinstance(d, ProcedurePublishedV1 | ProcedureRetiredV1)]
+        doss = [
+            (e, d)
+            for e, d in facts
+            if isinstance(d, DossierSubmittedV1 | DossierStatusChangedV1 | DossierForwardedV1)
+        ]
+        pays = [(e, d) for e, d in facts if isinstance(d, FeePaidV1)]
+        fins = [(e, d) for e, d in facts if isinstance(d, FineIssuedV1 | FineSettledV1)]
+        fbs = [(e, d) for e, d in facts if isinstance(d, FeedbackReceivedV1 | FeedbackAnsweredV1)]
+        smss = [(e, d) for e, d in facts if isinstance(d, SmsSentV1 | SmsDeliveredV1 | SmsFailedV1)]
+        rejs = [(e, d) for e, d in facts if isinstance(d, AgencyStatusRejectedV1)]
+
+        if procs:
+            await self._fold_simple(
+                "procedures", p.ProcedureState, [(d.code, d) for _, d in procs], p.fold_procedure, None
+            )
+        # Payments and SMS that name a dossier but carry no province show the dossier's: lock those dossiers
+        # too, so a dossier arriving at the same moment on another consumer is seen by one side or the other.
+        wanted = {d.dossier_code for _, d in pays if d.dossier_code and not d.province_code}
+        wanted |= {d.dossier_code for _, d in smss if d.dossier_code}
+        provinces, moved = await self._dossiers(doss, wanted)
+        if pays or moved:
+            await self._with_province(
+                "payments", p.PaymentState, [(d.payment_id, d) for _, d in pays], p.fold_payment,
+                p.payment_contributions, provinces, moved,
+            )  # fmt: skip
+            await self._history(
+                [
+                    _side_entry(e, d.dossier_code, "payment", d.paid_at, d.provider, d.amount_vnd)
+                    for e, d in pays
+                    if d.dossier_code
+                ]
+            )
+        if fins:
+            await self._fold_simple(
+                "fines", p.FineState, [(d.decision_no, d) for _, d in fins], p.fold_fine, p.fine_contributions
+            )
+        if fbs:
+            await self._fold_simple(
+                "feedback", p.FeedbackState, [(d.feedback_id, d) for _, d in fbs], p.fold_feedback,
+                p.feedback_contributions,
+            )  # fmt: skip
+            await self._history(
+                [
+                    _side_entry(e, d.dossier_code, "feedback", _fb_time(d), _fb_detail(d))
+                    for e, d in fbs
+                    if d.dossier_code
+                ]
+            )
+        if smss or moved:
+            await self._with_province(
+                "sms", p.SmsState, [(d.message_id, d) for _, d in smss], p.fold_sms, p.sms_contributions,
+                provinces, moved,
+            )  # fmt: skip
+            await self._history(
+                [
+                    _side_entry(e, d.dossier_code, "sms", _sms_time(d), _sms_detail(d))
+                    for e, d in smss
+                    if d.dossier_code
+                ]
+            )
+        if rejs:
+            await self.store.insert_ignore(orm.agency_rejections, [p.rejection_row(e, d) for e, d in rejs])
+            self.changed.add("pipeline")
+        await self.store.add_to_aggregates(self.deltas)
+        self.deltas = {}
+        return self.changed
+
+    # -- dossiers -------------------------------------------------------------------------------------------
+
+    async def _dossiers(
+        self, facts: list[tuple[str, Any]], wanted: set[str]
+    ) -> tuple[dict[str, str | None], set[str]]:
+        """Fold dossier events; returns the province of every dossier locked, and the codes whose province
+        became known or changed in this batch (the payments and SMS that show it are placed again now: a
+        dossier's events may disagree, e.g. a forward or an agency report naming another province than the
+        submission that arrives later, and the rows must not depend on what arrived first)."""
+        table, key = orm.ENTITY_TABLES["dossiers"]
+        codes = {d.dossier_code for _, d in facts} | wanted
+        if not codes:
+            return {}, set()
+        rows = await self.store.lock_rows(table, key, codes)
+        old = {c: p.state_from_row(p.DossierState, rows[c]) for c in codes}
+        new = dict(old)
+        history: list[p.HistoryEntry] = []
+        for event_id, data in facts:
+            state, entry = p.fold_dossier(new[data.dossier_code], event_id, data)
+            new[data.dossier_code] = state
+            history.append(entry)
+        changed = [c for c in codes if new[c] != old[c]]
+        for c in changed:
+            p.merge_into(
+                self.deltas, p.delta(p.dossier_contributions(old[c]), p.dossier_contributions(new[c]))
+            )
+        await self.store.update_rows(table, key, [p.state_to_row(new[c]) for c in changed])
+        await self._history([{**p.state_to_row(h), "amount_vnd": None, "detail": None} for h in history])
+        if changed:
+            self.changed.add("dossiers")
+        moved = {c for c in changed if new[c].province_code and new[c].province_code != old[c].province_code}
+        return {c: new[c].province_code for c in codes}, moved
+
+    async def _history(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await self.store.insert_ignore(orm.dossier_events, rows)
+
+    # -- other entities -------------------------------------------------------------------------------------
+
+    async def _fold_simple(
+        self,
+        name: str,
+        cls: type[S],
+        facts: list[tuple[str, Any]],
+        fold: Callable[[Any, Any], Any],
+        contributions: Callable[[Any], p.Contributions] | None,
+        extra_keys: set[str] | None = None,
+        after: Callable[[Any], Any] | None = None,
+    ) -> dict[str, Any]:
+        table, key = orm.ENTITY_TABLES[name]
+        keys = {k for k, _ in facts} | (extra_keys or set())
+        rows = await self.store.lock_rows(table, key, keys)
+        old = {k: p.state_from_row(cls, rows[k]) for k in keys}
+        new: dict[str, Any] = dict(old)
+        for k, data in facts:
+            new[k] = fold(new[k], data)
+        if after is not None:
+            new = {k: after(s) for k, s in new.items()}
+        changed = [k for k in keys if new[k] != old[k]]
+        if contributions is not None:
+            for k in changed:
+                p.merge_into(self.deltas, p.delta(contributions(old[k]), contributions(new[k])))
+        await self.store.update_rows(table, key, [p.state_to_row(new[k]) for k in changed])
+        if changed:
+            self.changed.add(name)
+        return new
+
+    async def _with_province(
+        self,
+        name: str,
+        cls: type[S],
+        facts: list[tuple[str, Any]],
+        fold: Callable[[Any, Any], Any],
+        contributions: Callable[[Any], p.Contributions],
+        provinces: dict[str, str | None],
+        moved: set[str],
+    ) -> None:
+        """Fold ``facts`` into rows that show their dossier's province unless they carry their own; rows of
+        dossiers whose province became known or changed (``moved``) are placed again."""
+        table, key = orm.ENTITY_TABLES[name]
+        waiting: set[str] = set()
+        if moved:
+            inherited = table.c.own_province.is_(None) if "own_province" in table.c else true()
+            waiting = set(
+                await self.store.find_keys(
+                    table, key, and_(table.c.dossier_code.in_(sorted(moved)), inherited)
+                )
+            )
+
+        def place(s: Any) -> Any:
+            code = s.dossier_code or ""
+            return p.resolve_province(s, provinces[code]) if code in provinces else s
+
+        await self._fold_simple(name, cls, facts, fold, contributions, waiting, after=place)
+
+
+def _side_entry(
+    event_id: str, dossier_code: str, kind: str, at: Any, detail: str | None, amount: int | None = None
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "dossier_code": dossier_code,
+        "kind": kind,
+        "status": None,
+        "sequence": None,
+        "agency_code": None,
+        "from_agency_code": None,
+        "occurred_at": at,
+        "note": None,
+        "late": False,
+        "amount_vnd": amount,
+        "detail": detail,
+    }
+
+
+def _fb_time(d: FeedbackReceivedV1 | FeedbackAnsweredV1) -> Any:
+    return d.received_at if isinstance(d, FeedbackReceivedV1) else d.answered_at
+
+
+def _fb_detail(d: FeedbackReceivedV1 | FeedbackAnsweredV1) -> str:
+    return (
+        f"received:{d.kind}:{d.category}"
+        if isinstance(d, FeedbackReceivedV1)
+        else f"answered:{d.agency_code}"
+    )
+
+
+def _sms_time(d: SmsSentV1 | SmsDeliveredV1 | SmsFailedV1) -> Any:
+    if isinstance(d, SmsSentV1):
+        return d.sent_at
+    return d.delivered_at if isinstance(d, SmsDeliveredV1) else d.failed_at
+
+
+def _sms_detail(d: SmsSentV1 | SmsDeliveredV1 | SmsFailedV1) -> str:
+    if isinstance(d, SmsSentV1):
+        return f"sent:{d.template}:{d.segments}"
+    if isinstance(d, SmsDeliveredV1):
+        return "delivered"
+    return f"failed:{d.status}"

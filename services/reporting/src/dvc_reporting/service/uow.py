@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import ClassVar, Self
+
+from dvc_reporting.adapters.store import ReadModelStore
+from dvc_reporting.service.live import ChangeHub
+from dvc_reporting.service.projector import Projector
+from dvckit.uow import UnitOfWork
+
+
+class ReportingUnitOfWork(UnitOfWork):
+    """The kit's unit of work plus the read-model projector; tells the live hub what changed on commit."""
+
+    hub: ClassVar[ChangeHub | None] = None
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        self.projector = Projector(ReadModelStore(self.session))
+        self._changed: set[str] = set()
+        return self
+
+    def touched(self, areas: set[str]) -> None:
+        self._changed |= areas
+
+    async def commit(self) -> None:
+        await super().commit()
+        changed, self._changed = self._changed, set()
+        if self.hub is not None:
+            self.hub.notify(changed)
+
+
+def bind_hub(hub: ChangeHub) -> type[ReportingUnitOfWork]:
+    """A unit-of-work class that notifies ``hub`` (one per app; built in the app factory, never at import)."""
+
+    class BoundReportingUnitOfWork(ReportingUnitOfWork):
+        pass
+
+    BoundReportingUnitOfWork.hub = hub
+    return BoundReportingUnitOfWork

@@ -1,0 +1,131 @@
+"""Small clients for the e2e flows: the citizen's browser, the police and health agencies on Kafka."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from dvc_contracts import topics
+from dvc_contracts.envelope import new_event, to_binary
+from dvc_contracts.events import AgencyStatusReportedV1, FineIssuedV1
+
+
+async def poll(
+    fetch: Callable[[], Awaitable[Any]], until: Callable[[Any], bool], timeout: float = 40.0
+) -> Any:
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = await fetch()
+        if until(value):
+            return value
+        await asyncio.sleep(0.3)
+    raise AssertionError(f"not reached within {timeout} s; last value: {value!r}")
+
+
+async def emit(bootstrap: str, topic: str, data: Any, key: str, source: str) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        headers, value = to_binary(new_event(topic, source, data, subject=key))
+        await producer.send_and_wait(topic, value, key=key.encode(), headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def agency_reports(
+    bootstrap: str,
+    dossier: str,
+    procedure: str,
+    agency: str,
+    province: str,
+    seq: int,
+    status: str,
+    result: str | None = None,
+) -> None:
+    data = AgencyStatusReportedV1(
+        dossier_code=dossier,
+        procedure_code=procedure,
+        agency_code=agency,
+        province_code=province,
+        sequence=seq,
+        status=status,  # type: ignore[arg-type]
+        occurred_at=datetime.now(UTC),
+        result=result,
+    )
+    await emit(bootstrap, topics.AGENCY_STATUS_REPORTED, data, dossier, f"/agency/{agency}")
+
+
+async def police_fine(bootstrap: str, decision_no: str, record_no: str, name: str, amount: int) -> None:
+    fine = FineIssuedV1(
+        decision_no=decision_no,
+        record_no=record_no,
+        violation_date=date(2026, 11, 10),
+        offender_name=name,
+        plate="30A-999.99",
+        amount=amount,
+        issuing_unit="Phòng CSGT Công an TP Hà Nội",
+        province_code="01",
+        decided_at=datetime.now(UTC),
+    )
+    await emit(bootstrap, topics.FINE_ISSUED, fine, decision_no, "/agency/BCA-CSGT")
+
+
+async def dossier_has_fine(database_url: str, decision_no: str, timeout: float = 40.0) -> None:
+    """Waits until the dossier service has read the police decision into its shared-data read model.
+
+    A fine the portal has not yet heard of cannot block anything; tests of the block start once it is known.
+    """
+    engine = create_async_engine(database_url)
+    try:
+
+        async def known() -> bool:
+            async with engine.connect() as conn:
+                row = await conn.execute(
+                    text("SELECT 1 FROM fines WHERE decision_no = :d"), {"d": decision_no}
+                )
+                return row.first() is not None
+
+        await poll(known, bool, timeout)
+    finally:
+        await engine.dispose()
+
+
+async def pay(
+    http: httpx.AsyncClient,
+    payment_url: str,
+    payment_id: str,
+    provider: str = "momo",
+    scenario: str = "normal",
+) -> None:
+    """The citizen opens the provider's pay page and clicks "Thanh toán" (sandbox, signed callback follows)."""
+
+    async def checkout() -> httpx.Response:
+        return await http.post(f"{payment_url}/payments/{payment_id}/checkout", json={"provider": provider})
+
+    resp = await poll(checkout, lambda r: r.status_code != 404, timeout=20)
+    assert resp.status_code in (200, 201), resp.text
+    pay_url = resp.json()["pay_url"]
+    if pay_url.startswith("/"):
+        pay_url = payment_url + pay_url
+    page = await http.get(pay_url)
+    assert page.status_code == 200 and "Thanh toán" in page.text
+    done = await http.post(
+        pay_url,
+        content=f"action=pay&scenario={scenario}",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert done.status_code in (200, 303), done.text
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:6].upper()}"
