@@ -12,12 +12,13 @@ from types import TracebackType
 from typing import Any, Self
 
 from pydantic import BaseModel
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dvc_contracts import topics
 from dvc_contracts.envelope import CloudEvent, binary_headers, binary_value, new_event
 from dvckit.bulk import insert_rows
-from dvckit.db import MessagingTables
+from dvckit.db import MessagingTables, dialect_name
 from dvckit.logging import current_correlation_id, get_logger
 from dvckit.metrics import DEAD_LETTERS
 
@@ -64,6 +65,16 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+    async def snapshot(self) -> None:
+        """Make every read of this transaction see one snapshot (call before the first read).
+
+        Under PostgreSQL's default READ COMMITTED each statement sees its own snapshot, so a page built
+        from several reads (a dossier, its history, its saga) could mix states from either side of a
+        commit. SQLite transactions are serializable already.
+        """
+        if dialect_name(self.session) == "postgresql":
+            await self.session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
 
     # --- publishing (outbox) -------------------------------------------------------------------
 

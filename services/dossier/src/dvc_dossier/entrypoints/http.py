@@ -161,6 +161,7 @@ async def my_dossiers(
 )
 async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, Any]:
     async with _uow(request) as uow:
+        await uow.snapshot()  # dossier, history and saga from one moment
         row = await uow.dossiers.get(code)
         if row is None:
             raise _not_found(code)
@@ -181,6 +182,7 @@ async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, 
 )
 async def track(request: Request, code: str) -> dict[str, Any]:
     async with _uow(request) as uow:
+        await uow.snapshot()
         row = await uow.dossiers.get(code)
         if row is None:
             raise _not_found(code)
