@@ -290,6 +290,7 @@ async def get_feedback(request: Request, feedback_id: str, reader: Reader) -> di
     actor = _actor(reader)
     today = local_date(_ctx(request).clock())
     async with _uow(request) as uow:
+        await uow.snapshot()
         fb = await handlers.load_visible(uow, feedback_id, actor)  # someone else's: 404, never 403
         hist = await uow.feedback.history(feedback_id)
     return feedback_out(fb, actor, today) | {"history": _history_out(hist)}
@@ -511,6 +512,7 @@ async def stats(
         received_to=_local_midnight(date_to, days=1),
     )
     async with _uow(request) as uow:
+        await uow.snapshot()  # the three tables add up
         totals = await uow.feedback.counts(scope, today, None)
         by_agency = await uow.feedback.counts(scope, today, "agency_code")
         by_province = await uow.feedback.counts(scope, today, "province_code")

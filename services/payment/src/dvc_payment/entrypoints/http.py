@@ -74,13 +74,17 @@ def payment_out(p: Any, ctx: PaymentContext, request: Request) -> dict[str, Any]
     }
 
 
+def _not_found(payment_id: str) -> HTTPException:
+    return HTTPException(
+        404, detail={"error": "not_found", "message": f"Không tìm thấy khoản thanh toán {payment_id}."}
+    )
+
+
 async def _get(ctx: PaymentContext, payment_id: str) -> Any:
     async with ctx.uow() as uow:
         p = await uow.payments.get(payment_id)
     if p is None:
-        raise HTTPException(
-            404, detail={"error": "not_found", "message": f"Không tìm thấy khoản thanh toán {payment_id}."}
-        )
+        raise _not_found(payment_id)
     return p
 
 
@@ -135,8 +139,11 @@ async def get_payment(request: Request, payment_id: str, ctx: Ctx) -> dict[str, 
     "/payments/{payment_id}/history", summary="Every transition, attempt and refund (agency/operator)"
 )
 async def payment_history(request: Request, payment_id: str, ctx: Ctx, _: Staff) -> dict[str, Any]:
-    p = await _get(ctx, payment_id)
     async with ctx.uow() as uow:
+        await uow.snapshot()  # the payment, its history, attempts and refunds from one moment
+        p = await uow.payments.get(payment_id)
+        if p is None:
+            raise _not_found(payment_id)
         hist = await uow.payments.history(payment_id)
         tries = await uow.attempts.for_payment(payment_id)
         refunds = await uow.refunds.for_payment(payment_id)
