@@ -48,12 +48,18 @@ class SagaRepository:
             .values(**values, updated_at=datetime.now(UTC))
         )
 
-    async def _one(self, *where: Any) -> Saga | None:
-        row = (await self.session.execute(select(sagas).where(*where).with_for_update())).first()
+    async def _one(self, *where: Any, lock: bool = True) -> Saga | None:
+        q = select(sagas).where(*where)
+        row = (await self.session.execute(q.with_for_update() if lock else q)).first()
         return Saga(**{f: getattr(row, f) for f in _FIELDS}) if row else None
 
     async def for_dossier(self, dossier_code: str) -> Saga | None:
+        """The saga, locked for this transaction: the caller is about to advance it."""
         return await self._one(sagas.c.dossier_code == dossier_code)
+
+    async def view(self, dossier_code: str) -> Saga | None:
+        """The saga to show, not locked (pages never hold up a saga's progress)."""
+        return await self._one(sagas.c.dossier_code == dossier_code, lock=False)
 
     async def for_payment(self, payment_id: str) -> Saga | None:
         return await self._one(sagas.c.payment_id == payment_id)

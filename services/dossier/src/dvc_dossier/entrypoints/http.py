@@ -173,7 +173,7 @@ async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, 
         if not allowed:
             raise _not_found(code)  # never confirm that someone else's dossier exists
         hist = await uow.dossiers.history(code)
-        saga = await uow.sagas.for_dossier(code)
+        saga = await uow.sagas.view(code)
     return _dossier_out(row, full=True) | {"history": _history_out(hist, full=True), "saga": _saga_out(saga)}
 
 
