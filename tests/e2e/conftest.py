@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from dvckit.testing import PostgresServer, ServiceProcess, free_port, migrated_database
 
 SERVICES = ("catalog", "dossier", "payment", "feedback", "notify", "reporting")
+CONSUMERS = SERVICES[1:]  # the catalog only publishes
 # Short clocks so sagas, expiry and reconciliation finish within a test.
 EXTRA_ENV = {
     "dossier": {"DOSSIER_SAGA_PAYMENT_EXPIRY_SECONDS": "20"},
@@ -64,7 +69,30 @@ async def stack(
     try:
         for svc in services.values():
             svc.start()
+        await _caught_up(services)
         yield Stack(services)
     finally:
         for svc in services.values():
             svc.stop()
+
+
+async def _lags(http: httpx.AsyncClient, svc: ServiceProcess) -> list[float]:
+    text = (await http.get(f"{svc.url}/metrics")).text
+    return [
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "dvc_consumer_lag"
+        for sample in family.samples
+    ]
+
+
+async def _caught_up(services: dict[str, ServiceProcess], timeout: float = 90.0) -> None:
+    """Let new consumer groups read what earlier tests left on the session's topics before the first
+    test's clocks (20 s payment expiry) start: every service reports lag 0 twice in a row. A warm-up,
+    not a check: the tests themselves decide."""
+    deadline, settled = time.monotonic() + timeout, 0
+    async with httpx.AsyncClient(timeout=5) as http:
+        while settled < 2 and time.monotonic() < deadline:
+            lags = [await _lags(http, services[name]) for name in CONSUMERS]
+            settled = settled + 1 if all(lag and not any(lag) for lag in lags) else 0
+            await asyncio.sleep(2.5)  # lag is exported every 5 s

@@ -279,10 +279,13 @@ async def test_unpaid_fine_blocks_licence_renewal_until_settled(
         assert any("Bộ Y tế" in u for u in uses) and any("Bộ Công an" in u for u in uses)
 
         # the citizen pays the fine online → fine-settled → the saga continues to the fee
-        lookup = await http.get(
-            f"{stack.url('payment')}/fines/lookup",
-            params={"record_no": record, "violation_date": "2026-11-10", "name": name.upper()},
-        )
+        async def look_up() -> httpx.Response:  # payment keeps its own copy of the decision
+            return await http.get(
+                f"{stack.url('payment')}/fines/lookup",
+                params={"record_no": record, "violation_date": "2026-11-10", "name": name.upper()},
+            )
+
+        lookup = await poll(look_up, lambda r: r.status_code != 404)
         assert lookup.status_code == 200, lookup.text
         r = await http.post(
             f"{stack.url('payment')}/fines/{decision}/pay",

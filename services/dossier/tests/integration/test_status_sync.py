@@ -123,7 +123,7 @@ async def test_reports_applied_once_in_order_and_refusals_reach_the_agency(
     assert reasons["unknown_procedure"]["dossier_code"] == f"01-{run}-D2"
 
     changed = await read_topic(
-        dossier.bootstrap, topics.DOSSIER_STATUS_CHANGED, lambda rs: len(_changes(rs, d1)) >= 3, timeout=20
+        dossier.bootstrap, topics.DOSSIER_STATUS_CHANGED, lambda rs: len(_changes(rs, d1)) >= 3
     )
     assert [(c["sequence"], c["old_status"], c["new_status"]) for c in _changes(changed, d1)] == [
         (0, None, "received"),

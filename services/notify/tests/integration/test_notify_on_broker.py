@@ -92,7 +92,7 @@ class Stack:
 
 
 async def eventually(
-    fetch: Callable[[], Awaitable[Any]], until: Callable[[Any], bool], timeout: float = 20
+    fetch: Callable[[], Awaitable[Any]], until: Callable[[Any], bool], timeout: float = 40
 ) -> Any:
     deadline = time.monotonic() + timeout
     value = None

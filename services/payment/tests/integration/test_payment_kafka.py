@@ -170,13 +170,13 @@ async def payment(
         kafka=KafkaSettings(bootstrap=kafka_bootstrap, session_timeout_ms=1000),
         auth=AuthSettings(jwks_file=str(dev_keys[1]), jwks_url=None),
         sandbox_callback_delay_seconds=0.05,
-        sandbox_slow_seconds=3.0,
+        sandbox_slow_seconds=12.0,  # settles well after a 6 s expiry, however slow the machine
         expiry_interval_seconds=0.2,
         reconcile_interval_seconds=0.3,
         refund_interval_seconds=0.2,
         trust_forwarded_for=True,
         fines_lookup_burst=5,
-        fines_lookup_per_minute=60,
+        fines_lookup_per_minute=1,  # the burst alone decides, however slow the requests
     )
     watcher = Watcher(kafka_bootstrap)
     await watcher.start()
@@ -240,14 +240,14 @@ async def test_expiry_emits_payment_expired(payment: Harness) -> None:
 
 async def test_late_success_after_expiry_is_reconciled_published_and_refunded(payment: Harness) -> None:
     pid = new_id()
-    await payment.request_payment(pid, expires_in=1.5)
-    # The wallet takes 3 s to settle and never notifies: only reconciliation can find the money.
+    await payment.request_payment(pid, expires_in=6)
+    # The wallet takes 12 s to settle and never notifies: only reconciliation can find the money.
     await payment.click(await payment.checkout(pid, "momo"), scenario="slow_no_ipn")
-    await payment.watcher.wait_for(topics.PAYMENT_EXPIRED, pid, timeout=15)
+    await payment.watcher.wait_for(topics.PAYMENT_EXPIRED, pid, timeout=30)
     assert payment.watcher.of(topics.FEE_PAID, pid) == []
-    [fee] = await payment.watcher.wait_for(topics.FEE_PAID, pid, timeout=20)
+    [fee] = await payment.watcher.wait_for(topics.FEE_PAID, pid, timeout=40)
     assert fee.value["late"] is True and fee.value["provider"] == "momo"
-    [refund] = await payment.watcher.wait_for(topics.FEE_REFUNDED, pid, timeout=20)
+    [refund] = await payment.watcher.wait_for(topics.FEE_REFUNDED, pid, timeout=30)
     assert refund.value["automatic"] is True and refund.value["amount_vnd"] == 135_000
     assert refund.value["reason"] == "payment_expired"
     await payment.until(lambda: _status_is(payment, pid, "refunded"))

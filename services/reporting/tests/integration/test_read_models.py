@@ -76,9 +76,15 @@ async def test_summary_figures_and_province_scope(
 
     async def settled() -> bool:
         # Both provinces: their events sit on different partitions and may land in different batches.
+        # SMS failures arrive on their own topic, unordered with the rest.
         s, s98 = [await summary(reporting, national, province=p) for p in ("97", "98")]
-        return all(s[k] == v for k, v in expected.items()) and all(
-            s98[k] == v for k, v in expected_98.items()
+        fig = (await reporting.get("/api/figures", national, province="97")).json()
+        history = (await reporting.get(f"/api/dossiers/{d1}", national)).json().get("history", [])
+        return (
+            all(s[k] == v for k, v in expected.items())
+            and all(s98[k] == v for k, v in expected_98.items())
+            and (fig["sms_failed"], fig["sms_segments"]) == (1, 3)
+            and [h["kind"] for h in history].count("sms") == 4
         )
 
     await eventually(settled, timeout=60)
