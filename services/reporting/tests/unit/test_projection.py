@@ -280,3 +280,16 @@ def _fold(state: Any, fold: Callable[[Any, Any], Any], items: Sequence[Any]) -> 
     for item in items:
         state = fold(state, item)
     return state
+
+
+def test_evolve_matches_dataclasses_replace_and_refuses_unknown_fields() -> None:
+    import dataclasses
+
+    s = p.DossierState(code="01-X")
+    changed = p.evolve(s, status="received", sequence=3)
+    assert changed == dataclasses.replace(s, status="received", sequence=3)
+    assert s.status is None and changed is not s, "the original is untouched"
+    with pytest.raises(TypeError, match="no field"):
+        p.evolve(s, statuss="received")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changed.status = "x"  # type: ignore[misc]

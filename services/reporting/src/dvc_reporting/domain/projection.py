@@ -17,7 +17,7 @@ Aggregates are sums of per-row *contributions* (``contributions(row)``); when a 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Final, TypeVar
 
@@ -62,6 +62,24 @@ def field_names(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
     return names
+
+
+_FIELD_SETS: dict[type, frozenset[str]] = {}
+
+
+def evolve(state: S, **changes: Any) -> S:
+    """``dataclasses.replace`` for the states here, without running ``__init__`` again (they have no
+    ``__post_init__`` and no ``init=False`` fields): a replay folds several changes per event, and the
+    standard one was the largest single Python cost of a rebuild. Unknown field names still raise."""
+    cls = type(state)
+    known = _FIELD_SETS.get(cls)
+    if known is None:
+        known = _FIELD_SETS[cls] = frozenset(field_names(cls))
+    if not known.issuperset(changes):
+        raise TypeError(f"{cls.__name__} has no field(s) {sorted(set(changes) - known)}")
+    new = object.__new__(cls)
+    new.__dict__.update(state.__dict__, **changes)
+    return new
 
 
 def state_from_row(cls: type[S], row: Any) -> S:
@@ -197,10 +215,10 @@ class ProcedureState:
 
 def fold_procedure(s: ProcedureState, data: ProcedurePublishedV1 | ProcedureRetiredV1) -> ProcedureState:
     if isinstance(data, ProcedureRetiredV1):
-        return replace(s, retired_version=max(s.retired_version or 0, data.version))
+        return evolve(s, retired_version=max(s.retired_version or 0, data.version))
     if s.version is not None and data.version < s.version:
         return s  # an older snapshot arriving late
-    return replace(
+    return evolve(
         s,
         version=data.version,
         name=data.name,
@@ -290,7 +308,7 @@ def derive(s: DossierState) -> DossierState:
     finished = status in FINISHED
     finished_at = s.status_at if finished and s.ev_status else None
     on_time = vn_date(finished_at) <= due if finished_at is not None and due is not None else None
-    return replace(
+    return evolve(
         s,
         status=status,
         agency_code=agency,
@@ -308,7 +326,7 @@ DossierFact = DossierSubmittedV1 | DossierStatusChangedV1 | DossierForwardedV1
 
 def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[DossierState, HistoryEntry]:
     if isinstance(data, DossierSubmittedV1):
-        s = replace(
+        s = evolve(
             s,
             has_submitted=True,
             procedure_code=data.procedure_code,
@@ -331,9 +349,9 @@ def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[Dos
             s.status_at,
             s.status_event_id,
         )
-        s = replace(s, first_at=_min(s.first_at, data.occurred_at))
+        s = evolve(s, first_at=_min(s.first_at, data.occurred_at))
         if current:
-            s = replace(
+            s = evolve(
                 s,
                 ev_status=data.new_status,
                 sequence=data.sequence,
@@ -342,7 +360,7 @@ def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[Dos
                 status_event_id=event_id,
             )
             if not s.has_submitted:
-                s = replace(
+                s = evolve(
                     s,
                     procedure_code=data.procedure_code,
                     procedure_name=data.procedure_name or s.procedure_name,
@@ -355,7 +373,7 @@ def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[Dos
             or s.status_due_at is None
             or (data.sequence, data.occurred_at) > (s.status_due_seq, s.status_due_at)
         ):
-            s = replace(
+            s = evolve(
                 s, status_due=data.due_date, status_due_seq=data.sequence, status_due_at=data.occurred_at
             )
         entry = HistoryEntry(
@@ -373,14 +391,14 @@ def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[Dos
         return derive(s), entry
     # dossier-forwarded: the same dossier moves to another agency (never a new dossier)
     if s.fwd_at is None or (data.forwarded_at, event_id) > (s.fwd_at, s.fwd_event_id or ""):
-        s = replace(
+        s = evolve(
             s,
             fwd_at=data.forwarded_at,
             fwd_agency=data.to_agency_code,
             fwd_due=data.due_date,
             fwd_event_id=event_id,
         )
-    s = replace(
+    s = evolve(
         s,
         fwd_count=s.fwd_count + 1,
         procedure_code=s.procedure_code or data.procedure_code,
@@ -460,7 +478,7 @@ class PaymentState:
 
 def fold_payment(s: PaymentState, data: FeePaidV1) -> PaymentState:
     own = data.province_code or s.own_province
-    return replace(
+    return evolve(
         s,
         paid=True,
         purpose=data.purpose,
@@ -506,7 +524,7 @@ class FineState:
 
 def fold_fine(s: FineState, data: FineIssuedV1 | FineSettledV1) -> FineState:
     if isinstance(data, FineIssuedV1):
-        return replace(
+        return evolve(
             s,
             issued=True,
             province_code=data.province_code,
@@ -514,7 +532,7 @@ def fold_fine(s: FineState, data: FineIssuedV1 | FineSettledV1) -> FineState:
             amount_vnd=data.amount,
             decided_at=data.decided_at,
         )
-    return replace(
+    return evolve(
         s,
         settled=True,
         settled_at=data.settled_at,
@@ -572,7 +590,7 @@ class FeedbackState:
 
 def fold_feedback(s: FeedbackState, data: FeedbackReceivedV1 | FeedbackAnsweredV1) -> FeedbackState:
     if isinstance(data, FeedbackReceivedV1):
-        s = replace(
+        s = evolve(
             s,
             received=True,
             kind=data.kind,
@@ -585,7 +603,7 @@ def fold_feedback(s: FeedbackState, data: FeedbackReceivedV1 | FeedbackAnsweredV
             due_date=data.due_date or s.due_date,
         )
     else:
-        s = replace(
+        s = evolve(
             s,
             answered=True,
             answered_at=data.answered_at,
@@ -600,7 +618,7 @@ def fold_feedback(s: FeedbackState, data: FeedbackReceivedV1 | FeedbackAnsweredV
     on_time = s.reported_on_time
     if on_time is None and s.answered and s.answered_at is not None and s.due_date is not None:
         on_time = vn_date(s.answered_at) <= s.due_date
-    return replace(s, agency_code=s.answer_agency or s.recv_agency, answered_on_time=on_time)
+    return evolve(s, agency_code=s.answer_agency or s.recv_agency, answered_on_time=on_time)
 
 
 def feedback_contributions(s: FeedbackState) -> Contributions:
@@ -654,7 +672,7 @@ def fold_sms(s: SmsState, data: SmsSentV1 | SmsDeliveredV1 | SmsFailedV1) -> Sms
     template are the send's; without it the receipt's, else the failure's."""
     dossier = _agreed(s.dossier_code, data.dossier_code)
     if isinstance(data, SmsSentV1):
-        return replace(
+        return evolve(
             s,
             sent=True,
             sent_at=data.sent_at,
@@ -665,14 +683,14 @@ def fold_sms(s: SmsState, data: SmsSentV1 | SmsDeliveredV1 | SmsFailedV1) -> Sms
             dossier_code=dossier,
         )
     if isinstance(data, SmsDeliveredV1):
-        return replace(
+        return evolve(
             s,
             delivered=True,
             delivered_at=data.delivered_at,
             provider=s.provider if s.sent else data.provider,
             dossier_code=dossier,
         )
-    return replace(
+    return evolve(
         s,
         failed=True,
         failed_at=data.failed_at,
@@ -703,7 +721,7 @@ def resolve_province(s: Any, province: str | None) -> Any:
     its own (payments may; SMS never do). Called with the dossier's province every time the row is folded and
     every time the dossier's province changes, so the row does not depend on which arrived first."""
     placed = getattr(s, "own_province", None) or province or s.province_code
-    return s if placed == s.province_code else replace(s, province_code=placed)
+    return s if placed == s.province_code else evolve(s, province_code=placed)
 
 
 # --------------------------------------------------------------------------------------------------------------
