@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dvckit.bulk import insert_rows
 from dvckit.db import MessagingTables, make_engine, make_sessionmaker, messaging_tables, new_metadata
+from dvckit.devbroker import ensure_topics
 from dvckit.messaging.relay import RELAY_LOCK, OutboxRelay
 from dvckit.settings import KafkaSettings
-from dvckit.testing import PostgresServer
+from dvckit.testing import PostgresServer, eventually
 
 Store = tuple[async_sessionmaker[AsyncSession], MessagingTables]
 
@@ -81,3 +82,38 @@ async def test_one_relay_at_a_time_per_database(store: Store) -> None:
     async with sessions() as s:
         unsent = (await s.execute(select(tables.outbox.c.sent_at))).scalars().all()
     assert unsent == [None]
+
+
+async def test_a_commit_between_an_empty_read_and_the_wait_wakes_the_relay(
+    store: Store, kafka_bootstrap: str
+) -> None:
+    """The lost wake-up: a row committed (and ``wake()`` called) just after the relay found nothing must go
+    out at once, not after the idle poll (30 s here)."""
+    sessions, tables = store
+    await ensure_topics(kafka_bootstrap, [("kit-relay-wake", 1)])
+
+    class CommitRightAfterTheRead(OutboxRelay):
+        raced = False
+
+        async def publish_batch(self) -> int:
+            sent = await super().publish_batch()
+            if not self.raced:
+                self.raced = True
+                await _outbox(store, [{"topic": "kit-relay-wake", "key": "k", "event_id": "late-commit"}])
+                self.wake()
+            return sent
+
+    relay = CommitRightAfterTheRead(
+        sessions, tables, KafkaSettings(bootstrap=kafka_bootstrap), service="kit-test", idle_seconds=30
+    )
+    relay.start()
+    try:
+
+        async def sent() -> bool:
+            async with sessions() as s:
+                q = select(tables.outbox.c.sent_at).where(tables.outbox.c.event_id == "late-commit")
+                return (await s.scalar(q)) is not None
+
+        await eventually(sent, timeout=10)
+    finally:
+        await relay.stop()

@@ -96,11 +96,13 @@ class OutboxRelay:
         backoff = 0.2
         while True:
             try:
+                # Cleared before the read, never after it: a commit landing between an empty read and the
+                # wait must still wake the relay at once (not after the idle poll).
+                self._wake.clear()
                 sent = await self.publish_batch()
                 backoff = 0.2
                 if sent == 0:
                     await self._prune_when_due()
-                    self._wake.clear()
                     await wait_set(self._wake, self._idle)
             except asyncio.CancelledError:
                 raise
