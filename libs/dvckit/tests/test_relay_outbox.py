@@ -8,27 +8,20 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dvckit.bulk import insert_rows
-from dvckit.db import MessagingTables, make_engine, make_sessionmaker, messaging_tables, new_metadata
 from dvckit.devbroker import ensure_topics
 from dvckit.messaging.relay import RELAY_LOCK, OutboxRelay
 from dvckit.settings import KafkaSettings
-from dvckit.testing import PostgresServer, eventually
+from dvckit.testing import MessagingStore, PostgresServer, eventually, messaging_store
 
-Store = tuple[async_sessionmaker[AsyncSession], MessagingTables]
+Store = MessagingStore
 
 
 @pytest.fixture
 async def store(pg: PostgresServer) -> AsyncIterator[Store]:
-    metadata = new_metadata()
-    tables = messaging_tables(metadata)
-    engine = make_engine(pg.sqlalchemy_url(await pg.create_database("dvct_kit_relay")))
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield make_sessionmaker(engine), tables
-    await engine.dispose()
+    async with messaging_store(pg, "dvct_kit_relay") as store:
+        yield store
 
 
 async def _outbox(store: Store, rows: list[dict[str, object]]) -> None:

@@ -7,25 +7,18 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dvckit.bulk import insert_rows
-from dvckit.db import MessagingTables, make_engine, make_sessionmaker, messaging_tables, new_metadata
-from dvckit.testing import PostgresServer
+from dvckit.testing import MessagingStore, PostgresServer, messaging_store
 from dvckit.uow import UnitOfWork
 
-Store = tuple[async_sessionmaker[AsyncSession], MessagingTables]
+Store = MessagingStore
 
 
 @pytest.fixture
 async def store(pg: PostgresServer) -> AsyncIterator[Store]:
-    metadata = new_metadata()
-    tables = messaging_tables(metadata)
-    engine = make_engine(pg.sqlalchemy_url(await pg.create_database("dvct_kit_snapshot")))
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield make_sessionmaker(engine), tables
-    await engine.dispose()
+    async with messaging_store(pg, "dvct_kit_snapshot") as store:
+        yield store
 
 
 async def _reads_around_a_commit(store: Store, snapshot: bool) -> tuple[int, int]:

@@ -23,8 +23,10 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dvckit import migrate
+from dvckit.db import MessagingTables, make_engine, make_sessionmaker, messaging_tables, new_metadata
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -159,6 +161,23 @@ class ServiceProcess:
                 self.proc.kill()
                 self.proc.wait()
             self.proc = None
+
+
+MessagingStore = tuple[async_sessionmaker[AsyncSession], MessagingTables]
+
+
+@contextlib.asynccontextmanager
+async def messaging_store(pg: PostgresServer, prefix: str) -> AsyncIterator[MessagingStore]:
+    """A fresh database holding only the outbox and inbox tables (for tests of the kit itself)."""
+    metadata = new_metadata()
+    tables = messaging_tables(metadata)
+    engine = make_engine(pg.sqlalchemy_url(await pg.create_database(prefix)))
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield make_sessionmaker(engine), tables
+    finally:
+        await engine.dispose()
 
 
 def free_port() -> int:
