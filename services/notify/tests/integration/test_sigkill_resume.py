@@ -11,6 +11,7 @@ import asyncio
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,11 @@ async def test_sigkill_then_restart_applies_each_event_once(
         while await own_messages() < TOTAL // 5 and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         svc.kill()  # SIGKILL mid-stream
+        # A COMMIT the process sent just before it died may still be finishing in its PostgreSQL backend:
+        # read the count until it holds still.
         applied_before = await submitted_seen()
+        while (again := await _after(0.5, submitted_seen)) != applied_before:
+            applied_before = again
         own_before = await own_messages()
         assert 0 < own_before < TOTAL, f"kill should land mid-stream (applied {own_before})"
         await streaming
@@ -159,3 +164,8 @@ def _metric(text: str, outcome: str) -> int:
     alt = rf'dvc_events_consumed_total\{{[^}}]*topic="dossier-submitted"[^}}]*outcome="{outcome}"[^}}]*\}} (\S+)'
     m = re.search(pattern, text) or re.search(alt, text)
     return int(float(m.group(1))) if m else 0
+
+
+async def _after(seconds: float, read: Callable[[], Awaitable[int]]) -> int:
+    await asyncio.sleep(seconds)
+    return await read()
