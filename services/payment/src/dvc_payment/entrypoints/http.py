@@ -74,18 +74,19 @@ def payment_out(p: Any, ctx: PaymentContext, request: Request) -> dict[str, Any]
     }
 
 
-def _not_found(payment_id: str) -> HTTPException:
-    return HTTPException(
-        404, detail={"error": "not_found", "message": f"Không tìm thấy khoản thanh toán {payment_id}."}
-    )
+async def _found(uow: Any, payment_id: str) -> Any:
+    """The payment, or 404."""
+    p = await uow.payments.get(payment_id)
+    if p is None:
+        raise HTTPException(
+            404, detail={"error": "not_found", "message": f"Không tìm thấy khoản thanh toán {payment_id}."}
+        )
+    return p
 
 
 async def _get(ctx: PaymentContext, payment_id: str) -> Any:
     async with ctx.uow() as uow:
-        p = await uow.payments.get(payment_id)
-    if p is None:
-        raise _not_found(payment_id)
-    return p
+        return await _found(uow, payment_id)
 
 
 @router.post(
@@ -141,9 +142,7 @@ async def get_payment(request: Request, payment_id: str, ctx: Ctx) -> dict[str, 
 async def payment_history(request: Request, payment_id: str, ctx: Ctx, _: Staff) -> dict[str, Any]:
     async with ctx.uow() as uow:
         await uow.snapshot()  # the payment, its history, attempts and refunds from one moment
-        p = await uow.payments.get(payment_id)
-        if p is None:
-            raise _not_found(payment_id)
+        p = await _found(uow, payment_id)
         hist = await uow.payments.history(payment_id)
         tries = await uow.attempts.for_payment(payment_id)
         refunds = await uow.refunds.for_payment(payment_id)
