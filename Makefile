@@ -8,11 +8,12 @@ BIN := $(VENV)/bin
 SERVICES := catalog dossier payment feedback notify reporting
 ROLE ?= citizen
 
-.PHONY: help sync run stop test test-unit test-integration test-e2e lint typecheck bench docs token schemas migrate
+.PHONY: help sync run stop test test-clock test-unit test-integration test-e2e lint typecheck bench docs token schemas migrate
 
 help:
 	@echo "make run        the whole portal locally (broker, migrations, six services, seed data)"
 	@echo "make test       the whole suite (unit + integration + e2e) on a real broker and PostgreSQL"
+	@echo "make test-clock the date-sensitive tests at 16:59/17:01/23:59/00:01 UTC, Tết eve, 31/12→1/1"
 	@echo "make lint | typecheck | bench | docs | stop | token ROLE=citizen|agency|operator"
 
 $(PY_TOOLS)/bin/uv:
@@ -47,6 +48,11 @@ test: sync
 	bash scripts/ensure-services.sh
 	bash services/reporting/tests/browser/ensure-chromium.sh
 	$(BIN)/python -m pytest
+
+# the date-sensitive tests with every process's clock pinned around midnight in Hà Nội, Tết eve and New Year
+test-clock: sync
+	bash scripts/ensure-services.sh
+	bash scripts/test-clock.sh
 
 lint: sync
 	$(BIN)/ruff check .

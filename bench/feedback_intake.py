@@ -9,13 +9,12 @@ import asyncio
 import os
 import statistics
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event
 from dvc_contracts.events import ProcedureFeeV1, ProcedurePublishedV1
 from dvc_feedback.adapters.orm import messaging
@@ -54,7 +53,7 @@ async def run() -> dict[str, Any]:
         proc = ProcedurePublishedV1(
             code="GPLX-DOI-L4", version=1, name="Đổi giấy phép lái xe", sector="GTVT", agency_code="SO-GTVT",
             agency_name="Sở Giao thông vận tải", level="province", service_level=4,
-            fee=ProcedureFeeV1(kind="fixed", amount_vnd=135000), processing_days=5, published_at=datetime.now(UTC),
+            fee=ProcedureFeeV1(kind="fixed", amount_vnd=135000), processing_days=5, published_at=clock.now(),
         )  # fmt: skip
         async with uow() as u:
             await handlers.on_procedure_published(new_event(topics.PROCEDURE_PUBLISHED, "/bench", proc), u)
@@ -76,7 +75,7 @@ async def run() -> dict[str, Any]:
                 async with uow() as u:
                     await handlers.submit_feedback(
                         u, Actor("citizen", f"bench-{i}"), sub, submitter_name=None,
-                        policy=handlers.Policy(), now=datetime.now(UTC),
+                        policy=handlers.Policy(), now=clock.now(),
                     )  # fmt: skip
                     await u.commit()
                 latencies.append(time.perf_counter() - t0)

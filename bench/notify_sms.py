@@ -19,7 +19,7 @@ import json
 import os
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import DossierSubmittedV1, SmsRequestedV1
 from dvckit.auth.jwt import load_or_create_dev_keys
@@ -70,7 +70,7 @@ def _submitted(n: int, prefix: str) -> list[Record]:
             channel="online",
             applicant_name="Nguyễn Văn An",
             citizen_phone=f"09{i % 100_000_000:08d}",
-            submitted_at=datetime.now(UTC),
+            submitted_at=clock.now(),
             due_date=date(2026, 12, 31),
         )
         ev = new_event(topics.DOSSIER_SUBMITTED, "/dvc/dossier", data, subject=code)

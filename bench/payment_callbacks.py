@@ -15,7 +15,6 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -27,7 +26,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import PaymentRequestedV1
 from dvc_payment.adapters.orm import payments
@@ -95,7 +94,7 @@ async def run() -> dict[str, Any]:
         for pid in ids:
             data = PaymentRequestedV1(
                 payment_id=pid, dossier_code=f"79-B-{pid[-6:]}", amount_vnd=135_000,
-                description="Lệ phí đổi giấy phép lái xe", requested_at=datetime.now(UTC),
+                description="Lệ phí đổi giấy phép lái xe", requested_at=clock.now(),
             )  # fmt: skip
             headers, value = to_binary(new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=pid))
             await producer.send(topics.PAYMENT_REQUESTED, value=value, key=pid.encode(), headers=headers)
@@ -121,7 +120,7 @@ async def run() -> dict[str, Any]:
                 ipn = {
                     "vnp_TmnCode": params["vnp_TmnCode"], "vnp_Amount": params["vnp_Amount"],
                     "vnp_TxnRef": params["vnp_TxnRef"], "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00",
-                    "vnp_TransactionNo": uuid.uuid4().hex[:10], "vnp_PayDate": vnpay.vnp_time(datetime.now(UTC)),
+                    "vnp_TransactionNo": uuid.uuid4().hex[:10], "vnp_PayDate": vnpay.vnp_time(clock.now()),
                     "vnp_BankCode": "NCB", "vnp_OrderInfo": params["vnp_OrderInfo"],
                 }  # fmt: skip
                 return ipn

@@ -24,7 +24,7 @@ import random
 import statistics
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -34,7 +34,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import (
     DossierStatusChangedV1,
@@ -58,7 +58,6 @@ from dvckit.testing import migrated_database, provision_postgres, running_app
 N = int(os.environ.get("BENCH_REPORTING_DOSSIERS", "10000000"))
 REPLAY_EVENTS = int(os.environ.get("BENCH_REPORTING_REPLAY_EVENTS", "100000"))
 REPEAT = int(os.environ.get("BENCH_REPORTING_REPEAT", "200"))
-VN_OFFSET = timedelta(hours=7)
 
 SECTORS = {
     "DUONG-BO": ["SO-GTVT"], "DANG-KY-XE": ["CA-TINH", "CA-HUYEN"], "HO-TICH": ["UBND-XA", "UBND-HUYEN"],
@@ -223,7 +222,7 @@ async def load(pg_url: str, n: int, console: Console) -> dict[str, Any]:
     dropped first and built again from their own definitions afterwards, then VACUUM ANALYZE (as autovacuum would
     have left a live database)."""
     conn = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
-    today = (datetime.now(UTC) + VN_OFFSET).date()
+    today = clock.vn_today()
     tables = ["dossiers", "payments", "sms", "feedback", *AGGREGATE_SQL]
     try:
         await conn.execute(
@@ -388,7 +387,7 @@ async def latencies(client: httpx.AsyncClient, token: str, repeat: int) -> dict[
 def replay_stream(n_events: int) -> list[tuple[str, Any]]:
     """A realistic mix: per dossier ~5 events (submitted or counter, 2-3 status changes, payment, SMS)."""
     rnd = random.Random(7)
-    now = datetime.now(UTC)
+    now = clock.now()
     procs = procedures()
     out: list[tuple[str, Any]] = []
     for p in procs:
@@ -401,7 +400,7 @@ def replay_stream(n_events: int) -> list[tuple[str, Any]]:
         p = procs[rnd.randrange(len(procs))]
         code, province = f"R{i:08d}", rnd.choice(PROVINCES)[0]
         at = now - timedelta(days=rnd.randrange(60))
-        due = (at + timedelta(days=p["days"])).date()
+        due = clock.vn_date(at + timedelta(days=p["days"]))
         online = rnd.random() < 0.7
         common = {
             "dossier_code": code,

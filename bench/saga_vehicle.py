@@ -14,7 +14,6 @@ import os
 import statistics
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import AgencyStatusReportedV1, ProcedurePublishedV1
 from dvckit.auth.jwt import issue_token, load_or_create_dev_keys
@@ -55,7 +54,7 @@ def _procedure(code: str) -> ProcedurePublishedV1:
         processing_days=2,
         allowed_agency_codes=["BTC-TCT"],
         chained_flow="vehicle-registration",
-        published_at=datetime.now(UTC),
+        published_at=clock.now(),
     )
 
 
@@ -82,7 +81,7 @@ async def _police(bootstrap: str, procedure: str, stop: asyncio.Event) -> None:
                     report = AgencyStatusReportedV1(
                         dossier_code=d["dossier_code"], procedure_code=procedure, agency_code="BCA-CSGT",
                         province_code=d["province_code"], sequence=0, status="completed",
-                        occurred_at=datetime.now(UTC), result="30K-000.00",
+                        occurred_at=clock.now(), result="30K-000.00",
                     )  # fmt: skip
                     ev = new_event(
                         topics.AGENCY_STATUS_REPORTED, "/agency/BCA-CSGT", report, subject=d["dossier_code"]

@@ -17,7 +17,7 @@ import random
 import statistics
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.outbox_relay import _raw_rates
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import AgencyStatusReportedV1, ProcedurePublishedV1
 from dvckit.auth.jwt import load_or_create_dev_keys
@@ -60,7 +60,7 @@ def _procedures() -> list[ProcedurePublishedV1]:
             fee={"kind": "free"},
             processing_days=5,
             allowed_agency_codes=agencies,
-            published_at=datetime.now(UTC),
+            published_at=clock.now(),
         )
         for i in range(40)
     ]
@@ -72,7 +72,7 @@ def _stream(
     """n status events over n/4 dossiers of 63 provinces; ~1% duplicates, ~2% swapped (out of order)."""
     rnd = random.Random(run)
     out: list[tuple[str, list[tuple[str, bytes]], bytes]] = []
-    t0 = datetime.now(UTC) - timedelta(days=3)
+    t0 = clock.now() - timedelta(days=3)
     d = 0
     while len(out) < n:
         province = f"{rnd.randint(1, 96):02d}"

@@ -103,7 +103,8 @@ def test_datetimes_are_taken_in_vietnam_time() -> None:
     # 18:00 UTC on Thursday 13/3 is already Friday 14/3 in Hà Nội.
     assert add_working_days(datetime(2025, 3, 13, 18, 0, tzinfo=UTC), 1) == date(2025, 3, 17)
     assert add_working_days(datetime(2025, 3, 13, 16, 0, tzinfo=UTC), 1) == date(2025, 3, 14)
-    assert add_working_days(datetime(2025, 3, 13, 23, 0), 1) == date(2025, 3, 14)  # naive = local
+    with pytest.raises(ValueError, match="naive"):
+        add_working_days(datetime(2025, 3, 13, 23, 0), 1)  # naive: which day is it?
     plus7 = timezone(timedelta(hours=7))
     assert add_working_days(datetime(2025, 3, 14, 23, 59, tzinfo=plus7), 1) == date(2025, 3, 17)
 

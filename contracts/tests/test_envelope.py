@@ -7,13 +7,14 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from dvc_contracts import topics
+from dvc_contracts.clock import VN_TZ
 from dvc_contracts.envelope import (
     JSON_CONTENT_TYPE,
     STRUCTURED_CONTENT_TYPE,
@@ -26,7 +27,7 @@ from dvc_contracts.envelope import (
 )
 from dvc_contracts.events import AgencyStatusReportedV1, parse_data
 
-ICT = timezone(timedelta(hours=7))
+ICT = VN_TZ  # Indochina Time, UTC+7
 OCCURRED = datetime(2024, 5, 6, 9, 15, tzinfo=ICT)
 
 STATUS = AgencyStatusReportedV1(

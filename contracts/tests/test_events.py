@@ -4,13 +4,14 @@ model follows (aware datetimes, integer VND, extra fields ignored, immutable).""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
 from dvc_contracts import topics
+from dvc_contracts.clock import VN_TZ
 from dvc_contracts.envelope import CloudEvent, from_kafka, new_event, to_binary, to_structured
 from dvc_contracts.events import (
     EVENT_MODELS,
@@ -29,7 +30,7 @@ from dvc_contracts.events import (
     parse_data,
 )
 
-ICT = timezone(timedelta(hours=7))
+ICT = VN_TZ  # Indochina Time, UTC+7
 T0 = datetime(2024, 5, 6, 8, 30, 15, 123000, tzinfo=ICT)
 T1 = datetime(2024, 5, 6, 2, 0, tzinfo=UTC)
 D0 = date(2024, 5, 20)

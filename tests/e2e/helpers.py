@@ -6,7 +6,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import AgencyStatusReportedV1, FineIssuedV1
 
@@ -59,7 +59,7 @@ async def agency_reports(
         province_code=province,
         sequence=seq,
         status=status,  # type: ignore[arg-type]
-        occurred_at=datetime.now(UTC),
+        occurred_at=clock.now(),
         result=result,
     )
     await emit(bootstrap, topics.AGENCY_STATUS_REPORTED, data, dossier, f"/agency/{agency}")
@@ -75,7 +75,7 @@ async def police_fine(bootstrap: str, decision_no: str, record_no: str, name: st
         amount=amount,
         issuing_unit="Phòng CSGT Công an TP Hà Nội",
         province_code="01",
-        decided_at=datetime.now(UTC),
+        decided_at=clock.now(),
     )
     await emit(bootstrap, topics.FINE_ISSUED, fine, decision_no, "/agency/BCA-CSGT")
 

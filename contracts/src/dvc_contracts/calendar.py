@@ -24,17 +24,21 @@ will be a paid day off, but the Labour Code has not been amended yet; add it her
 Counting convention (``add_working_days``): the statutory time counts from the working day after the day the
 dossier is received, whatever the time of day; the due date is the N-th such working day. So a dossier received
 on Friday with 1 working day is due on Monday; a dossier received on a Saturday with 1 working day is also due on
-Monday. Datetimes are converted to Asia/Ho_Chi_Minh (UTC+7, no daylight saving) before taking the date; naive
-datetimes are taken as already local.
+Monday. Datetimes are converted to Asia/Ho_Chi_Minh (UTC+7, no daylight saving) before taking the date
+(``dvc_contracts.clock.vn_date``); a naive datetime is refused (ValueError), since its day cannot be known.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
-VN_TZ: Final = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+from dvc_contracts.clock import VN_TZ as VN_TZ
+from dvc_contracts.clock import vn_date
+
+# The zone and "the date in Viet Nam" live in dvc_contracts.clock; the names stay importable from here.
+local_date = vn_date
 
 OFFICIAL_YEARS: Final = range(2020, 2027)
 ESTIMATED_YEARS: Final = range(2027, 2031)
@@ -217,15 +221,6 @@ def holidays_for_year(year: int) -> frozenset[date]:
     if year in HOLIDAYS:
         return HOLIDAYS[year]
     return fallback_holidays(year)
-
-
-def local_date(moment: date | datetime) -> date:
-    """The calendar date in Vietnam: aware datetimes are converted to UTC+7, naive ones are taken as local."""
-    if isinstance(moment, datetime):
-        if moment.tzinfo is not None and moment.utcoffset() is not None:
-            moment = moment.astimezone(VN_TZ)
-        return moment.date()
-    return moment
 
 
 def is_working_day(d: date) -> bool:

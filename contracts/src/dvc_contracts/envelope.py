@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dvc_contracts import clock
 
 SPECVERSION = "1.0"
 STRUCTURED_CONTENT_TYPE = "application/cloudevents+json"
@@ -77,7 +79,7 @@ def new_event(
         id=id_ or new_id(),
         source=source,
         type=type_,
-        time=time or datetime.now(UTC),
+        time=time or clock.now(),
         subject=subject,
         correlationid=correlationid,
         causationid=causationid,

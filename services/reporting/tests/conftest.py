@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 from pydantic import BaseModel
 
 from dvc_contracts import topics
+from dvc_contracts.clock import now, vn_today
 from dvc_contracts.envelope import CloudEvent, new_event, to_binary
 from dvc_contracts.events import (
     AgencyStatusRejectedV1,
@@ -35,9 +36,6 @@ from dvc_contracts.events import (
 from dvc_reporting.config import Settings
 from dvckit.auth.jwt import DevKeys
 from dvckit.settings import AuthSettings, KafkaSettings
-
-NOW = datetime.now(UTC)
-TODAY = NOW.date()
 
 
 class Events:
@@ -64,7 +62,7 @@ class Events:
             fee={"kind": "fixed", "amount_vnd": 135_000},
             processing_days=5,
             social_saving_vnd=saving,
-            published_at=NOW,
+            published_at=now(),
         )
 
     def submitted(
@@ -81,7 +79,7 @@ class Events:
             sector=sector,
             channel=channel,  # type: ignore[arg-type]
             applicant_name="Nguyễn Thị Hoa",
-            submitted_at=at or NOW - timedelta(days=10),
+            submitted_at=at or now() - timedelta(days=10),
             due_date=due,
         )
 
@@ -100,7 +98,7 @@ class Events:
             channel=channel,  # type: ignore[arg-type]
             sequence=seq,
             new_status=status,  # type: ignore[arg-type]
-            occurred_at=at or NOW - timedelta(days=9) + timedelta(hours=seq),
+            occurred_at=at or now() - timedelta(days=9) + timedelta(hours=seq),
             due_date=due,
             note=note,
         )
@@ -129,20 +127,20 @@ class Events:
             amount_vnd=amount,
             provider=provider,
             provider_txn_id=f"T{pid}",
-            paid_at=NOW - timedelta(days=1),
+            paid_at=now() - timedelta(days=1),
         )
 
     def fine(self, no: str, province: str, amount: int = 800_000) -> FineIssuedV1:
         return FineIssuedV1(
             decision_no=no,
             record_no=f"BB-{no}",
-            violation_date=TODAY - timedelta(days=20),
+            violation_date=vn_today() - timedelta(days=20),
             offender_name="Trần Văn Bình",
             plate="29A-123.45",
             amount=amount,
             issuing_unit="Phòng Cảnh sát giao thông",
             province_code=province,
-            decided_at=NOW - timedelta(days=15),
+            decided_at=now() - timedelta(days=15),
         )
 
     def fine_settled(
@@ -156,7 +154,7 @@ class Events:
             amount_paid=amount,
             province_code=province,
             channel=channel,  # type: ignore[arg-type]
-            settled_at=NOW - timedelta(days=2),
+            settled_at=now() - timedelta(days=2),
         )
 
     def feedback(self, fid: str, province: str, due: date | None = None) -> FeedbackReceivedV1:
@@ -166,7 +164,7 @@ class Events:
             category="thai-do-phuc-vu",
             province_code=province,
             agency_code="SO-GTVT",
-            received_at=NOW - timedelta(days=8),
+            received_at=now() - timedelta(days=8),
             due_date=due,
         )
 
@@ -175,7 +173,7 @@ class Events:
             feedback_id=fid,
             agency_code="SO-GTVT",
             province_code=province,
-            answered_at=NOW - timedelta(days=3),
+            answered_at=now() - timedelta(days=3),
         )
 
     def sms_sent(self, mid: str, dossier: str | None, segments: int = 1) -> SmsSentV1:
@@ -187,7 +185,7 @@ class Events:
             encoding="UCS-2",
             segments=segments,
             provider="viettel",
-            sent_at=NOW - timedelta(days=1),
+            sent_at=now() - timedelta(days=1),
             trigger_event_id=str(uuid.uuid4()),
         )
 
@@ -197,7 +195,7 @@ class Events:
             dossier_code=dossier,
             phone_masked="09******78",
             provider="viettel",
-            delivered_at=NOW,
+            delivered_at=now(),
         )
 
     def sms_failed(self, mid: str, dossier: str | None) -> SmsFailedV1:
@@ -209,7 +207,7 @@ class Events:
             provider="viettel",
             status="permanent-failure",
             reason="số không tồn tại",
-            failed_at=NOW,
+            failed_at=now(),
         )
 
     def rejected(self, agency: str, reason: str, message: str, dossier: str) -> AgencyStatusRejectedV1:
@@ -223,7 +221,7 @@ class Events:
             original_value_b64="e30=",
             dossier_code=dossier,
             agency_code=agency,
-            rejected_at=NOW,
+            rejected_at=now(),
         )
 
 

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -236,3 +237,33 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+# --- the hours that matter for "what day is it in Viet Nam" ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pin:
+    """An instant to pin the clock at, and the date a person in Hà Nội reads at that instant."""
+
+    name: str
+    at: datetime
+    vn_day: date
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# 16:59/17:01 UTC straddle midnight in Viet Nam; 23:59/00:01 UTC straddle the UTC date change (06:59/07:01
+# in Hà Nội, same Vietnamese day); Tết eve (Mùng 1 Tết 2027 is 6 February; the days off start on the 4th);
+# the 31 December / 1 January boundary. scripts/test-clock.sh pins the processes at the same instants.
+VN_CLOCK_PINS: tuple[Pin, ...] = (
+    Pin("16:59Z", datetime(2026, 12, 4, 16, 59, tzinfo=UTC), date(2026, 12, 4)),
+    Pin("17:01Z", datetime(2026, 12, 4, 17, 1, tzinfo=UTC), date(2026, 12, 5)),
+    Pin("23:59Z", datetime(2026, 12, 4, 23, 59, tzinfo=UTC), date(2026, 12, 5)),
+    Pin("00:01Z", datetime(2026, 12, 5, 0, 1, tzinfo=UTC), date(2026, 12, 5)),
+    Pin("tet-eve", datetime(2027, 2, 3, 16, 59, tzinfo=UTC), date(2027, 2, 3)),
+    Pin("tet-first-day-off", datetime(2027, 2, 3, 17, 1, tzinfo=UTC), date(2027, 2, 4)),
+    Pin("31-dec", datetime(2026, 12, 31, 16, 59, tzinfo=UTC), date(2026, 12, 31)),
+    Pin("1-jan", datetime(2026, 12, 31, 17, 1, tzinfo=UTC), date(2027, 1, 1)),
+)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent, new_event, to_binary
 from dvc_contracts.events import ProcedurePublishedV1
 from dvc_dossier.config import Settings
@@ -39,7 +39,6 @@ class DossierHarness:
 
 
 def procedure(code: str, agency: str, allowed: list[str], **extra: Any) -> ProcedurePublishedV1:
-    from datetime import UTC, datetime
 
     return ProcedurePublishedV1(
         code=code,
@@ -53,7 +52,7 @@ def procedure(code: str, agency: str, allowed: list[str], **extra: Any) -> Proce
         fee={"kind": "fixed", "amount_vnd": 500000},
         processing_days=2,
         allowed_agency_codes=allowed,
-        published_at=datetime.now(UTC),
+        published_at=clock.now(),
         **extra,
     )
 

@@ -4,10 +4,10 @@ while one transaction holds the prerequisite lock, the other waits for it to com
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 import pytest
 
+from dvc_contracts import clock
 from dvc_dossier.adapters.orm import messaging
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.db import make_engine, make_sessionmaker
@@ -34,7 +34,7 @@ async def test_health_record_waits_for_a_submission_holding_the_lock(pg: Postgre
         async def health_report() -> None:
             async with DossierUnitOfWork(sessions, messaging, service="dossier") as uow:
                 await uow.sagas.lock_licence_checks()
-                await uow.sagas.record_health("KSK-LOCK-1", "01-KSK-LOCK", "BYT", datetime.now(UTC))
+                await uow.sagas.record_health("KSK-LOCK-1", "01-KSK-LOCK", "BYT", clock.now())
                 await uow.commit()
 
         first = asyncio.create_task(submission())

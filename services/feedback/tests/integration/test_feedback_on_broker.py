@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -20,8 +20,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.calendar import add_working_days
+from dvc_contracts.clock import vn_date
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import (
     DossierStatusChangedV1,
@@ -31,7 +32,6 @@ from dvc_contracts.events import (
 )
 from dvc_feedback.adapters.orm import dossiers
 from dvc_feedback.config import Settings
-from dvc_feedback.domain.deadlines import local_date
 from dvc_feedback.entrypoints.app import create_app
 from dvc_feedback.entrypoints.context import FeedbackContext, utc_now
 from dvc_feedback.entrypoints.scheduler import tick
@@ -167,7 +167,7 @@ def procedure(code: str, agency: str, allowed: list[str] | None = None) -> Proce
         fee=ProcedureFeeV1(kind="fixed", amount_vnd=135000),
         processing_days=5,
         allowed_agency_codes=allowed or [],
-        published_at=datetime.now(UTC),
+        published_at=clock.now(),
     )
 
 
@@ -216,7 +216,7 @@ async def test_routed_from_procedure_published_with_a_deadline(svc: Service) -> 
 
     await svc.produce(topics.PROCEDURE_PUBLISHED, procedure(code, agency, allowed=[ministry]), code)
     fb = await submit(svc, citizen, procedure_code=code)
-    today = local_date(datetime.now(UTC))
+    today = vn_date(clock.now())
     assert fb["status"] == "routed" and fb["agency_code"] == agency and fb["procedure_code"] == code
     assert fb["due_date"] == add_working_days(today, 10).isoformat(), "10 working days from today, in Hà Nội"
     assert fb["id"].startswith(f"PA-{today:%y%m%d}-") and fb["overdue"] is False
@@ -254,7 +254,7 @@ async def test_routed_to_the_agency_handling_the_dossier_now(svc: Service) -> No
         sector="GTVT",
         channel="online",
         applicant_name="Trần Thị Bình",
-        submitted_at=datetime.now(UTC),
+        submitted_at=clock.now(),
     )
     await svc.produce(topics.DOSSIER_SUBMITTED, submitted, dossier)
     for seq, agency in ((3, police), (2, treasury)):  # the older report arrives late: it must not win
@@ -268,7 +268,7 @@ async def test_routed_to_the_agency_handling_the_dossier_now(svc: Service) -> No
             sequence=seq,
             old_status="submitted",
             new_status="forwarded" if seq == 3 else "processing",
-            occurred_at=datetime.now(UTC),
+            occurred_at=clock.now(),
         )
         await svc.produce(topics.DOSSIER_STATUS_CHANGED, changed, dossier)
 

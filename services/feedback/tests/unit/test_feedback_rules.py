@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dvc_contracts.calendar import is_working_day
-from dvc_feedback.domain.deadlines import local_date, response_due_date
+from dvc_contracts.clock import vn_date
+from dvc_feedback.domain.deadlines import response_due_date
 from dvc_feedback.domain.duplicates import Candidate, best_match, fingerprint, similarity
 from dvc_feedback.domain.model import FeedbackError
 from dvc_feedback.domain.submission import (
@@ -45,10 +46,10 @@ def test_working_day_deadlines(at: date, n: int, due: date) -> None:
 def test_deadline_counts_from_the_local_day() -> None:
     # 17:30 UTC on Thursday 19/11 is 00:30 on Friday 20/11 in Hà Nội.
     at = datetime(2026, 11, 19, 17, 30, tzinfo=UTC)
-    assert local_date(at) == date(2026, 11, 20)
+    assert vn_date(at) == date(2026, 11, 20)
     assert response_due_date(at, 10) == date(2026, 12, 4)
     with pytest.raises(ValueError):
-        local_date(datetime(2026, 11, 19, 17, 30))
+        vn_date(datetime(2026, 11, 19, 17, 30))
 
 
 @given(

@@ -19,7 +19,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from pydantic import BaseModel
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import from_kafka, new_event, to_binary
 from dvc_contracts.events import (
     DossierForwardedV1,
@@ -456,7 +456,7 @@ async def test_kafka_channel_round_trip(stack: Stack) -> None:
     # The telecom gateway reports, on sms-receipts, keyed by message id.
     receipt = SmsReceiptsV1(
         message_id=sms["id"], gateway="telco-test", status="delivered", gateway_message_id="T-1",
-        reported_at=datetime.now(UTC),
+        reported_at=clock.now(),
     )  # fmt: skip
     await stack.emit(receipt, sms["id"])
     [sms] = await eventually(

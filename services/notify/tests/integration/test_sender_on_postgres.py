@@ -7,12 +7,13 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
+from dvc_contracts import clock as dvc_clock
 from dvc_contracts import topics
 from dvc_notify.adapters.orm import messages, messaging, receipts
 from dvc_notify.adapters.providers.base import OutgoingSms
@@ -37,7 +38,7 @@ TABLES = "sms_messages, outbox, inbox, sandbox_sms, sms_opt_outs, sms_daily_usag
 
 class FakeClock:
     def __init__(self) -> None:
-        self.t = datetime.now(UTC) + timedelta(seconds=5)  # messages created now are due
+        self.t = dvc_clock.now() + timedelta(seconds=5)  # messages created now are due
         self.mono = 10_000.0
 
     def now(self) -> datetime:
@@ -413,7 +414,7 @@ async def send_one(uows: Any, clock: FakeClock) -> Any:
 
 async def receive(uows: Any, **kwargs: Any) -> str:
     async with uows() as uow:
-        outcome = await apply_receipt(uow, Receipt(**kwargs), datetime.now(UTC))
+        outcome = await apply_receipt(uow, Receipt(**kwargs), dvc_clock.now())
         await uow.commit()
     return outcome
 

@@ -12,7 +12,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import DossierSubmittedV1
 from dvc_notify.adapters.orm import messages, messaging, sandbox_inbox
@@ -46,7 +46,7 @@ def submitted(i: int) -> DossierSubmittedV1:
         channel="online",
         applicant_name="Lê Văn Cường",
         citizen_phone=f"09{i:08d}",
-        submitted_at=datetime.now(UTC),
+        submitted_at=clock.now(),
         due_date=date(2026, 11, 30),
     )
 

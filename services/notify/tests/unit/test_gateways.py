@@ -7,11 +7,11 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from dvc_contracts import clock
 from dvc_notify.adapters.providers import gw_form, gw_rest
 from dvc_notify.adapters.providers.base import InvalidReceipt, OutgoingSms
 from dvc_notify.adapters.providers.gw_form import FormGatewayProvider
@@ -141,7 +141,7 @@ STATUSES: list[ReceiptStatus] = [
 
 @pytest.mark.parametrize("status", STATUSES)
 def test_signed_receipts_round_trip(status: ReceiptStatus) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     rest_fake = FakeRestGateway(api_key=KEY, callback_secret=SECRET)
     rest_provider = RestGatewayProvider(
         "", api_key=KEY, callback_secret=SECRET, callback_url="", brandname="X"
@@ -159,7 +159,7 @@ def test_signed_receipts_round_trip(status: ReceiptStatus) -> None:
 
 
 def test_tampered_or_stale_receipts_are_refused() -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     rest_fake = FakeRestGateway(api_key=KEY, callback_secret=SECRET)
     provider = RestGatewayProvider("", api_key=KEY, callback_secret=SECRET, callback_url="", brandname="X")
     body, headers = rest_fake.receipt("R-1", "m-1", "delivered")

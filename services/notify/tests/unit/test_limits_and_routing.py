@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from dvc_contracts.clock import vn_date
 from dvc_notify.domain.limits import (
     Limit,
     RateLimiter,
     TokenBucket,
     next_vn_midnight,
     over_daily_limit,
-    vn_day,
 )
 from dvc_notify.domain.routing import candidates, carrier_of
 
@@ -70,7 +70,7 @@ def test_limit_validation(bad: tuple[float, float, int]) -> None:
     ],
 )
 def test_vietnamese_day(at: datetime, day: date, midnight_utc: datetime) -> None:
-    assert vn_day(at) == day
+    assert vn_date(at) == day
     assert next_vn_midnight(at) == midnight_utc
 
 
@@ -78,7 +78,7 @@ def test_daily_limit_rule() -> None:
     assert over_daily_limit("request") == "reject"
     assert over_daily_limit("event") == "hold"
     with pytest.raises(ValueError):
-        vn_day(datetime(2026, 1, 1))
+        vn_date(datetime(2026, 1, 1))
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from datetime import UTC, date, datetime
+from datetime import date
 
 from aiokafka import AIOKafkaProducer
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary, to_structured
 from dvc_contracts.events import FineIssuedV1
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         amount=a.amount,
         issuing_unit=a.unit,
         province_code=a.province,
-        decided_at=datetime.now(UTC),
+        decided_at=clock.now(),
     )
     asyncio.run(emit(a.bootstrap, fine, structured=not a.binary))
     print(f"fine-issued {fine.decision_no} sent to {a.bootstrap}")

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
+from dvc_contracts.clock import VN_TZ
 from dvc_contracts.envelope import new_event, to_binary, to_structured
 from dvc_contracts.events import PaymentRequestedV1, RefundRequestedV1
 from dvc_payment.adapters.providers import momo
@@ -46,7 +47,7 @@ WATCHED = (
     topics.FINE_SETTLED,
     topics.DEAD_LETTER,
 )
-ICT = timezone(timedelta(hours=7))
+ICT = VN_TZ  # Indochina Time, UTC+7
 
 
 @dataclass
@@ -124,8 +125,8 @@ class Harness:
             amount_vnd=amount,
             description="Lệ phí trước bạ ô tô",
             citizen_phone="0912345678",
-            requested_at=datetime.now(UTC),
-            expires_at=datetime.now(UTC) + timedelta(seconds=expires_in) if expires_in else None,
+            requested_at=clock.now(),
+            expires_at=clock.now() + timedelta(seconds=expires_in) if expires_in else None,
         )
         event = new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=payment_id)
         await self.send(topics.PAYMENT_REQUESTED, payment_id, *to_binary(event))
@@ -218,7 +219,7 @@ async def test_forged_callback_is_refused_and_nothing_is_published(payment: Harn
     forged: dict[str, Any] = {
         "partnerCode": payment.settings.momo_partner_code, "orderId": ref, "requestId": "x", "amount": 135_000,
         "orderInfo": "Lệ phí trước bạ ô tô", "orderType": "momo_wallet", "transId": 4123, "resultCode": 0,
-        "message": "Thành công.", "payType": "qr", "responseTime": int(time.time() * 1000), "extraData": "",
+        "message": "Thành công.", "payType": "qr", "responseTime": int(clock.now().timestamp() * 1000), "extraData": "",
     }  # fmt: skip
     forged["signature"] = momo.sign(
         forged, momo.IPN_FIELDS, payment.settings.momo_access_key, "not-the-secret"
@@ -264,7 +265,7 @@ async def test_refund_requested_then_fee_refunded(payment: Harness) -> None:
     await payment.watcher.wait_for(topics.FEE_PAID, pid)
     data = RefundRequestedV1(
         refund_id=f"rf-{pid}", payment_id=pid, amount_vnd=500_000, reason="police_rejected",
-        requested_at=datetime.now(UTC),
+        requested_at=clock.now(),
     )  # fmt: skip
     event = new_event(topics.REFUND_REQUESTED, "/dvc/dossier", data, subject=pid)
     await payment.send(topics.REFUND_REQUESTED, pid, *to_binary(event))
@@ -289,7 +290,7 @@ def fine(decision_no: str, **overrides: Any) -> dict[str, Any]:
         "amount": 6_000_000,
         "issuing_unit": "Đội CSGT Đường bộ số 1, Phòng CSGT Công an TP. Hồ Chí Minh",
         "province_code": "79",
-        "decided_at": (datetime.now(ICT) - timedelta(days=8)).isoformat(),
+        "decided_at": (clock.vn_now() - timedelta(days=8)).isoformat(),
     } | overrides
 
 

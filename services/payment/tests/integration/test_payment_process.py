@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import PaymentRequestedV1
 from dvckit.testing import PostgresServer, ServiceProcess, free_port, migrated_database
@@ -47,7 +46,7 @@ async def test_sigkill_between_payment_and_callback_then_restart_pays_once(
         await asyncio.to_thread(svc.start)
         data = PaymentRequestedV1(
             payment_id=pid, dossier_code="01-261121-KILL01", amount_vnd=1_200_000,
-            description="Lệ phí cấp đăng ký, biển số ô tô", requested_at=datetime.now(UTC),
+            description="Lệ phí cấp đăng ký, biển số ô tô", requested_at=clock.now(),
         )  # fmt: skip
         headers, value = to_binary(new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=pid))
         await producer.send_and_wait(topics.PAYMENT_REQUESTED, value=value, key=pid.encode(), headers=headers)

@@ -4,20 +4,21 @@ never shows another person's fine, paying with the early-payment discount, fine-
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
+from dvc_contracts.clock import VN_TZ
 from dvc_contracts.envelope import CloudEvent, new_event
 from dvc_payment.service import fines
 from dvckit.messaging.consumer import Rejected
 
 from ..conftest import PaymentApp, until
 
-ICT = timezone(timedelta(hours=7))
-DECIDED = (datetime.now(ICT) - timedelta(days=3)).replace(microsecond=0)
+ICT = VN_TZ  # Indochina Time, UTC+7
+DECIDED = (clock.vn_now() - timedelta(days=3)).replace(microsecond=0)
 
 
 def decision(no: str, **overrides: Any) -> dict[str, Any]:
@@ -208,7 +209,7 @@ async def test_after_the_window_the_full_amount_is_due(make_payment_app: Any) ->
         pa,
         decision(
             "QD-040",
-            decided_at=(datetime.now(UTC) - timedelta(days=40)).isoformat(),
+            decided_at=(clock.now() - timedelta(days=40)).isoformat(),
             violation_date="2026-10-01",
         ),
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from dvc_contracts.clock import VN_TZ
 from dvc_payment.domain.fines import DiscountRule, FineRejected, check_fine, names_match, record_key
 
-ICT = timezone(timedelta(hours=7))
+ICT = VN_TZ  # Indochina Time, UTC+7
 
 
 @pytest.mark.parametrize(

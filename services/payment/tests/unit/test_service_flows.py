@@ -5,14 +5,14 @@ What would be published is read from the outbox (the relay is the kit's, tested 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from prometheus_client import REGISTRY
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event
 from dvc_contracts.events import PaymentRequestedV1, RefundRequestedV1
 from dvc_payment.adapters.providers import momo, paygov, vnpay
@@ -28,7 +28,7 @@ _n = 0
 def new_id() -> str:
     global _n
     _n += 1
-    return f"pay-test-{datetime.now(UTC):%H%M%S%f}-{_n}"
+    return f"pay-test-{clock.now():%H%M%S%f}-{_n}"
 
 
 async def request_payment(
@@ -48,7 +48,7 @@ async def request_payment(
         amount_vnd=amount,
         description="Lệ phí đổi giấy phép lái xe",
         citizen_phone="0912345678",
-        requested_at=datetime.now(UTC),
+        requested_at=clock.now(),
         expires_at=expires_at,
     )
     event = new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=payment_id, id_=event_id)
@@ -266,7 +266,7 @@ async def test_momo_replayed_ipn_is_refused_and_applied_once(make_payment_app: A
     body: dict[str, Any] = {
         "partnerCode": s.momo_partner_code, "orderId": row.ref, "requestId": "r", "amount": row.amount_vnd,
         "orderInfo": row.order_info, "orderType": "momo_wallet", "transId": int(row.txn_id), "resultCode": 0,
-        "message": "Thành công.", "payType": "qr", "responseTime": int(datetime.now(UTC).timestamp() * 1000),
+        "message": "Thành công.", "payType": "qr", "responseTime": int(clock.now().timestamp() * 1000),
         "extraData": "",
     }  # fmt: skip
     body["signature"] = momo.sign(
@@ -287,7 +287,7 @@ async def test_paygov_replayed_nonce_and_renotified_txn_are_refused(make_payment
     s = pa.ctx.settings
     body = paygov.dumps(
         {"merchant_id": s.paygov_merchant_id, "order_ref": row.ref, "transaction_id": row.txn_id,
-         "amount": row.amount_vnd, "status": "SUCCESS", "paid_at": datetime.now(UTC).isoformat()}
+         "amount": row.amount_vnd, "status": "SUCCESS", "paid_at": clock.now().isoformat()}
     )  # fmt: skip
     headers = paygov.signed_headers(s.paygov_secret.get_secret_value(), s.paygov_merchant_id, body)
     first = await pa.http.post("/callbacks/paygov", content=body, headers=headers)
@@ -309,7 +309,7 @@ async def test_forged_callback_is_refused_and_changes_nothing(make_payment_app: 
     forged = {
         "vnp_TmnCode": params["vnp_TmnCode"], "vnp_Amount": params["vnp_Amount"], "vnp_TxnRef": params["vnp_TxnRef"],
         "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00", "vnp_TransactionNo": "999",
-        "vnp_PayDate": vnpay.vnp_time(datetime.now(UTC)),
+        "vnp_PayDate": vnpay.vnp_time(clock.now()),
     }  # fmt: skip
     query = vnpay.signed_query(forged, "a-guessed-secret")
     r = await pa.http.get(f"/callbacks/vnpay?{query}")
@@ -332,7 +332,7 @@ async def test_amount_mismatch_and_unknown_order_are_refused(make_payment_app: A
     ipn = {
         "vnp_TmnCode": pa.ctx.settings.vnpay_tmn_code, "vnp_Amount": "100", "vnp_TxnRef": ref,
         "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00", "vnp_TransactionNo": "1",
-        "vnp_PayDate": vnpay.vnp_time(datetime.now(UTC)),
+        "vnp_PayDate": vnpay.vnp_time(clock.now()),
     }  # fmt: skip
     r = await pa.http.get(f"/callbacks/vnpay?{vnpay.signed_query(ipn, secret)}")
     assert r.status_code == 400 and r.json()["RspCode"] == "04"
@@ -376,7 +376,7 @@ async def test_cancel_on_the_pay_page_fails_with_reason_cancelled(make_payment_a
 async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payment_app: Any) -> None:
     pa = await make_payment_app()
     pid = new_id()
-    await request_payment(pa, pid, expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    await request_payment(pa, pid, expires_at=clock.now() - timedelta(seconds=1))
     assert await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) >= 1
     assert await pa.status(pid) == "expired"
     [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
@@ -389,7 +389,7 @@ async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payme
 async def test_a_lost_callback_is_found_before_expiring(make_payment_app: Any) -> None:
     pa = await make_payment_app()
     pid = new_id()
-    await request_payment(pa, pid, expires_at=datetime.now(UTC) + timedelta(seconds=0.5))
+    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=0.5))
     await click(pa, await checkout(pa, pid, "momo"), scenario="no_ipn")
     await asyncio.sleep(0.6)
     await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
@@ -405,7 +405,7 @@ async def test_late_success_after_expiry_is_published_and_refunded(
     pa = await make_payment_app(sandbox_slow_seconds=2.0, reconcile_interval_seconds=0.05)
     pid = new_id()
     # (VNPay's vnp_ExpireDate has whole seconds: leave the citizen a moment to click.)
-    await request_payment(pa, pid, expires_at=datetime.now(UTC) + timedelta(seconds=1.5))
+    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=1.5))
     await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
     await asyncio.sleep(1.6)
     await payments.expire_due(
@@ -440,7 +440,7 @@ async def _reconciled(pa: PaymentApp) -> bool:
 async def refund_requested(pa: PaymentApp, refund_id: str, pid: str, amount: int) -> None:
     data = RefundRequestedV1(
         refund_id=refund_id, payment_id=pid, dossier_code="79-261121-ABCDEF", amount_vnd=amount,
-        reason="police_rejected", requested_at=datetime.now(UTC),
+        reason="police_rejected", requested_at=clock.now(),
     )  # fmt: skip
     async with pa.ctx.uow() as uow:
         await refunds.on_refund_requested(

@@ -26,11 +26,11 @@ from typing import Any
 from sqlalchemy import delete, func, select
 
 from dvc_contracts import topics
+from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.orm import dossiers, messaging
 from dvc_reporting.adapters.pipeline import LagProbe
 from dvc_reporting.adapters.queries import Filters, ReportQueries
 from dvc_reporting.config import Settings
-from dvc_reporting.domain.projection import today_vn
 from dvc_reporting.entrypoints.app import create_runtime
 from dvc_reporting.service.handlers import SUBSCRIPTIONS
 from dvckit import migrate
@@ -108,7 +108,7 @@ async def rebuild(
         for tp, hw in targets.items():
             per_topic[tp.topic] = per_topic.get(tp.topic, 0) + hw
         async with runtime.engine.connect() as conn:
-            summary = await ReportQueries(conn).summary(Filters(), today_vn())
+            summary = await ReportQueries(conn).summary(Filters(), vn_today())
         return ReplayResult(group, total, seconds, dict(sorted(per_topic.items())), summary)
     finally:
         with contextlib.suppress(Exception):

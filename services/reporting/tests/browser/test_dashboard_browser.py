@@ -19,9 +19,10 @@ from typing import Any
 import httpx
 import pytest
 
+from dvc_contracts.clock import now, vn_today
 from dvckit.testing import PostgresServer, ServiceProcess, eventually, free_port, migrated_database
 
-from ..conftest import NOW, TODAY, Emitter, Events
+from ..conftest import Emitter, Events
 
 pytestmark = pytest.mark.integration
 
@@ -108,9 +109,9 @@ async def seed(emitter: Emitter, e: Events) -> tuple[str, list[str]]:
     proc = f"GPLX-{e.run}"
     await emitter.send(e.procedure(proc, saving=120_000))
     overdue = e.code("QH")
-    start = NOW - timedelta(days=12)
+    start = now() - timedelta(days=12)
     payloads: list[Any] = [
-        e.submitted(overdue, "48", proc, due=TODAY - timedelta(days=3), at=start),
+        e.submitted(overdue, "48", proc, due=vn_today() - timedelta(days=3), at=start),
         e.status(
             overdue, "48", proc, 1, "received", at=start + timedelta(hours=2), note="Đã tiếp nhận hồ sơ"
         ),
@@ -122,9 +123,9 @@ async def seed(emitter: Emitter, e: Events) -> tuple[str, list[str]]:
     for i, province in enumerate(["48", "48", "79", "79", "79", "01", "01", "01", "01"]):
         code = e.code(i)
         payloads.append(e.submitted(code, province, proc, channel="online" if i % 3 else "counter",
-                                    due=TODAY + timedelta(days=5 - i), at=NOW - timedelta(days=i + 1)))  # fmt: skip
+                                    due=vn_today() + timedelta(days=5 - i), at=now() - timedelta(days=i + 1)))  # fmt: skip
         payloads.append(
-            e.status(code, province, proc, 1, statuses[i % len(statuses)], at=NOW - timedelta(days=i))
+            e.status(code, province, proc, 1, statuses[i % len(statuses)], at=now() - timedelta(days=i))
         )
         payloads.append(
             e.paid(
@@ -195,7 +196,7 @@ async def test_operator_watches_the_dashboard_live(
     proc = f"GPLX-{events.run}"
     for i in range(3):
         await emitter.send(
-            events.submitted(events.code(f"NEW{i}"), "48", proc, due=TODAY + timedelta(days=4))
+            events.submitted(events.code(f"NEW{i}"), "48", proc, due=vn_today() + timedelta(days=4))
         )
     await emitter.flush()
     await asyncio.to_thread(wait, browser, lambda d: number(d, "dossiers_total") == before + 3)

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from dvc_contracts import topics
+from dvc_contracts.clock import now, vn_today
 from dvc_reporting.adapters.queries import SUMMARY_KEYS
 from dvckit.testing import eventually
 
-from ..conftest import NOW, TODAY, Emitter, Events
+from ..conftest import Emitter, Events
 from .conftest import Reporting
 
 pytestmark = pytest.mark.integration
@@ -38,9 +39,9 @@ async def test_summary_figures_and_province_scope(
     d1, d2, d3 = e.code(1), e.code(2), e.code(3)
     for payload in (
         e.procedure(proc, saving=50_000),
-        e.submitted(d1, "97", proc, due=TODAY - timedelta(days=2)),  # online, overdue
+        e.submitted(d1, "97", proc, due=vn_today() - timedelta(days=2)),  # online, overdue
         e.status(
-            d2, "97", proc, 1, "received", channel="counter", due=TODAY + timedelta(days=3)
+            d2, "97", proc, 1, "received", channel="counter", due=vn_today() + timedelta(days=3)
         ),  # counter dossier
         e.submitted(d3, "98", proc),
         e.paid(f"pay-{e.run}-1", 150_000, dossier=d1),  # no province: the dossier's
@@ -48,7 +49,7 @@ async def test_summary_figures_and_province_scope(
         e.fine(f"QD-{e.run}-1", "97"),
         e.fine(f"QD-{e.run}-2", "97"),
         e.fine_settled(f"QD-{e.run}-1", "97", "online"),
-        e.feedback(f"FB-{e.run}-1", "97", due=TODAY - timedelta(days=1)),
+        e.feedback(f"FB-{e.run}-1", "97", due=vn_today() - timedelta(days=1)),
         e.feedback(f"FB-{e.run}-2", "97"),
         e.answered(f"FB-{e.run}-2", "97"),
         e.sms_sent(f"M-{e.run}-1", d1, segments=2),
@@ -134,7 +135,7 @@ async def test_summary_figures_and_province_scope(
 
     # Filters: a date range on submission day, and sector.
     dated = await summary(
-        reporting, national, province="97", date_from=(TODAY - timedelta(days=30)).isoformat()
+        reporting, national, province="97", date_from=(vn_today() - timedelta(days=30)).isoformat()
     )
     assert dated["dossiers_total"] == 2 and dated["estimated_savings_vnd"] == 50_000
     none = await summary(reporting, national, province="97", sector="THUE")
@@ -151,8 +152,8 @@ async def test_out_of_order_status_and_cross_agency_counted_once(
     token = make_token("operator")
     e, proc = events, f"P-{events.run}"
     code = e.code("X")
-    start = NOW - timedelta(days=6)
-    submitted = e.submitted(code, "99", proc, agency="BTC-TCT", due=TODAY + timedelta(days=10), at=start)
+    start = now() - timedelta(days=6)
+    submitted = e.submitted(code, "99", proc, agency="BTC-TCT", due=vn_today() + timedelta(days=10), at=start)
     s1 = e.status(code, "99", proc, 1, "received", agency="BTC-TCT", at=start + timedelta(hours=1))
     s2 = e.status(code, "99", proc, 2, "forwarded", agency="BTC-TCT", at=start + timedelta(hours=2))
     fwd = e.forwarded(code, "99", proc, "BTC-TCT", "CA-TINH", start + timedelta(hours=2, minutes=1))
@@ -215,7 +216,7 @@ async def test_rejections_dead_letters_and_lag(
         f"dl-{e.run}",
         b"\x00garbage",
         [("dvc_reason", b"malformed_json"), ("dvc_original_topic", b"sms-requested"), ("dvc_rejected_by", b"notify"),
-         ("dvc_original_offset", b"42"), ("dvc_rejected_at", NOW.isoformat().encode()),
+         ("dvc_original_offset", b"42"), ("dvc_rejected_at", now().isoformat().encode()),
          ("dvc_message", f"run {e.run}".encode())],
     )  # fmt: skip
     await emitter.flush()

@@ -18,12 +18,13 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from dvc_contracts import topics
+from dvc_contracts.clock import now, vn_today
 from dvc_reporting.adapters.pipeline import LagProbe
 from dvc_reporting.config import Settings
 from dvc_reporting.replay import REPLAY_TOPICS, rebuild
 from dvckit.testing import PostgresServer, eventually
 
-from ..conftest import NOW, TODAY, Emitter, Events
+from ..conftest import Emitter, Events
 from ..readmodel import Snapshot, diff, recount
 from ..readmodel import snapshot as snapshot_of
 from .conftest import Reporting
@@ -46,8 +47,8 @@ def stream(e: Events, rnd: random.Random) -> list[Any]:
     for d in range(40):
         code = e.code(f"D{d:02d}")
         province = rnd.choice(["99", "98", "01"])
-        start = NOW - timedelta(days=rnd.randint(1, 20), hours=rnd.randint(0, 23))
-        due = TODAY + timedelta(days=rnd.randint(-5, 5))
+        start = now() - timedelta(days=rnd.randint(1, 20), hours=rnd.randint(0, 23))
+        due = vn_today() + timedelta(days=rnd.randint(-5, 5))
         online = d % 3 != 0
         p = proc if d % 2 else proc2
         per_dossier: list[Any] = []
@@ -81,7 +82,7 @@ def stream(e: Events, rnd: random.Random) -> list[Any]:
         out.append(e.fine(f"QD-{e.run}-{i}", "99", 500_000 + i))
         if i % 2:
             out.append(e.fine_settled(f"QD-{e.run}-{i}", "99", "online" if i % 3 else "counter", 500_000 + i))
-        out.append(e.feedback(f"FB-{e.run}-{i}", "98", due=TODAY - timedelta(days=i - 2)))
+        out.append(e.feedback(f"FB-{e.run}-{i}", "98", due=vn_today() - timedelta(days=i - 2)))
         if i % 2:  # the answer may come before the feedback-received
             out.insert(rnd.randint(0, len(out)), e.answered(f"FB-{e.run}-{i}", "98"))
     out.append(

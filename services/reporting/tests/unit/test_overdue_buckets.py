@@ -17,6 +17,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from dvc_contracts.clock import vn_date
 from dvc_contracts.events import (
     DossierStatusChangedV1,
     DossierSubmittedV1,
@@ -68,7 +69,7 @@ def stream(rnd: random.Random) -> list[tuple[str, object]]:
             "sector": sector,
         }
         at = t0 + timedelta(days=rnd.randrange(700))
-        due = (at + timedelta(days=rnd.randrange(-40, 60))).date()
+        due = vn_date(at + timedelta(days=rnd.randrange(-40, 60)))
         if rnd.random() < 0.7:
             out.append((f"s{i}", DossierSubmittedV1(
                 **common, procedure_name="x", procedure_version=1, agency_code="UBND", channel="online",
@@ -89,7 +90,7 @@ def feedback_stream(rnd: random.Random) -> list[tuple[str, object]]:
         at, province = t0 + timedelta(days=rnd.randrange(700)), rnd.choice(["01", "48", "79"])
         received = FeedbackReceivedV1(
             feedback_id=f"F{i}", kind="feedback", category="thu_tuc", province_code=province, received_at=at,
-            due_date=(at + timedelta(days=rnd.randrange(5, 20))).date() if rnd.random() < 0.9 else None,
+            due_date=vn_date(at + timedelta(days=rnd.randrange(5, 20))) if rnd.random() < 0.9 else None,
         )  # fmt: skip
         answered = FeedbackAnsweredV1(
             feedback_id=f"F{i}",

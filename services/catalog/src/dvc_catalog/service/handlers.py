@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from dvc_catalog.domain.model import Procedure, ProcedureError
 from dvc_catalog.service.uow import CatalogUnitOfWork
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.events import ProcedurePublishedV1, ProcedureRetiredV1
 
 
@@ -46,7 +46,7 @@ async def publish(uow: CatalogUnitOfWork, code: str, version: int | None = None)
     p = await (uow.procedures.get(code, version) if version else uow.procedures.latest(code, "draft"))
     if p is None:
         raise ProcedureError("not_found", f"no draft of procedure {code}")
-    now = datetime.now(UTC)
+    now = clock.now()
     previous = await uow.procedures.latest(code, "published")
     published = p.publish(now)
     await uow.procedures.save_status(published)
@@ -60,7 +60,7 @@ async def retire(uow: CatalogUnitOfWork, code: str, reason: str | None = None) -
     p = await uow.procedures.latest(code, "published")
     if p is None:
         raise ProcedureError("not_found", f"procedure {code} has no published version")
-    return await _retire(uow, p, datetime.now(UTC), reason)
+    return await _retire(uow, p, clock.now(), reason)
 
 
 async def _retire(uow: CatalogUnitOfWork, p: Procedure, now: datetime, reason: str | None) -> Procedure:

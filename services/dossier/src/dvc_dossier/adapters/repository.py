@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dvc_contracts import clock
 from dvc_dossier.adapters.orm import dossiers, history, procedures
 from dvc_dossier.domain.status_sync import DossierState
 from dvckit.bulk import insert_rows
@@ -43,7 +44,7 @@ def history_row(
     return {
         "dossier_code": dossier_code,
         "kind": kind,
-        "recorded_at": recorded_at or datetime.now(UTC),
+        "recorded_at": recorded_at or clock.now(),
         "status": status,
         "occurred_at": occurred_at,
         "actor": actor,
@@ -163,9 +164,7 @@ class DossierRepository:
 
     async def set_status(self, code: str, status: str) -> None:
         await self.session.execute(
-            update(dossiers)
-            .where(dossiers.c.code == code)
-            .values(status=status, updated_at=datetime.now(UTC))
+            update(dossiers).where(dossiers.c.code == code).values(status=status, updated_at=clock.now())
         )
 
     async def forward(self, code: str, to_agency: str, at: datetime) -> None:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dvc_contracts import clock
 from dvc_dossier.adapters.orm import fines, health_records, sagas
 from dvc_dossier.domain.sagas import Saga
 from dvckit.db import dialect_name
@@ -36,7 +37,7 @@ class SagaRepository:
         self.session = session
 
     async def add(self, saga: Saga) -> None:
-        now = datetime.now(UTC)
+        now = clock.now()
         values = {f: getattr(saga, f) for f in _FIELDS} | {"created_at": now, "updated_at": now}
         await self.session.execute(insert(sagas).values(**values))
 
@@ -45,7 +46,7 @@ class SagaRepository:
         await self.session.execute(
             update(sagas)
             .where(sagas.c.dossier_code == saga.dossier_code)
-            .values(**values, updated_at=datetime.now(UTC))
+            .values(**values, updated_at=clock.now())
         )
 
     async def _one(self, *where: Any, lock: bool = True) -> Saga | None:

@@ -7,11 +7,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from dvc_contracts.calendar import add_working_days
+from dvc_contracts.clock import VN_TZ, vn_date
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -64,7 +63,7 @@ def check_submission(snapshot: dict[str, Any], status: str, sub: Submission) -> 
 def due_date(submitted_at: datetime, processing_days: int) -> date | None:
     if processing_days <= 0:
         return None
-    return add_working_days(submitted_at.astimezone(VN_TZ).date(), processing_days)
+    return add_working_days(vn_date(submitted_at), processing_days)
 
 
 def fixed_fee(snapshot: dict[str, Any]) -> int:

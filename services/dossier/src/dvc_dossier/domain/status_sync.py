@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dvc_contracts.calendar import add_working_days, local_date, working_days_between
+from dvc_contracts.calendar import add_working_days, working_days_between
+from dvc_contracts.clock import vn_date
 from dvc_contracts.events import AgencyStatusReportedV1
 
 FINISHED = frozenset({"completed", "returned", "rejected", "withdrawn"})
@@ -103,7 +104,7 @@ def first_sight(report: AgencyStatusReportedV1, procedure: dict[str, Any]) -> Do
 def _due_after_resume(state: DossierState, resumed_at: datetime) -> date | None:
     if state.paused_at is None or state.due_date is None:
         return state.due_date
-    waited = working_days_between(local_date(state.paused_at), local_date(resumed_at))
+    waited = working_days_between(vn_date(state.paused_at), vn_date(resumed_at))
     return add_working_days(state.due_date, waited) if waited > 0 else state.due_date
 
 

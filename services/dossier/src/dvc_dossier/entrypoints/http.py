@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from dvc_dossier.domain.model import VN_TZ, Submission, SubmissionError
+from dvc_contracts import clock
+from dvc_dossier.domain.model import Submission, SubmissionError
 from dvc_dossier.domain.sagas import STEPS, Saga
 from dvc_dossier.domain.status_sync import is_overdue
 from dvc_dossier.service import handlers
@@ -35,7 +36,7 @@ def _uow(request: Request) -> DossierUnitOfWork:
 
 
 def _today() -> date:
-    return datetime.now(VN_TZ).date()
+    return clock.vn_today()
 
 
 def _dossier_out(row: Any, full: bool) -> dict[str, Any]:

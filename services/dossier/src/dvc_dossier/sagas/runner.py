@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import DossierForwardedV1, PaymentRequestedV1, RefundRequestedV1, SmsRequestedV1
 from dvc_dossier.adapters.repository import history_row
@@ -31,7 +31,7 @@ async def run_actions(
         return
     if dossier is None:
         dossier = await uow.dossiers.get(saga.dossier_code)
-    now = datetime.now(UTC)
+    now = clock.now()
     writes = _Writes()
     for action in actions:
         await _run(uow, saga, dossier, action, now, cause, writes)

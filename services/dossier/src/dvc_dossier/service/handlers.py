@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import DossierSubmittedV1, ProcedurePublishedV1, ProcedureRetiredV1, parse_data
 from dvc_dossier.adapters.repository import history_row
@@ -47,7 +46,7 @@ async def submit_dossier(uow: DossierUnitOfWork, citizen: Principal, sub: Submis
         raise SubmissionError("unknown_procedure", f"Không tìm thấy thủ tục {sub.procedure_code}.")
     snapshot, status, version = found
     check_submission(snapshot, status, sub)
-    now = datetime.now(UTC)
+    now = clock.now()
     code = new_dossier_code(sub.province_code, now)
     values: dict[str, Any] = {
         "code": code,

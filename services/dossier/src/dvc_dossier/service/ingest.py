@@ -6,10 +6,9 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent, EnvelopeError, from_structured
 from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, PayloadError, parse_data
 from dvc_dossier.domain.status_sync import refuse
@@ -92,6 +91,6 @@ async def _publish_rejections(
             original_value_b64=base64.b64encode(json.dumps(item, ensure_ascii=False).encode()).decode(),
             dossier_code=dossier if isinstance(dossier, str) else None,
             agency_code=agency,
-            rejected_at=datetime.now(UTC),
+            rejected_at=clock.now(),
         )
         await publish_rejection(uow, rejected)

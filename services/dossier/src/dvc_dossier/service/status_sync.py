@@ -6,12 +6,12 @@ import base64
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter as PromCounter
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     AgencyStatusRejectedV1,
@@ -121,7 +121,7 @@ async def on_agency_status_reported(
             reports.append((event, parsed))
     procedures = await uow.procedures.snapshots({r.procedure_code for _, r in reports})
     unknown = [(e, r) for e, r in reports if r.procedure_code not in procedures]
-    if unknown and (not await catalog_ready() or _within_grace(unknown, datetime.now(UTC))):
+    if unknown and (not await catalog_ready() or _within_grace(unknown, clock.now())):
         raise Retry("the catalog read model is still catching up with procedure-published")
     states: dict[str, DossierState] = await uow.dossiers.states({r.dossier_code for _, r in reports})
     touched: set[str] = set()
@@ -129,7 +129,7 @@ async def on_agency_status_reported(
     published: list[tuple[str, CloudEvent]] = []
     applied: list[tuple[CloudEvent, AgencyStatusReportedV1]] = []
     outcomes: Counter[tuple[str, str]] = Counter()
-    now = datetime.now(UTC)
+    now = clock.now()
     for event, report in reports:
         refusal = refuse(report, procedures.get(report.procedure_code), states.get(report.dossier_code))
         if refusal is not None:
@@ -191,7 +191,7 @@ async def reject_to_agency(uow: Any, record: Record, reason: str, message: str, 
         original_value_b64=base64.b64encode(record.value or b"").decode(),
         dossier_code=dossier_code if isinstance(dossier_code, str) else None,
         agency_code=agency_code if isinstance(agency_code, str) else None,
-        rejected_at=datetime.now(UTC),
+        rejected_at=clock.now(),
     )
     await publish_rejection(uow, rejected)
 

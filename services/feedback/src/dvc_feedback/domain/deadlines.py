@@ -11,17 +11,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from dvc_contracts.calendar import VN_TZ, add_working_days
-
-__all__ = ["VN_TZ", "local_date", "response_due_date"]
-
-
-def local_date(at: datetime) -> date:
-    """The calendar day in Vietnam of an aware instant."""
-    if at.tzinfo is None:
-        raise ValueError("naive datetime: pass a timezone-aware instant")
-    return at.astimezone(VN_TZ).date()
+from dvc_contracts.calendar import add_working_days
 
 
 def response_due_date(at: datetime, working_days: int) -> date:
-    return add_working_days(local_date(at), working_days)
+    return add_working_days(at, working_days)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Final, Literal, get_args
 
-from dvc_feedback.domain.deadlines import VN_TZ, local_date, response_due_date
+from dvc_contracts.clock import VN_TZ, vn_date
+from dvc_feedback.domain.deadlines import response_due_date
 
 Kind = Literal["feedback", "petition"]
 Status = Literal[
@@ -289,7 +290,7 @@ class Feedback:
         self.answer = answer
         self.answered_at = at
         self.answered_by = actor.label
-        self.answered_on_time = self.due_date is None or local_date(at) <= self.due_date
+        self.answered_on_time = self.due_date is None or vn_date(at) <= self.due_date
         self.answer_published = publish
         self.published_at = at if publish else None
         return t

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from dvc_contracts.clock import VN_TZ, vn_date
 from dvc_feedback.adapters.repository import Scope
-from dvc_feedback.domain.deadlines import VN_TZ, local_date
 from dvc_feedback.domain.model import (
     ALL_STATUSES,
     CATEGORIES,
@@ -223,7 +223,7 @@ async def _act(
         fb = await action(uow, actor, now)
         await uow.commit()
         hist = await uow.feedback.history(feedback_id)
-    return feedback_out(fb, actor, local_date(now)) | {"history": _history_out(hist)}
+    return feedback_out(fb, actor, vn_date(now)) | {"history": _history_out(hist)}
 
 
 # --- public ----------------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ async def submit(request: Request, body: SubmitFeedback, citizen: Citizen) -> di
             uow, actor, sub, submitter_name=citizen.name, policy=ctx.policy, now=now
         )
         await uow.commit()
-    return feedback_out(fb, actor, local_date(now))
+    return feedback_out(fb, actor, vn_date(now))
 
 
 @router.get("/feedback", tags=["citizen"], summary="My feedback (?mine)")
@@ -277,7 +277,7 @@ async def mine(
 ) -> dict[str, Any]:
     _check_status(status)
     actor = _actor(citizen)
-    today = local_date(_ctx(request).clock())
+    today = vn_date(_ctx(request).clock())
     async with _uow(request) as uow:
         rows = await uow.feedback.search(
             Scope(owner_sub=citizen.sub, status=status), limit=limit, offset=offset
@@ -288,7 +288,7 @@ async def mine(
 @router.get("/feedback/{feedback_id}", tags=["feedback"], summary="One feedback with its history")
 async def get_feedback(request: Request, feedback_id: str, reader: Reader) -> dict[str, Any]:
     actor = _actor(reader)
-    today = local_date(_ctx(request).clock())
+    today = vn_date(_ctx(request).clock())
     async with _uow(request) as uow:
         await uow.snapshot()
         fb = await handlers.load_visible(uow, feedback_id, actor)  # someone else's: 404, never 403
@@ -342,7 +342,7 @@ async def agency_queue(
 ) -> dict[str, Any]:
     _check_status(status)
     actor = _actor(agency)
-    today = local_date(_ctx(request).clock())
+    today = vn_date(_ctx(request).clock())
     scope = Scope(
         agency_code=actor.agency,
         province_code=actor.province,
@@ -462,7 +462,7 @@ async def operator_list(
 ) -> dict[str, Any]:
     _check_status(status)
     actor = _actor(operator)
-    today = local_date(_ctx(request).clock())
+    today = vn_date(_ctx(request).clock())
     scope = Scope(
         agency_code=agency_code,
         province_code=_operator_province(operator, province_code),
@@ -500,7 +500,7 @@ async def stats(
 ) -> dict[str, Any]:
     actor = _actor(staff)
     now = _ctx(request).clock()
-    today = local_date(now)
+    today = vn_date(now)
     if actor.role == "agency":  # an agency sees its own counts
         agency_code, province_code = actor.agency, actor.province or province_code
     else:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from dvc_contracts import topics
+from dvc_contracts.clock import vn_date
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     DossierStatusChangedV1,
@@ -27,7 +28,6 @@ from dvc_contracts.events import (
     ProcedureRetiredV1,
     parse_data,
 )
-from dvc_feedback.domain.deadlines import local_date
 from dvc_feedback.domain.duplicates import best_match, fingerprint
 from dvc_feedback.domain.model import (
     SYSTEM,
@@ -407,7 +407,7 @@ async def reopen(
 
 async def flag_overdue(uow: FeedbackUnitOfWork, now: datetime, limit: int = 500) -> int:
     """Emit feedback-overdue once per missed deadline (a reopened or re-routed feedback gets a new one)."""
-    found = await uow.feedback.newly_overdue(local_date(now), limit)
+    found = await uow.feedback.newly_overdue(vn_date(now), limit)
     for fb in found:
         assert fb.due_date is not None
         fb.overdue_flagged_due = fb.due_date

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import Final, Literal
-from zoneinfo import ZoneInfo
+from datetime import datetime, time, timedelta
+from typing import Literal
 
-VIETNAM_TZ: Final = ZoneInfo("Asia/Ho_Chi_Minh")
+from dvc_contracts.clock import VN_TZ, vn_date
 
 Origin = Literal["event", "request"]
 
@@ -88,17 +87,10 @@ class RateLimiter:
         return b
 
 
-def vn_day(at: datetime) -> date:
-    """The calendar day in Vietnam of an aware instant."""
-    if at.tzinfo is None:
-        raise ValueError("aware datetime required")
-    return at.astimezone(VIETNAM_TZ).date()
-
-
 def next_vn_midnight(at: datetime) -> datetime:
     """The start of the next Vietnamese day, as an aware datetime (in Vietnam time)."""
-    tomorrow = vn_day(at) + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0, 0), tzinfo=VIETNAM_TZ)
+    tomorrow = vn_date(at) + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0, 0), tzinfo=VN_TZ)
 
 
 def over_daily_limit(origin: Origin) -> Literal["reject", "hold"]:

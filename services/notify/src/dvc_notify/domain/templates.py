@@ -30,11 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Final, Literal
-from zoneinfo import ZoneInfo
 
+from dvc_contracts.clock import VN_TZ, vn_date
 from dvc_notify.domain.encoding import SmsEstimate, estimate
 
-VIETNAM_TZ: Final = ZoneInfo("Asia/Ho_Chi_Minh")
 VND_SUFFIX: Final = "đ"
 
 FieldKind = Literal["text", "money", "date", "datetime"]
@@ -127,7 +126,7 @@ def format_local_datetime(dt: datetime) -> str:
     """An aware datetime in Vietnam time as ``dd/mm/yyyy HH:MM``; naive datetimes are refused."""
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware")
-    return dt.astimezone(VIETNAM_TZ).strftime("%d/%m/%Y %H:%M")
+    return dt.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def format_date(d: date) -> str:
@@ -135,7 +134,7 @@ def format_date(d: date) -> str:
     if isinstance(d, datetime):
         if d.tzinfo is None or d.utcoffset() is None:
             raise ValueError("datetime must be timezone-aware")
-        d = d.astimezone(VIETNAM_TZ).date()
+        d = vn_date(d)
     return d.strftime("%d/%m/%Y")
 
 

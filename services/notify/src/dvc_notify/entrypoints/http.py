@@ -1,15 +1,15 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from dvc_contracts import clock
+from dvc_contracts.clock import vn_date
 from dvc_notify.adapters.providers.base import InvalidReceipt
 from dvc_notify.domain.encoding import estimate
-from dvc_notify.domain.limits import vn_day
 from dvc_notify.domain.phone import InvalidPhone, mask_phone
 from dvc_notify.domain.status import ALL_STATUSES, Receipt
 from dvc_notify.entrypoints.wiring import Notify
@@ -184,9 +184,9 @@ async def delete_opt_out(request: Request, who: Operator, phone: str) -> Respons
 )
 async def providers(request: Request, _: Operator) -> dict[str, Any]:
     notify = _notify(request)
-    now = datetime.now(UTC)
+    now = clock.now()
     async with _uow(request) as uow:
-        used = await uow.usage.used(vn_day(now))
+        used = await uow.usage.used(vn_date(now))
     mono = time.monotonic()
     limits = {}
     for service in sorted(set(used) | set(notify.limiter.per_service)):
@@ -230,7 +230,7 @@ async def receipt_callback(request: Request, name: str) -> Response:
     if provider is None:
         raise HTTPException(404, f"no HTTP gateway {name!r}")
     body = await request.body()
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         receipt = provider.parse_receipt(request.headers, body, now)
     except InvalidReceipt as exc:
@@ -268,7 +268,7 @@ class SandboxReceiptIn(BaseModel):
 
 @router.post("/sandbox/receipts", tags=["sandbox"], summary="Play a delivery receipt for a sandbox message")
 async def sandbox_receipt(request: Request, _: Operator, body: SandboxReceiptIn) -> dict[str, Any]:
-    now = datetime.now(UTC)
+    now = clock.now()
     receipt = Receipt(
         provider="sandbox",
         status=body.status,

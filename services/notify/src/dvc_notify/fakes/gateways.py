@@ -18,7 +18,6 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
@@ -28,8 +27,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from dvc_contracts import clock
 from dvc_notify.adapters.providers import gw_form, gw_rest
-from dvc_notify.domain.limits import VIETNAM_TZ
 from dvc_notify.domain.status import ReceiptStatus
 from dvc_notify.fakes.server import Served
 from dvckit.logging import get_logger
@@ -243,10 +242,10 @@ class FakeRestGateway(FakeGateway):
                 "request_id": client_ref,
                 "status": wire,
                 "error_code": error,
-                "done_at": datetime.now(VIETNAM_TZ).isoformat(timespec="seconds"),
+                "done_at": clock.vn_now().isoformat(timespec="seconds"),
             }
         ).encode()
-        ts = str(int(time.time()))
+        ts = str(int(clock.now().timestamp()))
         headers = {
             "content-type": "application/json",
             "x-timestamp": ts,
@@ -319,7 +318,7 @@ class FakeFormGateway(FakeGateway):
             "trans_id": client_ref,
             "stat": stat,
             "err": "000" if status in ("sent", "delivered") else "001",
-            "done_date": datetime.now(VIETNAM_TZ).strftime("%y%m%d%H%M"),
+            "done_date": clock.vn_now().strftime("%y%m%d%H%M"),
         }
         form["sign"] = gw_form.sign(self.secret, form, gw_form.RECEIPT_FIELDS)
         body = str(httpx.QueryParams(form)).encode()

@@ -14,12 +14,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     DossierForwardedV1,
@@ -311,7 +311,7 @@ async def _create(uow: NotifyUnitOfWork, requests: Sequence[SmsRequest]) -> tupl
     template error is a bug in notify's mapping, so that event is rejected to the dead-letter topic instead
     (returned as a Rejection; nothing is written for it).
     """
-    now = datetime.now(UTC)
+    now = clock.now()
     drafts: dict[tuple[str, str], _Draft] = {}
     rejections: list[Rejection] = []
     for req in requests:
@@ -414,7 +414,7 @@ on_sms_requested = batch_handler(map_sms_requested, "on_sms_requested")
 async def on_sms_receipts(batch: list[CloudEvent], uow: NotifyUnitOfWork) -> list[Rejection]:
     """Telecom gateways' receipts on the Kafka-native channel."""
     rejections: list[Rejection] = []
-    now = datetime.now(UTC)
+    now = clock.now()
     for event in batch:
         try:
             d = _parse(event, SmsReceiptsV1)

@@ -3,8 +3,7 @@ end ``permanent-failure`` with reason ``opted_out`` (and an sms-failed), checked
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from dvc_contracts import clock
 from dvc_notify.domain.phone import mask_phone, normalise_vn_mobile
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.logging import get_logger
@@ -24,7 +23,7 @@ async def add_opt_out(
             "reason": reason,
             "source": source,
             "created_by": by,
-            "created_at": datetime.now(UTC),
+            "created_at": clock.now(),
         }
     )
     log.info("sms.opt_out_added", phone=mask_phone(e164), source=source, created=created)

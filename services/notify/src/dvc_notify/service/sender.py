@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
+from dvc_contracts.clock import vn_date
 from dvc_notify.adapters.providers.base import (
     OutgoingSms,
     Provider,
@@ -44,7 +45,7 @@ from dvc_notify.adapters.providers.base import (
     TransactionalProvider,
 )
 from dvc_notify.domain.failover import Router
-from dvc_notify.domain.limits import RateLimiter, next_vn_midnight, over_daily_limit, vn_day
+from dvc_notify.domain.limits import RateLimiter, next_vn_midnight, over_daily_limit
 from dvc_notify.domain.routing import candidates
 from dvc_notify.domain.status import SubmitResult, decide_submit
 from dvc_notify.metrics import SMS_HELD, SMS_RATE_LIMITED
@@ -64,7 +65,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return clock.now()
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -196,7 +197,7 @@ class Sender:
 
         # 1. The daily quota, reserved by first attempts (retries were counted already).
         first = [r for r in rows if r.attempts == 0]
-        granted = await uow.usage.reserve(service, vn_day(now), len(first), limit.daily)
+        granted = await uow.usage.reserve(service, vn_date(now), len(first), limit.daily)
         over = first[granted:]
         if over:
             over_ids = {r.id for r in over}

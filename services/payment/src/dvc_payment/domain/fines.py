@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from dvc_payment.domain.model import VN_TZ
+from dvc_contracts.clock import vn_date
 from dvckit.text import fold
 
 _SPACES = re.compile(r"\s+")
@@ -60,7 +60,7 @@ def check_fine(
         raise FineRejected("invalid_fine", "amount: must be greater than 0")
     if decided_at > now + max_clock_skew:
         raise FineRejected("invalid_fine", "decided_at: is in the future")
-    if violation_date > decided_at.astimezone(VN_TZ).date():
+    if violation_date > vn_date(decided_at):
         raise FineRejected("invalid_fine", "violation_date: is after the decision date")
 
 
@@ -87,11 +87,11 @@ class DiscountRule:
     def until(self, decided_at: datetime) -> date | None:
         if self.percent == 0:
             return None
-        return decided_at.astimezone(VN_TZ).date() + timedelta(days=self.days)
+        return vn_date(decided_at) + timedelta(days=self.days)
 
     def quote(self, amount: int, decided_at: datetime, now: datetime) -> FineQuote:
         until = self.until(decided_at)
-        applies = until is not None and now.astimezone(VN_TZ).date() <= until
+        applies = until is not None and vn_date(now) <= until
         discount = amount * self.percent // 100 if applies else 0
         return FineQuote(
             amount=amount,

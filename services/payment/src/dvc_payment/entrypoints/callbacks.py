@@ -3,12 +3,12 @@ anything is read into the service; a replay, an unknown order or a wrong amount 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 
+from dvc_contracts import clock
 from dvc_payment.adapters.providers.base import CallbackInput, CallbackRejected, Provider
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.service.payments import apply_notice, record_callback_metric
@@ -32,7 +32,7 @@ async def _handle(ctx: PaymentContext, request: Request, name: str) -> Response:
     cb = CallbackInput(
         request.method, dict(request.query_params), dict(request.headers), await request.body()
     )
-    now = datetime.now(UTC)
+    now = clock.now()
     client_ip = ctx.client_ip(request)
     try:
         notice = provider.verify_callback(cb, now)

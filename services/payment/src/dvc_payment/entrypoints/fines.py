@@ -3,12 +3,13 @@ and the staff view of a decision."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from dvc_contracts import clock
 from dvc_payment.domain.model import PaymentError
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.entrypoints.http import http_error
@@ -110,7 +111,7 @@ async def lookup(
     day = _date(violation_date)
     async with ctx.uow() as uow:
         view = await fines.lookup_fine(
-            uow, record_no=record_no, violation_date=day, name=name, policy=ctx.policy, now=datetime.now(UTC)
+            uow, record_no=record_no, violation_date=day, name=name, policy=ctx.policy, now=clock.now()
         )
     if view is None:
         FINE_LOOKUPS.labels("not_found").inc()

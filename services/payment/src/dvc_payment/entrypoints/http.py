@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
@@ -11,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
+from dvc_contracts import clock
 from dvc_payment.domain.model import STATUS_TEXT, PaymentError
 from dvc_payment.entrypoints import pages
 from dvc_payment.entrypoints.context import PaymentContext, context
@@ -120,7 +120,7 @@ async def create_payment(
         try:
             p, created = await payments.create_payment(
                 uow, caller=caller.sub, idempotency_key=idempotency_key, req=req, policy=ctx.policy,
-                now=datetime.now(UTC),
+                now=clock.now(),
             )  # fmt: skip
         except PaymentError as exc:
             raise http_error(exc) from exc

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import FineIssuedV1, PayloadError, parse_data
 from dvc_payment.adapters.providers.base import Provider
@@ -46,7 +46,7 @@ async def on_fine_issued(event: CloudEvent, uow: PaymentUnitOfWork) -> None:
     except PayloadError as exc:
         raise Rejected(exc.reason, exc.message) from exc
     assert isinstance(data, FineIssuedV1)
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         check_fine(
             record_no=data.record_no,
@@ -155,7 +155,7 @@ async def pay_fine(
     """Three-factor check again, then the open intent for the fine (or a new one at today's amount due)."""
     if provider not in providers:
         raise PaymentError("unknown_provider", f"Không hỗ trợ kênh thanh toán '{provider}'.")
-    now = datetime.now(UTC)
+    now = clock.now()
     async with uow_factory() as uow:
         fine = await uow.fines.get(decision_no, for_update=True)
         if (

@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import PayloadError, PaymentRequestedV1, parse_data
 from dvc_payment.adapters.providers.base import AttemptInfo, CheckoutRequest, Notice, Provider, ProviderError
@@ -125,7 +125,7 @@ async def on_payment_requested(
         raise Rejected(
             "invalid_payload", "amount_vnd: must be greater than 0 (free procedures need no payment)"
         )
-    now = datetime.now(UTC)
+    now = clock.now()
     req = NewPayment(
         purpose=data.purpose,
         amount_vnd=data.amount_vnd,
@@ -220,7 +220,7 @@ async def start_checkout(
     provider = providers.get(provider_name)
     if provider is None:
         raise PaymentError("unknown_provider", f"Không hỗ trợ kênh thanh toán '{provider_name}'.")
-    now = datetime.now(UTC)
+    now = clock.now()
     ref = new_attempt_ref()
     async with uow_factory() as uow:
         p = await uow.payments.get(payment_id, for_update=True)
@@ -266,7 +266,7 @@ async def start_checkout(
         ) from exc
     async with uow_factory() as uow:
         p = await uow.payments.get(payment_id, for_update=True)
-        later = datetime.now(UTC)
+        later = clock.now()
         # From now on the provider knows the order: reconciliation asks about it until it is settled.
         await uow.attempts.update(ref, next_poll_at=now + policy.reconcile_interval, updated_at=later)
         try:
@@ -465,12 +465,12 @@ async def reconcile_due(
     uow_factory: UowFactory, providers: dict[str, Provider], *, policy: Policy, limit: int = 100
 ) -> int:
     """Query the providers about attempts due for a poll: open ones, and failed ones still in the window."""
-    now = datetime.now(UTC)
+    now = clock.now()
     async with uow_factory() as uow:
         due = await uow.attempts.claim_due_for_poll(now, limit, lease=policy.reconcile_interval * 2)
         await uow.commit()
     for attempt in due:
-        await poll_attempt(uow_factory, providers, attempt, policy=policy, now=datetime.now(UTC))
+        await poll_attempt(uow_factory, providers, attempt, policy=policy, now=clock.now())
     return len(due)
 
 
@@ -479,7 +479,7 @@ async def expire_due(
 ) -> int:
     """Expire intents past expires_at. Open attempts are asked first: a payment made just before the deadline
     whose callback is late is then applied as a normal success rather than refunded."""
-    now = datetime.now(UTC)
+    now = clock.now()
     async with uow_factory() as uow:
         due = await uow.payments.claim_due_for_expiry(now, limit)
         open_attempts = []

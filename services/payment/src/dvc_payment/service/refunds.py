@@ -4,10 +4,10 @@ records fee-refunded or refund-failed; an unreachable provider is retried with b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from dvc_contracts import topics
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import PayloadError, RefundRequestedV1, parse_data
 from dvc_payment.adapters.providers.base import AttemptInfo, Provider, ProviderError, RefundResult
@@ -52,7 +52,7 @@ async def on_refund_requested(event: CloudEvent, uow: PaymentUnitOfWork) -> None
     if await uow.refunds.get(data.refund_id) is not None:
         log.info("refund.request_repeated", refund_id=data.refund_id, payment_id=data.payment_id)
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     p = await uow.payments.get(data.payment_id, for_update=True)
     attempt = await _paid_attempt(uow, p) if p is not None else None
     if p is None:
@@ -118,7 +118,7 @@ async def on_refund_requested(event: CloudEvent, uow: PaymentUnitOfWork) -> None
 async def process_refunds(
     uow_factory: UowFactory, providers: dict[str, Provider], *, policy: Policy, limit: int = 50
 ) -> int:
-    now = datetime.now(UTC)
+    now = clock.now()
     async with uow_factory() as uow:
         due = await uow.refunds.claim_due(now, limit, LEASE)
         await uow.commit()
@@ -145,7 +145,7 @@ async def process_refund(
             result = await provider.refund(info, r.id, r.amount_vnd, r.reason or "Hoàn tiền")
         except ProviderError as exc:
             log.warning("refund.provider_error", refund_id=r.id, provider=r.provider, error=str(exc)[:300])
-    now = datetime.now(UTC)
+    now = clock.now()
     async with uow_factory() as uow:
         fresh = await uow.refunds.get(r.id, for_update=True)
         if fresh is None or fresh.status != RefundStatus.REQUESTED.value:

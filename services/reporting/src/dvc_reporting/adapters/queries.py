@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Table, and_, case, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dvc_contracts.clock import VN_TZ
 from dvc_reporting.adapters.orm import (
     agency_rejections,
     agg_dossiers,
@@ -39,7 +40,7 @@ from dvc_reporting.adapters.orm import (
     feedback,
     procedures,
 )
-from dvc_reporting.domain.projection import VN, overdue_buckets
+from dvc_reporting.domain.projection import overdue_buckets
 from dvc_reporting.domain.reference import FINISHED, PROVINCES, STATUS_CODES, province_name, sector_name
 
 SUMMARY_KEYS = (
@@ -249,9 +250,9 @@ class ReportQueries:
         # feedback rows keep times, not days: a date range on them is compared in Viet Nam's day (+07:00)
         conds: list[Any] = []
         if f.date_from is not None:
-            conds.append(column >= datetime.combine(f.date_from, time(0, 0), tzinfo=VN))
+            conds.append(column >= datetime.combine(f.date_from, time(0, 0), tzinfo=VN_TZ))
         if f.date_to is not None:
-            conds.append(column < datetime.combine(f.date_to + timedelta(days=1), time(0, 0), tzinfo=VN))
+            conds.append(column < datetime.combine(f.date_to + timedelta(days=1), time(0, 0), tzinfo=VN_TZ))
         return conds
 
     async def sms(self, f: Filters) -> dict[str, int]:

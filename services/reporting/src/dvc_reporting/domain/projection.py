@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 
+from dvc_contracts.clock import vn_date
 from dvc_contracts.events import (
     AgencyStatusRejectedV1,
     DossierForwardedV1,
@@ -38,18 +39,6 @@ from dvc_contracts.events import (
     SmsSentV1,
 )
 from dvc_reporting.domain.reference import FINISHED
-
-VN: Final = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no daylight saving time in Viet Nam
-
-
-def vn_date(at: datetime) -> date:
-    """The calendar day in Viet Nam of an aware time (what people read, and what "per day" means)."""
-    return at.astimezone(VN).date()
-
-
-def today_vn(now: datetime | None = None) -> date:
-    return vn_date(now or datetime.now(VN))
-
 
 S = TypeVar("S")
 

@@ -12,15 +12,16 @@ import io
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from dvc_contracts import clock
+from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.queries import Filters
-from dvc_reporting.domain.projection import today_vn
 from dvc_reporting.domain.reference import (
     CHANNEL_NAMES,
     PROVINCES,
@@ -69,7 +70,7 @@ def csv_response(rows: Sequence[dict[str, Any]], name: str, columns: Sequence[st
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in cols})
-    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    stamp = clock.now().strftime("%Y%m%d")
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -161,7 +162,7 @@ class Summary(BaseModel):
 )
 async def summary(f: Filtered, c: Ctx) -> Summary:
     async with c.queries() as q:
-        return Summary(**await q.summary(f, today_vn()))
+        return Summary(**await q.summary(f, vn_today()))
 
 
 @router.get(
@@ -169,13 +170,13 @@ async def summary(f: Filtered, c: Ctx) -> Summary:
 )
 async def figures(f: Filtered, c: Ctx) -> dict[str, Any]:
     async with c.queries() as q:
-        return await q.figures(f, today_vn())
+        return await q.figures(f, vn_today())
 
 
 @router.get("/provinces", tags=["figures"], summary="Per-province table (63 provinces, busiest first)")
 async def provinces(f: Filtered, c: Ctx, format: Format = "json") -> Any:
     async with c.queries() as q:
-        rows = await q.provinces(f, today_vn())
+        rows = await q.provinces(f, vn_today())
     return csv_response(rows, "tinh-thanh") if format == "csv" else {"items": rows}
 
 
@@ -196,7 +197,7 @@ async def trends(
     format: Format = "json",
 ) -> Any:  # fmt: skip
     async with c.queries() as q:
-        rows = await q.trends(f, today_vn(), days)
+        rows = await q.trends(f, vn_today(), days)
     return csv_response(rows, "xu-huong") if format == "csv" else {"items": rows}
 
 
@@ -209,7 +210,7 @@ async def overdue(
     format: Format = "json",
 ) -> Any:
     async with c.queries() as q:
-        total, rows = await q.overdue_list(f, today_vn(), limit, offset)
+        total, rows = await q.overdue_list(f, vn_today(), limit, offset)
     return csv_response(rows, "ho-so-qua-han") if format == "csv" else {"total": total, "items": rows}
 
 
@@ -220,7 +221,7 @@ async def overdue_by(
     dim: Literal["province", "agency", "procedure"], f: Filtered, c: Ctx, format: Format = "json"
 ) -> Any:
     async with c.queries() as q:
-        rows = await q.overdue_by(f, today_vn(), dim)
+        rows = await q.overdue_by(f, vn_today(), dim)
     return csv_response(rows, f"qua-han-theo-{dim}") if format == "csv" else {"items": rows}
 
 

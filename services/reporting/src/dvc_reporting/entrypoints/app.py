@@ -7,7 +7,6 @@ import contextlib
 import signal
 import threading
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
@@ -15,11 +14,12 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import REGISTRY
 
+from dvc_contracts import clock
+from dvc_contracts.clock import vn_today
 from dvc_contracts.topics import ALL_TOPICS
 from dvc_reporting.adapters.orm import messaging
 from dvc_reporting.adapters.pipeline import LagProbe, scrape_services
 from dvc_reporting.config import Settings
-from dvc_reporting.domain.projection import today_vn
 from dvc_reporting.entrypoints import api, web
 from dvc_reporting.entrypoints.consumers import register_consumers
 from dvc_reporting.entrypoints.context import ReportingContext
@@ -60,7 +60,7 @@ async def pipeline_loop(c: ReportingContext) -> None:
                 c.pipeline = {
                     "lag": {"method": report.method, "rows": report.rows, "error": report.error},
                     "services": services,
-                    "checked_at": datetime.now(UTC).isoformat(),
+                    "checked_at": clock.now().isoformat(),
                 }
                 c.collector.lag = report.rows
             except Exception as exc:
@@ -75,7 +75,7 @@ async def metrics_loop(c: ReportingContext) -> None:
     while True:
         try:
             async with c.queries() as q:
-                c.collector.snapshot = await q.metric_snapshot(today_vn())
+                c.collector.snapshot = await q.metric_snapshot(vn_today())
         except Exception as exc:
             log.warning("reporting.metrics_refresh_failed", error=repr(exc)[:300])
         await asyncio.sleep(c.settings.metrics_interval_seconds)

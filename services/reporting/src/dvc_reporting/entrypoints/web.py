@@ -12,8 +12,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.queries import Filters
-from dvc_reporting.domain.projection import today_vn
 from dvc_reporting.domain.reference import PROVINCES, STATUSES, province_name
 from dvc_reporting.entrypoints.auth import token_of, verify_operator
 from dvc_reporting.entrypoints.context import ctx
@@ -71,8 +71,8 @@ async def dashboard(request: Request) -> Response:
     c = ctx(request)
     f = _filters(request, principal.province)
     async with c.queries() as q:
-        figures = await q.figures(f, today_vn())
-        provinces = await q.provinces(f, today_vn())
+        figures = await q.figures(f, vn_today())
+        provinces = await q.provinces(f, vn_today())
     context: dict[str, Any] = {
         "me": principal,
         "scope_name": province_name(principal.province) if principal.province else "Toàn quốc",
@@ -81,6 +81,6 @@ async def dashboard(request: Request) -> Response:
         "province_options": PROVINCES,
         "statuses": STATUSES,
         "national": principal.province is None,
-        "today": today_vn().isoformat(),
+        "today": vn_today().isoformat(),
     }
     return templates.TemplateResponse(request, "dashboard.html", context)

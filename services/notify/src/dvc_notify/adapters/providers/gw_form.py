@@ -30,8 +30,9 @@ from urllib.parse import parse_qs
 
 import httpx
 
+from dvc_contracts import clock
+from dvc_contracts.clock import VN_TZ
 from dvc_notify.adapters.providers.base import InvalidReceipt, OutgoingSms
-from dvc_notify.domain.limits import VIETNAM_TZ
 from dvc_notify.domain.status import Receipt, ReceiptStatus, SubmitKind, SubmitResult
 
 NAME: Final = "gw-form"
@@ -107,7 +108,7 @@ class FormGatewayProvider:
             "message": sms.text,
             "dcs": "8" if sms.encoding == "UCS-2" else "0",
             "trans_id": sms.message_id,
-            "time": datetime.now(VIETNAM_TZ).strftime("%Y%m%d%H%M%S"),
+            "time": clock.vn_now().strftime("%Y%m%d%H%M%S"),
         }
         form["sign"] = sign(self.secret, form, SEND_FIELDS)
         try:
@@ -143,7 +144,7 @@ class FormGatewayProvider:
         if state is None:
             raise InvalidReceipt(f"unknown stat {form['stat']!r}")
         try:
-            done = datetime.strptime(form["done_date"], "%y%m%d%H%M").replace(tzinfo=VIETNAM_TZ)
+            done = datetime.strptime(form["done_date"], "%y%m%d%H%M").replace(tzinfo=VN_TZ)
         except ValueError:
             raise InvalidReceipt("bad done_date") from None
         return Receipt(

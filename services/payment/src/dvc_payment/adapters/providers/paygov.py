@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from dvc_contracts import clock
 from dvc_payment.adapters.providers.base import (
     AttemptInfo,
     CallbackInput,
@@ -56,7 +56,7 @@ def signature(secret: str, timestamp: str, nonce: str, body: bytes | str) -> str
 def signed_headers(
     secret: str, merchant_id: str, body: bytes | str, *, at: float | None = None
 ) -> dict[str, str]:
-    ts, nonce = str(int(at if at is not None else time.time())), secrets.token_hex(16)
+    ts, nonce = str(int(at if at is not None else clock.now().timestamp())), secrets.token_hex(16)
     return {
         H_MERCHANT: merchant_id,
         H_TS: ts,
@@ -116,9 +116,7 @@ class PaygovProvider:
         if resp.status_code >= 500:
             raise ProviderError(f"{what}: HTTP {resp.status_code}")
         try:
-            verify_headers(
-                self._secret, dict(resp.headers), resp.content, datetime.now().astimezone(), self._max_age
-            )
+            verify_headers(self._secret, dict(resp.headers), resp.content, clock.now(), self._max_age)
         except CallbackRejected as exc:
             raise ProviderError(f"{what}: answer {exc.reason}") from exc
         return json_or_error(resp, what)

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from urllib.parse import quote_plus
 
+from dvc_contracts import clock
+from dvc_contracts.clock import VN_TZ
 from dvc_payment.adapters.providers.base import (
     AttemptInfo,
     CallbackInput,
@@ -32,7 +34,6 @@ from dvc_payment.adapters.providers.base import (
     json_or_error,
     same_signature,
 )
-from dvc_payment.domain.model import VN_TZ
 
 VERSION = "2.1.0"
 HASH_FIELDS_EXCLUDED = ("vnp_SecureHash", "vnp_SecureHashType")
@@ -180,7 +181,7 @@ class VnpayProvider:
         return answer
 
     async def query(self, attempt: AttemptInfo) -> Notice:
-        now = datetime.now(VN_TZ)
+        now = clock.vn_now()
         body = self._base_request("querydr", uuid.uuid4().hex[:32], now) | {
             "vnp_TxnRef": attempt.ref,
             "vnp_OrderInfo": f"Truy van {attempt.ref}",
@@ -207,7 +208,7 @@ class VnpayProvider:
     async def refund(
         self, attempt: AttemptInfo, refund_id: str, amount_vnd: int, reason: str
     ) -> RefundResult:
-        now = datetime.now(VN_TZ)
+        now = clock.vn_now()
         body = self._base_request("refund", refund_id, now) | {
             "vnp_TransactionType": "02" if amount_vnd == attempt.amount_vnd else "03",
             "vnp_TxnRef": attempt.ref,

@@ -15,7 +15,7 @@ import random
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import HTMLResponse
 
+from dvc_contracts import clock
 from dvc_payment.adapters.orm import sandbox_refunds, sandbox_transactions
 from dvc_payment.adapters.providers.base import HttpPort
 from dvc_payment.config import Settings
@@ -85,7 +86,7 @@ class SandboxCore:
         extra: dict[str, Any] | None = None,
     ) -> Any:
         """Open an order (idempotent by reference; the same reference with another amount is refused)."""
-        now = datetime.now(UTC)
+        now = clock.now()
         t = sandbox_transactions
         async with self._sm() as session, session.begin():
             ins: Any = (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(t)
@@ -119,7 +120,7 @@ class SandboxCore:
     async def get(self, provider: str, ref: str) -> Any:
         """The order as the provider sees it now (a slow payment settles when its time has come)."""
         async with self._sm() as session, session.begin():
-            return await self._settled(session, provider, ref, datetime.now(UTC))
+            return await self._settled(session, provider, ref, clock.now())
 
     @staticmethod
     async def _settled(
@@ -156,7 +157,7 @@ class SandboxCore:
 
     async def complete(self, provider: str, ref: str, action: str, scenario: str) -> Any:
         """The citizen pressed "Thanh toán" or "Hủy" on the pay page (one transaction: read, decide, write)."""
-        now = datetime.now(UTC)
+        now = clock.now()
         s = self.settings
         t = sandbox_transactions
         async with self._sm() as session, session.begin():
@@ -234,7 +235,7 @@ class SandboxCore:
                     amount_vnd=amount_vnd,
                     status=status,
                     reason=reason,
-                    created_at=datetime.now(UTC),
+                    created_at=clock.now(),
                 )
             )
             found = (

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from dvc_contracts import clock
 from dvc_payment.adapters.providers import momo as proto
 from dvc_payment.adapters.providers.base import same_signature
 from dvc_payment.adapters.sandbox.core import (
@@ -58,7 +58,7 @@ def build_router(core: SandboxCore) -> APIRouter:
             "resultCode": code,
             "message": _MESSAGES.get(code, "Lỗi."),
             "payType": "qr",
-            "responseTime": int(time.time() * 1000),
+            "responseTime": int(clock.now().timestamp() * 1000),
             "extraData": "",
         }
         body["signature"] = sign(body, proto.IPN_FIELDS)
@@ -71,7 +71,11 @@ def build_router(core: SandboxCore) -> APIRouter:
     core.register_notifier(PROVIDER, notify)
 
     def answer(values: dict[str, Any]) -> JSONResponse:
-        values = {"partnerCode": s.momo_partner_code, "responseTime": int(time.time() * 1000), **values}
+        values = {
+            "partnerCode": s.momo_partner_code,
+            "responseTime": int(clock.now().timestamp() * 1000),
+            **values,
+        }
         values.setdefault("message", _MESSAGES.get(int(values.get("resultCode", 99)), "Lỗi."))
         values["signature"] = sign(values, proto.ANSWER_FIELDS)
         return JSONResponse(values)

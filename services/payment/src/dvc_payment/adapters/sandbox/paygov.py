@@ -4,13 +4,14 @@ notification to the merchant, status and refund APIs. Answers are signed the sam
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from dvc_contracts import clock
 from dvc_payment.adapters.providers import paygov as proto
 from dvc_payment.adapters.providers.base import CallbackRejected
 from dvc_payment.adapters.sandbox.core import (
@@ -41,7 +42,7 @@ def build_router(core: SandboxCore) -> APIRouter:
     async def verified(request: Request) -> bytes | None:
         raw = await request.body()
         try:
-            proto.verify_headers(secret, dict(request.headers), raw, datetime.now(UTC), max_age)
+            proto.verify_headers(secret, dict(request.headers), raw, clock.now(), max_age)
         except CallbackRejected:
             return None
         return raw if request.headers.get(proto.H_MERCHANT) == merchant else None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from dvc_contracts import clock
 from dvc_payment.adapters.providers import vnpay as proto
 from dvc_payment.adapters.sandbox.core import (
     Branding,
@@ -46,7 +46,7 @@ def payment_params(row: Any, tmn_code: str) -> dict[str, str]:
         "vnp_BankCode": "NCB",
         "vnp_BankTranNo": f"VNP{row.txn_id}",
         "vnp_CardType": "ATM",
-        "vnp_PayDate": proto.vnp_time(row.completed_at or datetime.now(UTC)),
+        "vnp_PayDate": proto.vnp_time(row.completed_at or clock.now()),
         "vnp_OrderInfo": row.order_info,
         "vnp_TransactionNo": row.txn_id,
         "vnp_ResponseCode": code,
