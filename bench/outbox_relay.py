@@ -8,7 +8,7 @@ import time
 import uuid
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from dvckit.db import make_engine, make_sessionmaker, messaging_tables, new_metadata
 from dvckit.devbroker import DevBroker, ensure_topics
 from dvckit.messaging.consumer import ConsumerSpec, per_event, subscribe
-from dvckit.messaging.kafka import make_broker
+from dvckit.messaging.kafka import make_broker, topic_partitions
 from dvckit.messaging.relay import OutboxRelay
 from dvckit.settings import KafkaSettings
 from dvckit.testing import provision_postgres
@@ -37,10 +37,7 @@ async def _raw_rates(bootstrap: str, topic: str, n: int) -> tuple[float, float]:
     await producer.stop()
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-    if not parts:
-        await consumer.force_metadata_update()
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    parts = await topic_partitions(consumer, [topic])
     consumer.assign(parts)
     await consumer.seek_to_beginning(*parts)
     got, t0 = 0, time.perf_counter()

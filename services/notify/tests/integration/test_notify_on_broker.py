@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import BaseModel
 
 from dvc_contracts import clock, topics
@@ -38,6 +38,7 @@ from dvc_notify.entrypoints.app import create_app
 from dvc_notify.entrypoints.wiring import Notify
 from dvc_notify.fakes.gateways import Behaviour
 from dvc_notify.fakes.server import Served
+from dvckit.messaging.kafka import topic_partitions
 from dvckit.settings import AuthSettings, KafkaSettings
 from dvckit.testing import PostgresServer, free_port, migrated_database
 
@@ -110,11 +111,8 @@ async def _watch(
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = []
-        for t in OUT_TOPICS:
-            while not consumer.partitions_for_topic(t):
-                await consumer.force_metadata_update()
-            parts += [TopicPartition(t, p) for p in consumer.partitions_for_topic(t) or ()]
+        parts = await topic_partitions(consumer, OUT_TOPICS)
+        assert {tp.topic for tp in parts} == set(OUT_TOPICS), parts
         consumer.assign(parts)
         await consumer.seek_to_end(*parts)
         for tp in parts:

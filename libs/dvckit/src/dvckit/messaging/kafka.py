@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Iterable
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
@@ -70,3 +71,12 @@ def make_broker(k: KafkaSettings, *, client_id: str, description: str | None = N
 def make_producer(k: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
     kwargs = client_kwargs(k)
     return AIOKafkaProducer(**kwargs, client_id=client_id, acks="all", linger_ms=2, max_batch_size=65536)
+
+
+async def topic_partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` that exist, for a consumer that assigns partitions itself.
+
+    aiokafka keeps metadata only for the topics a client follows; Tansu answered with every topic anyway, Apache
+    Kafka (Metadata v1+) does not, so ask for the cluster's metadata once before reading it."""
+    await consumer._client.force_metadata_update()
+    return [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]

@@ -24,7 +24,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from dvckit.logging import get_logger
-from dvckit.messaging.kafka import client_kwargs
+from dvckit.messaging.kafka import client_kwargs, topic_partitions
 from dvckit.settings import KafkaSettings
 
 log = get_logger("dvc_reporting.pipeline")
@@ -66,13 +66,7 @@ class LagProbe:
         )
         await consumer.start()
         try:
-            known = await consumer.topics()
-            tps = [
-                TopicPartition(t, p)
-                for t in self.topics
-                if t in known
-                for p in sorted(consumer.partitions_for_topic(t) or ())
-            ]
+            tps = await topic_partitions(consumer, self.topics)
             if not tps:
                 return {}
             ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
