@@ -32,7 +32,8 @@ migrate: sync
 run: sync
 	@mkdir -p .run
 	@$(BIN)/dvc-token --role operator >/dev/null
-	@echo $$$$ > .run/stack.pid; exec $(BIN)/honcho -f deploy/local/Procfile -d . -e deploy/local/env start
+	@echo $$$$ > .run/stack.pid; export KAFKA_IDEMPOTENCE=$${KAFKA_IDEMPOTENCE:-$$($(BIN)/python -m dvckit.devbroker idempotence)}; \
+	  exec $(BIN)/honcho -f deploy/local/Procfile -d . -e deploy/local/env start
 
 stop:
 	@if [ -f .run/stack.pid ]; then \

@@ -334,3 +334,20 @@ async def test_cli_run_creates_topics_and_stops_on_sigterm() -> None:
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
+
+
+async def test_relay_producer_is_idempotent_unless_the_broker_lacks_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dvckit.messaging.kafka import make_producer
+    from dvckit.settings import KafkaSettings
+
+    monkeypatch.delenv("KAFKA_IDEMPOTENCE", raising=False)
+    assert KafkaSettings().idempotence is True, "production (Apache Kafka) default"
+    producer = make_producer(KafkaSettings(bootstrap="127.0.0.1:1"), client_id="t")
+    assert producer._txn_manager is not None, "aiokafka keeps a producer id and sequences when idempotent"
+    monkeypatch.setenv("KAFKA_IDEMPOTENCE", "false")
+    assert KafkaSettings().idempotence is False
+    assert make_producer(KafkaSettings(bootstrap="127.0.0.1:1"), client_id="t")._txn_manager is None
+    monkeypatch.setenv("DVC_DEV_BROKER", "tansu")
+    assert resolve_kind() in devbroker.NON_IDEMPOTENT_KINDS

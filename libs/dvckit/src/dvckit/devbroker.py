@@ -65,6 +65,7 @@ __all__ = [
 
 KINDS: Final = ("external", "kafka", "testcontainers", "tansu", "tansu-s3", "noida")
 BINARY_KINDS: Final = ("kafka", "tansu", "tansu-s3", "noida")
+NON_IDEMPOTENT_KINDS: Final = ("tansu", "tansu-s3", "noida")  # no idempotent producer (InitProducerId)
 DEFAULT_BINARY_KIND: Final = "tansu"
 DEFAULT_KAFKA_IMAGE: Final = "apache/kafka:3.9.1"
 HOST: Final = "127.0.0.1"
@@ -186,7 +187,13 @@ def resolve_kind(kind: str | None = None) -> str:
             raise DevBrokerError(f"DVC_DEV_BROKER={env_kind!r} is not one of {', '.join(KINDS)}")
         return env_kind
     if apache_kafka.available():
-        return "kafka"
+        try:
+            apache_kafka.fetch()
+            return "kafka"
+        except apache_kafka.KafkaUnavailable as exc:  # Maven Central unreachable: say so, use what is here
+            print(
+                f"dvc-devbroker: Apache Kafka unavailable ({str(exc)[:300]}); falling back", file=sys.stderr
+            )
     if _docker_answers():
         return "testcontainers"
     return DEFAULT_BINARY_KIND
@@ -428,6 +435,8 @@ class DevBroker:
                 raise
             self._started = True
             self.start_seconds = time.perf_counter() - t0
+            if self.kind in NON_IDEMPOTENT_KINDS:  # the services started from here must not ask for it
+                os.environ["KAFKA_IDEMPOTENCE"] = "false"
             return self.bootstrap
 
     def stop(self) -> None:
@@ -799,7 +808,11 @@ def main() -> None:
     )
     run.add_argument("--log", type=Path, default=None, help="broker log file (default: temporary file)")
     run.add_argument("--no-topics", action="store_true", help="do not create the portal topics")
+    sub.add_parser("idempotence", help="print true/false: whether the broker `run` would start has it")
     args = parser.parse_args()
+    if args.command == "idempotence":
+        print("false" if resolve_kind() in NON_IDEMPOTENT_KINDS else "true")
+        return
 
     stop = threading.Event()
     received: list[int] = []

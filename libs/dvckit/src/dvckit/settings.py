@@ -24,6 +24,9 @@ class KafkaSettings(BaseSettings):
     # Kafka's default in production; development and tests set 1000-2000 so groups form in ~1 s on Tansu.
     session_timeout_ms: int = 45000
     request_timeout_ms: int = 15000
+    # The relay's idempotent producer (Apache Kafka): a retried batch is written once and keeps its place in the
+    # key's order. Off only for dev brokers without it (Tansu, noida-db), which DevBroker says in the env.
+    idempotence: bool = True
 
     @property
     def heartbeat_interval_ms(self) -> int:

@@ -70,7 +70,14 @@ def make_broker(k: KafkaSettings, *, client_id: str, description: str | None = N
 
 def make_producer(k: KafkaSettings, *, client_id: str) -> AIOKafkaProducer:
     kwargs = client_kwargs(k)
-    return AIOKafkaProducer(**kwargs, client_id=client_id, acks="all", linger_ms=2, max_batch_size=65536)
+    return AIOKafkaProducer(
+        **kwargs,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=k.idempotence,
+        linger_ms=2,
+        max_batch_size=65536,
+    )
 
 
 async def topic_partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
