@@ -351,3 +351,12 @@ async def test_relay_producer_is_idempotent_unless_the_broker_lacks_it(
     assert make_producer(KafkaSettings(bootstrap="127.0.0.1:1"), client_id="t")._txn_manager is None
     monkeypatch.setenv("DVC_DEV_BROKER", "tansu")
     assert resolve_kind() in devbroker.NON_IDEMPOTENT_KINDS
+
+
+def test_a_cluster_bootstrap_list_reaches_every_client_as_a_list() -> None:
+    from dvckit.messaging.kafka import client_kwargs
+    from dvckit.settings import KafkaSettings
+
+    k = KafkaSettings(bootstrap="10.0.0.1:9092, 10.0.0.2:9092,10.0.0.3:9092")
+    assert k.servers == ["10.0.0.1:9092", "10.0.0.2:9092", "10.0.0.3:9092"]
+    assert client_kwargs(k)["bootstrap_servers"] == k.servers

@@ -161,6 +161,7 @@ class Node:
     settings: dict[str, str]
     format_args: list[str] = field(default_factory=list)
     proc: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
 
     @property
     def log_path(self) -> Path:

@@ -29,6 +29,12 @@ class KafkaSettings(BaseSettings):
     idempotence: bool = True
 
     @property
+    def servers(self) -> list[str]:
+        """The bootstrap list (``KAFKA_BOOTSTRAP`` may name several brokers, comma-separated, as a cluster needs):
+        FastStream hands a single string to aiokafka as one host, so every client gets this list."""
+        return [s.strip() for s in self.bootstrap.split(",") if s.strip()]
+
+    @property
     def heartbeat_interval_ms(self) -> int:
         return max(100, self.session_timeout_ms // 4)
 

@@ -26,7 +26,7 @@ def _ssl_context(k: KafkaSettings) -> ssl.SSLContext | None:
 def client_kwargs(k: KafkaSettings) -> dict[str, Any]:
     """aiokafka connection keyword arguments (TLS / SASL per settings)."""
     kwargs: dict[str, Any] = {
-        "bootstrap_servers": k.bootstrap,
+        "bootstrap_servers": k.servers,
         "security_protocol": k.security_protocol,
         "request_timeout_ms": k.request_timeout_ms,
     }
@@ -57,7 +57,7 @@ def _security(k: KafkaSettings) -> BaseSecurity | None:
 
 def make_broker(k: KafkaSettings, *, client_id: str, description: str | None = None) -> KafkaBroker:
     return KafkaBroker(
-        k.bootstrap,
+        k.servers,
         security=_security(k),
         client_id=client_id,
         acks="all",
