@@ -177,6 +177,11 @@ fi
 
 # ------------------------------------------------------------------------------------ kubernetes
 section "kubernetes"
+if "$PY" deploy/kafka/access.py --check; then
+  ok "Kafka users and ACLs rendered from deploy/kafka/access.py are up to date"
+else
+  fail "deploy/k8s/base/kafka/users-*.yaml differ from deploy/kafka/access.py (run it with --write)"
+fi
 rendered=()
 for dir in deploy/k8s/overlays/*/; do
   name=$(basename "$dir")
@@ -234,7 +239,8 @@ not validated here (no Docker engine, no cluster):
     against a hand-written subset of the fields Strimzi documents for kafka.strimzi.io/v1beta2;
   - nothing is applied to a cluster: NetworkPolicies, PDBs, HPAs (External metric dvc_consumer_lag needs
     prometheus-adapter or KEDA) and Strimzi's reconciliation are unexercised;
-  - Kafka listeners, SASL/TLS and ACLs are not exercised against a real Apache Kafka broker;
+  - SASL/SCRAM and the ACLs of deploy/kafka/access.py are exercised on a real Apache Kafka by
+    tests/security/test_kafka_acls.py (make test); TLS listeners and the compose broker config are not;
   - Prometheus and Grafana do not load their files here (structure and queries are checked by script).
 NOTES
 if [[ ${#FAILED[@]} -gt 0 ]]; then

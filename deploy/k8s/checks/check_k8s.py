@@ -13,7 +13,7 @@
    may write agency-status-reported.
 4. Consistency: KafkaTopics == deploy/compose/kafka/topics.tsv (names, partitions, configs); the
    contracts' topic names are all provisioned; HPA maxReplicas <= partitions of its scale topic; every
-   Deployment's Kafka user is a KafkaUser with a group dvc-<service>; no Secret is inlined; ports and
+   Deployment's Kafka user is a KafkaUser with a groups prefixed dvc-<service>; no Secret is inlined; ports and
    commands match the pinned table; the dev PostgreSQL init script is the compose one.
 
 Prints one line per check group and exits 1 on any failure.
@@ -347,7 +347,7 @@ def check_agency_user(rep: Report, doc: Any) -> None:
     expected = {
         ("topic", INGRESS_TOPIC, "literal"): {"Write", "Describe"},
         ("topic", REJECTED_TOPIC, "literal"): {"Read", "Describe"},
-        ("group", user, "literal"): {"Read"},
+        ("group", user, "prefix"): {"Read"},
     }
     got = acl_table(doc)
     rep.check(
@@ -503,8 +503,8 @@ def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -
         )
         if kuser in users:
             rep.check(
-                "Read" in acl_table(users[kuser]).get(("group", f"dvc-{svc}", "literal"), set()),
-                f"{overlay}: KafkaUser/{kuser} needs Read on group dvc-{svc}",
+                "Read" in acl_table(users[kuser]).get(("group", f"dvc-{svc}", "prefix"), set()),
+                f"{overlay}: KafkaUser/{kuser} needs Read on groups prefixed dvc-{svc} (shared and per-instance)",
             )
         for e in app.get("env", []):
             rep.check(

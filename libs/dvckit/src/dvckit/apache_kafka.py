@@ -279,3 +279,47 @@ def rss_mb(pid: int) -> float:
     except FileNotFoundError:
         pass
     return 0.0
+
+
+# --- SASL/SCRAM and ACLs (the security tests) ------------------------------------------------------------------
+
+_SCRAM: Final = "org.apache.kafka.common.security.scram.ScramLoginModule"
+_PLAIN: Final = "org.apache.kafka.common.security.plain.PlainLoginModule"
+ACL_TOOL: Final = _REPO / "deploy" / "kafka" / "AclTool.java"
+
+
+def sasl_node(data_dir: Path, port: int, controller_port: int, users: Mapping[str, str], admin: str) -> Node:
+    """One node whose client listener takes SASL/SCRAM-SHA-512 only, with the StandardAuthorizer: ``users``
+    (name -> password) are created at format time, ``admin`` is the super user, and a principal without an
+    ACL may do nothing. The controller listener uses PLAIN with a fixed user (SCRAM lives in the metadata log)."""
+    node = single_node(data_dir, port, controller_port)
+    secret = new_cluster_id()
+    node.settings |= {
+        "listeners": f"SASL_PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
+        "advertised.listeners": f"SASL_PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}",
+        "listener.security.protocol.map": "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config":
+            f'{_SCRAM} required username="{admin}" password="{users[admin]}";',
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config":
+            f'{_PLAIN} required username="controller" password="{secret}" user_controller="{secret}";',
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"User:{admin};User:controller",
+        "allow.everyone.if.no.acl.found": "false",
+    }  # fmt: skip
+    for name, password in users.items():
+        node.format_args += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
+    return node
+
+
+def create_acls(bootstrap: str, admin: str, password: str, lines: list[str]) -> str:
+    """Create ACLs (AclTool.java's tab-separated lines) as ``admin``, in one JVM; returns its output."""
+    cmd = [_java(), *TOOL_JVM_OPTS, "-cp", f"{fetch()}/*", str(ACL_TOOL), bootstrap, admin, password]
+    done = subprocess.run(cmd, input="\n".join(lines), capture_output=True, text=True, timeout=180)
+    if done.returncode != 0:
+        raise KafkaUnavailable(f"AclTool failed: {done.stdout}{done.stderr[-3000:]}")
+    return done.stdout.strip()

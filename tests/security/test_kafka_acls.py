@@ -1,0 +1,163 @@
+"""Every Kafka principal of deploy/kafka/access.py on a real Apache Kafka with SASL/SCRAM-SHA-512 and the
+StandardAuthorizer, with exactly the ACLs that file renders for Strimzi: each service can write its own topics,
+read every topic and use its shared and per-instance groups, and nothing else; an agency can write the ingress
+and read rejections only; nobody else writes the ingress; a principal without ACLs can do nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import (
+    ClusterAuthorizationFailedError,
+    GroupAuthorizationFailedError,
+    KafkaError,
+    TopicAuthorizationFailedError,
+)
+
+from dvc_contracts.topics import ALL_TOPICS
+from dvckit import apache_kafka, devbroker
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = "dvc-admin"
+
+
+def _access() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("kafka_access", ROOT / "deploy" / "kafka" / "access.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+ACCESS = _access()
+
+
+class Secure:
+    def __init__(self, bootstrap: str, passwords: dict[str, str]) -> None:
+        self.bootstrap, self.passwords = bootstrap, passwords
+
+    def client(self, user: str) -> dict[str, Any]:
+        return {
+            "bootstrap_servers": self.bootstrap, "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": user,
+            "sasl_plain_password": self.passwords[user], "request_timeout_ms": 8000,
+        }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
+    names = [p.name for p in ACCESS.everyone()] + [ADMIN, "nobody"]
+    passwords = {n: secrets.token_urlsafe(12) for n in names}
+    port, cport = devbroker.free_port(), devbroker.free_port()
+    node = apache_kafka.sasl_node(tmp_path_factory.mktemp("kafka-sasl"), port, cport, passwords, ADMIN)
+    node.format()
+    node.proc = devbroker._spawn(node.command(), dict(os.environ), node.log_path)
+    try:
+        deadline = (
+            time.monotonic() + 90
+        )  # the plaintext probe cannot speak SASL: wait for the broker's own line
+        while b"Kafka Server started" not in node.log_path.read_bytes():
+            assert node.alive() and time.monotonic() < deadline, f"SASL broker did not start; {node.log_path}"
+            time.sleep(0.1)
+        s = Secure(f"127.0.0.1:{port}", passwords)
+        asyncio.run(_create_topics(s))
+        apache_kafka.create_acls(s.bootstrap, ADMIN, passwords[ADMIN], ACCESS.acl_lines(ACCESS.everyone()))
+        yield s
+    finally:
+        devbroker._terminate(node.proc, timeout=30)
+
+
+async def _create_topics(s: Secure) -> None:
+    admin = AIOKafkaAdminClient(**s.client(ADMIN))
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(t, 1, 1) for t in ALL_TOPICS])
+    finally:
+        await admin.close()
+
+
+async def _write(s: Secure, user: str, topic: str, idempotent: bool = True) -> bool:
+    producer = AIOKafkaProducer(**s.client(user), acks="all", enable_idempotence=idempotent)
+    await producer.start()
+    try:
+        await asyncio.wait_for(producer.send_and_wait(topic, b"{}", key=b"k"), 20)
+        return True
+    except (TopicAuthorizationFailedError, ClusterAuthorizationFailedError):  # no topic, or no producer id
+        return False
+    finally:
+        await producer.stop()
+
+
+async def _read(s: Secure, user: str, topic: str, group: str) -> bool:
+    """True when ``user`` can join ``group`` and fetch ``topic``; False when either is refused."""
+    consumer = AIOKafkaConsumer(topic, **s.client(user), group_id=group, auto_offset_reset="earliest",
+                                session_timeout_ms=6000, heartbeat_interval_ms=1000)  # fmt: skip
+    try:
+        await consumer.start()
+        deadline = time.monotonic() + 20
+        while not consumer.assignment():
+            assert time.monotonic() < deadline, f"{user} never got a partition of {topic} in {group}"
+            await consumer.getmany(timeout_ms=200)
+        await consumer.getmany(timeout_ms=200)
+        return True
+    except (TopicAuthorizationFailedError, GroupAuthorizationFailedError):
+        return False
+    finally:
+        await consumer.stop()
+
+
+@pytest.mark.parametrize("service", sorted(ACCESS.SERVICE_WRITES))
+async def test_a_service_writes_its_own_topics_reads_all_and_nothing_else(
+    secure: Secure, service: str
+) -> None:
+    user, own = f"dvc-{service}", ACCESS.SERVICE_WRITES[service]
+    for topic in (*own, ACCESS.DEAD_LETTER):
+        assert await _write(secure, user, topic), f"{user} must write {topic}"
+    foreign = next(t for t in ("fee-paid", "procedure-published", "sms-sent") if t not in own)
+    assert not await _write(secure, user, foreign), f"{user} must not write {foreign}"
+    assert not await _write(secure, user, ACCESS.INGRESS), "only agencies write the agency ingress"
+    instance_group = f"dvc-{service}-{uuid.uuid4().hex[:6]}-4242"  # like dossier's per-instance group
+    assert await _read(secure, user, "procedure-published", f"dvc-{service}")
+    assert await _read(secure, user, "procedure-published", instance_group)
+    other = "dvc-payment" if service != "payment" else "dvc-notify"
+    assert not await _read(secure, user, "procedure-published", other), f"{user} must not join {other}"
+
+
+async def test_an_agency_writes_the_ingress_and_reads_rejections_only(secure: Secure) -> None:
+    user = next(iter(ACCESS.AGENCIES))
+    assert await _write(secure, user, ACCESS.INGRESS)
+    assert not await _write(secure, user, "dossier-status-changed")
+    assert await _read(secure, user, ACCESS.REJECTED, f"{user}-rejections")
+    assert not await _read(secure, user, "dossier-submitted", f"{user}-peek"), (
+        "citizens' dossiers stay private"
+    )
+    assert not await _read(secure, user, ACCESS.REJECTED, "agency-bhxh-x") or user == "agency-bhxh"
+
+
+async def test_a_principal_without_acls_can_do_nothing(secure: Secure) -> None:
+    # (an idempotent producer would not even get a producer id: ClusterAuthorizationFailed in its sender)
+    assert not await _write(secure, "nobody", ACCESS.INGRESS, idempotent=False)
+    assert not await _read(secure, "nobody", "dossier-submitted", "nobody")
+
+
+async def test_a_wrong_password_is_refused(secure: Secure) -> None:
+    client = secure.client("dvc-dossier") | {"sasl_plain_password": "wrong"}
+    producer = AIOKafkaProducer(**client)
+    with pytest.raises(KafkaError):
+        await producer.start()
+    await producer.stop()
