@@ -240,7 +240,7 @@ not validated here (no Docker engine, no cluster):
   - nothing is applied to a cluster: NetworkPolicies, PDBs, HPAs (External metric dvc_consumer_lag needs
     prometheus-adapter or KEDA) and Strimzi's reconciliation are unexercised;
   - SASL/SCRAM and the ACLs of deploy/kafka/access.py are exercised on a real Apache Kafka by
-    tests/security/test_kafka_acls.py (make test); TLS listeners and the compose broker config are not;
+    tests/security/test_kafka_acls.py (make test), with one SASL_SSL listener; the compose broker config is not;
   - Prometheus and Grafana do not load their files here (structure and queries are checked by script).
 NOTES
 if [[ ${#FAILED[@]} -gt 0 ]]; then

@@ -9,6 +9,7 @@ import asyncio
 import importlib.util
 import os
 import secrets
+import ssl
 import sys
 import time
 import uuid
@@ -29,6 +30,8 @@ from aiokafka.errors import (
 
 from dvc_contracts.topics import ALL_TOPICS
 from dvckit import apache_kafka, devbroker
+from dvckit.messaging.kafka import make_producer
+from dvckit.settings import KafkaSettings
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,8 +51,8 @@ ACCESS = _access()
 
 
 class Secure:
-    def __init__(self, bootstrap: str, passwords: dict[str, str]) -> None:
-        self.bootstrap, self.passwords = bootstrap, passwords
+    def __init__(self, bootstrap: str, passwords: dict[str, str], tls_bootstrap: str, ca: Path) -> None:
+        self.bootstrap, self.passwords, self.tls_bootstrap, self.ca = bootstrap, passwords, tls_bootstrap, ca
 
     def client(self, user: str) -> dict[str, Any]:
         return {
@@ -65,6 +68,8 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
     passwords = {n: secrets.token_urlsafe(12) for n in names}
     port, cport = devbroker.free_port(), devbroker.free_port()
     node = apache_kafka.sasl_node(tmp_path_factory.mktemp("kafka-sasl"), port, cport, passwords, ADMIN)
+    tls_port = devbroker.free_port()
+    ca = apache_kafka.add_tls_listener(node, tls_port)
     node.format()
     node.proc = devbroker._spawn(node.command(), dict(os.environ), node.log_path)
     try:
@@ -74,7 +79,7 @@ def secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Secure]:
         while b"Kafka Server started" not in node.log_path.read_bytes():
             assert node.alive() and time.monotonic() < deadline, f"SASL broker did not start; {node.log_path}"
             time.sleep(0.1)
-        s = Secure(f"127.0.0.1:{port}", passwords)
+        s = Secure(f"127.0.0.1:{port}", passwords, f"127.0.0.1:{tls_port}", ca)
         asyncio.run(_create_topics(s))
         apache_kafka.create_acls(s.bootstrap, ADMIN, passwords[ADMIN], ACCESS.acl_lines(ACCESS.everyone()))
         yield s
@@ -161,3 +166,26 @@ async def test_a_wrong_password_is_refused(secure: Secure) -> None:
     with pytest.raises(KafkaError):
         await producer.start()
     await producer.stop()
+
+
+async def test_the_tls_listener_takes_a_service_that_trusts_the_broker_and_refuses_one_that_does_not(
+    secure: Secure,
+) -> None:
+    settings = KafkaSettings(
+        bootstrap=secure.tls_bootstrap, security_protocol="SASL_SSL", sasl_mechanism="SCRAM-SHA-512",
+        sasl_username="dvc-catalog", sasl_password=secure.passwords["dvc-catalog"], ssl_cafile=str(secure.ca),
+    )  # fmt: skip
+    producer = make_producer(settings, client_id="tls-test")  # the services' own factory, TLS from settings
+    await producer.start()
+    try:
+        await asyncio.wait_for(producer.send_and_wait("procedure-published", b"{}", key=b"k"), 20)
+    finally:
+        await producer.stop()
+    untrusting = AIOKafkaProducer(
+        bootstrap_servers=secure.tls_bootstrap, security_protocol="SASL_SSL", ssl_context=ssl.create_default_context(),
+        sasl_mechanism="SCRAM-SHA-512", sasl_plain_username="dvc-catalog",
+        sasl_plain_password=secure.passwords["dvc-catalog"], request_timeout_ms=5000,
+    )  # fmt: skip
+    with pytest.raises(KafkaError):
+        await untrusting.start()
+    await untrusting.stop()

@@ -316,6 +316,31 @@ def sasl_node(data_dir: Path, port: int, controller_port: int, users: Mapping[st
     return node
 
 
+def add_tls_listener(node: Node, port: int) -> Path:
+    """Add a SASL_SSL listener on ``port`` with a fresh self-signed certificate for 127.0.0.1 (JDK keytool);
+    returns the certificate (PEM) clients must trust."""
+    keystore, cert, password = node.data_dir / "broker.p12", node.data_dir / "broker-ca.pem", new_cluster_id()
+    keytool = str(Path(_java()).with_name("keytool"))
+    subprocess.run([keytool, "-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048",
+                    "-validity", "2", "-dname", f"CN={HOST}", "-ext", f"SAN=ip:{HOST}", "-storetype", "PKCS12",
+                    "-keystore", str(keystore), "-storepass", password], check=True, capture_output=True)  # fmt: skip
+    subprocess.run([keytool, "-exportcert", "-rfc", "-alias", "broker", "-keystore", str(keystore),
+                    "-storepass", password, "-file", str(cert)], check=True, capture_output=True)  # fmt: skip
+    s = node.settings
+    s["listeners"] += f",SASL_SSL://{HOST}:{port}"
+    s["advertised.listeners"] += f",SASL_SSL://{HOST}:{port}"
+    s["listener.security.protocol.map"] += ",SASL_SSL:SASL_SSL"
+    s["listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config"] = s[
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config"
+    ]
+    s |= {
+        "ssl.keystore.type": "PKCS12",
+        "ssl.keystore.location": str(keystore),
+        "ssl.keystore.password": password,
+    }
+    return cert
+
+
 def create_acls(bootstrap: str, admin: str, password: str, lines: list[str]) -> str:
     """Create ACLs (AclTool.java's tab-separated lines) as ``admin``, in one JVM; returns its output."""
     cmd = [_java(), *TOOL_JVM_OPTS, "-cp", f"{fetch()}/*", str(ACL_TOOL), bootstrap, admin, password]
