@@ -27,11 +27,17 @@ from aiokafka.errors import (
     KafkaError,
     TopicAuthorizationFailedError,
 )
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from dvc_contracts import clock
+from dvc_contracts.envelope import new_event, to_binary
+from dvc_contracts.events import AgencyStatusReportedV1, ProcedurePublishedV1
 from dvc_contracts.topics import ALL_TOPICS
 from dvckit import apache_kafka, devbroker
 from dvckit.messaging.kafka import make_producer
 from dvckit.settings import KafkaSettings
+from dvckit.testing import PostgresServer, ServiceProcess, eventually, migrated_database
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -189,3 +195,77 @@ async def test_the_tls_listener_takes_a_service_that_trusts_the_broker_and_refus
     with pytest.raises(KafkaError):
         await untrusting.start()
     await untrusting.stop()
+
+
+async def test_dossier_runs_as_its_own_principal_and_applies_an_agency_report(
+    secure: Secure, pg: PostgresServer, auth_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The service process with only its own SCRAM user: it learns the catalog (its per-instance group), takes
+    an agency's report from the ingress, and publishes the status change."""
+    db = await migrated_database(pg, "dvc_dossier")
+    env = {
+        "KAFKA_BOOTSTRAP": secure.bootstrap, "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": "dvc-dossier",
+        "KAFKA_SASL_PASSWORD": secure.passwords["dvc-dossier"], "KAFKA_SESSION_TIMEOUT_MS": "6000",
+        "DOSSIER_DATABASE_URL": db, "DOSSIER_CONSUMER_GROUP": f"dvc-dossier-sec-{uuid.uuid4().hex[:6]}",
+        "DOSSIER_RELAY_IDLE_SECONDS": "0.05", **auth_env,
+    }  # fmt: skip
+    dossier = ServiceProcess("dossier", devbroker.free_port(), env, tmp_path / "dossier.log")
+    dossier.start(timeout=120)
+    try:
+        code, proc = f"01-SEC-{uuid.uuid4().hex[:6].upper()}", f"SEC-{uuid.uuid4().hex[:6].upper()}"
+        published = ProcedurePublishedV1(
+            code=proc, version=1, name="Cấp đổi giấy phép lái xe", sector="DUONG-BO", agency_code="SO-GTVT",
+            agency_name="Sở Giao thông vận tải", level="province", service_level=4, fee={"kind": "free"},
+            processing_days=5, published_at=clock.now(),
+        )  # fmt: skip
+        await _emit(secure, "dvc-catalog", "procedure-published", published, proc)
+
+        async def known() -> bool:
+            return await _count(db, "SELECT count(*) FROM procedures WHERE code = :c", proc) == 1
+
+        await eventually(known, timeout=60)
+        report = AgencyStatusReportedV1(
+            dossier_code=code, procedure_code=proc, agency_code="SO-GTVT", province_code="01", sequence=0,
+            status="received", occurred_at=clock.now(),
+        )  # fmt: skip
+        await _emit(secure, next(iter(ACCESS.AGENCIES)), ACCESS.INGRESS, report, code)
+
+        async def applied() -> bool:
+            return (
+                await _count(
+                    db, "SELECT count(*) FROM dossiers WHERE code = :c AND status = 'received'", code
+                )
+                == 1
+            )
+
+        async def published_change() -> bool:
+            return (
+                await _count(db, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL AND key = :c", code)
+                > 0
+            )
+
+        await eventually(applied, timeout=60)
+        await eventually(published_change, timeout=60)
+        assert dossier.proc is not None and dossier.proc.poll() is None
+    finally:
+        dossier.stop()
+
+
+async def _emit(s: Secure, user: str, topic: str, data: Any, key: str) -> None:
+    producer = AIOKafkaProducer(**s.client(user), acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        headers, value = to_binary(new_event(topic, f"urn:test:{user}", data, subject=key))
+        await producer.send_and_wait(topic, value, key=key.encode(), headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def _count(db_url: str, sql: str, value: str) -> int:
+    engine = create_async_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(text(sql), {"c": value})).scalar() or 0)
+    finally:
+        await engine.dispose()
