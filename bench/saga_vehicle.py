@@ -4,11 +4,15 @@ dossier, payment and notify run as processes on PostgreSQL and the real broker. 
 sagas/s completed, p50/p99 from submission to the saga's completion.
 
 Sizes: BENCH_SAGAS (default 300), BENCH_SAGA_CONCURRENCY (default 20).
+
+``run(broker=...)`` runs on a broker the caller started (bench/brokers.py: both brokers in one run);
+``n`` and ``concurrency`` override the sizes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -96,7 +100,12 @@ async def _police(bootstrap: str, procedure: str, stop: asyncio.Event) -> None:
 def _cpu_seconds(svc: ServiceProcess) -> tuple[float, float]:
     """User and system CPU time of a service process so far (Linux /proc)."""
     assert svc.proc is not None
-    fields = Path(f"/proc/{svc.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return _pid_cpu_seconds(svc.proc.pid)
+
+
+def _pid_cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process so far (Linux /proc), e.g. the broker's."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / tick, int(fields[12]) / tick
 
@@ -190,13 +199,19 @@ async def _phases(
     return {k: _p50_p99(v) for k, v in hops.items()}
 
 
-async def run() -> dict[str, Any]:
+async def run(
+    broker: DevBroker | None = None, *, n: int = N, concurrency: int = CONCURRENCY
+) -> dict[str, Any]:
+    """On ``broker`` if given (left running), else on a DevBroker of its own."""
     pg = provision_postgres()
     keys_dir = Path(".run/bench-jwt")
     keys = load_or_create_dev_keys(keys_dir)
     run_id = uuid.uuid4().hex[:5].upper()
     procedure = f"BENCH-DKX-{run_id}"
-    with DevBroker() as broker:
+    given: contextlib.AbstractContextManager[DevBroker] = (
+        DevBroker() if broker is None else contextlib.nullcontext(broker)
+    )
+    with given as broker:
         await ensure_topics(broker.bootstrap, [(t, topics.partitions_for(t)) for t in topics.ALL_TOPICS])
         common = {
             "KAFKA_BOOTSTRAP": broker.bootstrap,
@@ -238,7 +253,7 @@ async def run() -> dict[str, Any]:
         )
         submitted: dict[str, float] = {}
         marks: dict[str, dict[str, float]] = {}
-        sem = asyncio.Semaphore(CONCURRENCY)
+        sem = asyncio.Semaphore(concurrency)
         dossier_url, payment_url = services["dossier"].url, services["payment"].url
 
         async def one(http: httpx.AsyncClient, i: int) -> None:
@@ -280,21 +295,27 @@ async def run() -> dict[str, Any]:
                 )
                 m["paid_click"] = time.time()
 
-        cpu0 = {name: _cpu_seconds(svc) for name, svc in services.items()} | {"bench": _own_cpu_seconds()}
+        broker_pid = broker.pid  # None for an external/container broker: not measured
+
+        def cpu_now() -> dict[str, tuple[float, float]]:
+            out = {name: _cpu_seconds(svc) for name, svc in services.items()} | {"bench": _own_cpu_seconds()}
+            return out | ({"broker": _pid_cpu_seconds(broker_pid)} if broker_pid is not None else {})
+
+        cpu0 = cpu_now()
         xact0 = await _transactions(pg.admin_url, dbs)
         t0 = time.perf_counter()
         try:
             async with httpx.AsyncClient(timeout=30) as http:
-                await asyncio.gather(*(one(http, i) for i in range(N)))
+                await asyncio.gather(*(one(http, i) for i in range(n)))
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
                 async with engine.connect() as conn:
                     done = await conn.scalar(text("SELECT count(*) FROM sagas WHERE state = 'completed'"))
-                if done >= N:
+                if done >= n:
                     break
                 await asyncio.sleep(0.2)
             elapsed = time.perf_counter() - t0
-            cpu1 = {name: _cpu_seconds(svc) for name, svc in services.items()} | {"bench": _own_cpu_seconds()}
+            cpu1 = cpu_now()
             await asyncio.sleep(1.0)  # PostgreSQL publishes its counters about once a second
             xact1 = await _transactions(pg.admin_url, dbs)
             async with engine.connect() as conn:
@@ -309,14 +330,18 @@ async def run() -> dict[str, Any]:
             await pg.drop_created()
     lat = sorted(r.updated_at.timestamp() - submitted[r.dossier_code] for r in rows if r.state == "completed")
     result = {
-        "sagas": N,
+        "broker": broker.kind,
+        "sagas": n,
         "completed": len(lat),
-        "concurrency": CONCURRENCY,
+        "concurrency": concurrency,
         "sagas_per_s": round(len(lat) / elapsed, 1),
         "p50_ms": round(statistics.median(lat) * 1000, 1) if lat else None,
         "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)] * 1000, 1) if lat else None,
         "phases_p50_p99_ms": phases,
         "cpu_ms_per_saga_total_sys": _cpu_per_saga(cpu0, cpu1, len(lat)),
+        "cpu_ms_per_saga_all_processes": round(
+            sum(sum(cpu1[k]) - sum(cpu0[k]) for k in cpu0) * 1000 / max(1, len(lat)), 1
+        ),
         "db_transactions_per_saga_commit_rollback": {
             k: f"{(xact1[k][0] - xact0[k][0]) / max(1, len(lat)):.1f} / {(xact1[k][1] - xact0[k][1]) / max(1, len(lat)):.1f}"
             for k in xact0

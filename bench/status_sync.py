@@ -7,11 +7,15 @@ Sizes: BENCH_SYNC_EVENTS (default 200000), BENCH_SYNC_RATE (target events/s for 
 default 20000), BENCH_SYNC_LATENCY_RATE (default 5000), BENCH_DOSSIERS (rows for the query test,
 default 10000000), BENCH_SYNC_INSTANCES (dossier processes in one consumer group sharing the 12
 partitions, as the deployment scales out; default 2).
+
+``run(broker=...)`` runs on a broker the caller started (bench/brokers.py: both brokers in one run), and the
+keyword arguments override the sizes (``raw_n=0``, ``latency_events=0``, ``dossiers=0`` skip those parts).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -122,6 +126,12 @@ async def _produce(bootstrap: str, records: list[Any], rate: int) -> dict[str, f
     return sent
 
 
+def _own_cpu_seconds() -> float:
+    """User + system CPU time of this (the bench's) process so far."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time the processes have used so far (Linux /proc)."""
     total = 0
@@ -216,14 +226,35 @@ async def _query_p99(engine: Any, dossier_url: str, token: str, n_rows: int) -> 
     return results
 
 
-async def run() -> dict[str, Any]:
+async def run(
+    broker: DevBroker | None = None,
+    *,
+    events: int = EVENTS,
+    rate: int = RATE,
+    latency_rate: int = LATENCY_RATE,
+    latency_events: int | None = None,
+    dossiers: int = DOSSIERS,
+    raw_n: int = 200_000,
+    instances_n: int = INSTANCES,
+) -> dict[str, Any]:
+    """On ``broker`` if given (left running), else on a DevBroker of its own."""
     pg = provision_postgres()
     run_id = uuid.uuid4().hex[:5].upper()
     keys_dir = Path(".run/bench-jwt")
     keys = load_or_create_dev_keys(keys_dir)
-    with DevBroker() as broker:
+    latency_events = latency_rate * 20 if latency_events is None else latency_events
+    given: contextlib.AbstractContextManager[DevBroker] = (
+        DevBroker() if broker is None else contextlib.nullcontext(broker)
+    )
+    with given as broker:
         await ensure_topics(broker.bootstrap, [(t, topics.partitions_for(t)) for t in topics.ALL_TOPICS])
-        produce_rate, consume_rate = await _raw_rates(broker.bootstrap, f"bench-raw-{run_id}", 200_000)
+        raw: dict[str, Any] = {}
+        if raw_n:
+            produce_rate, consume_rate = await _raw_rates(broker.bootstrap, f"bench-raw-{run_id}", raw_n)
+            raw = {
+                "raw_aiokafka_produce_per_s": round(produce_rate),
+                "raw_aiokafka_consume_per_s": round(consume_rate),
+            }
         db_url = await migrated_database(pg, "dvc_dossier")
         env = {
             "KAFKA_BOOTSTRAP": broker.bootstrap,
@@ -235,7 +266,7 @@ async def run() -> dict[str, Any]:
         }
         instances = [
             ServiceProcess("dossier", free_port(), env, Path(f"/tmp/bench-dossier-{run_id}-{i}.log"))
-            for i in range(INSTANCES)
+            for i in range(instances_n)
         ]
         for instance in instances:
             instance.start()
@@ -253,37 +284,43 @@ async def run() -> dict[str, Any]:
                     topics.PROCEDURE_PUBLISHED, value, key=p.code.encode(), headers=headers
                 )
             await producer.stop()
-            console.print(f"generating {EVENTS} status events …")
+            console.print(f"generating {events} status events …")
             warm = _stream(2000, run_id + "W", procs)
             await _run_phase(broker.bootstrap, engine, warm, 5000)  # warm-up: group joined, caches hot
             pids = [i.proc.pid for i in instances if i.proc is not None]
-            cpu0 = _cpu_seconds(pids)
-            throughput = await _run_phase(
-                broker.bootstrap, engine, _stream(EVENTS, run_id + "T", procs), RATE
-            )
-            throughput["dossier_cpu_us_per_event"] = round(
-                (_cpu_seconds(pids) - cpu0) / max(throughput["applied"], 1) * 1e6
-            )
-            latency = await _run_phase(
-                broker.bootstrap, engine, _stream(LATENCY_RATE * 20, run_id + "L", procs), LATENCY_RATE
-            )
+            broker_pids = [broker.pid] if broker.pid is not None else []
+            stream = _stream(events, run_id + "T", procs)
+            cpu0 = (_cpu_seconds(pids), _cpu_seconds(broker_pids), _own_cpu_seconds())
+            throughput = await _run_phase(broker.bootstrap, engine, stream, rate)
+            cpu1 = (_cpu_seconds(pids), _cpu_seconds(broker_pids), _own_cpu_seconds())
+            applied = max(throughput["applied"], 1)
+            for name, before, after in zip(("dossier", "broker", "bench"), cpu0, cpu1, strict=True):
+                if name != "broker" or broker_pids:  # an external/container broker: not measured
+                    throughput[f"{name}_cpu_us_per_event"] = round((after - before) / applied * 1e6)
+            latency = None
+            if latency_events:
+                latency = await _run_phase(
+                    broker.bootstrap, engine, _stream(latency_events, run_id + "L", procs), latency_rate
+                )
             from dvckit.auth.jwt import issue_token
 
             token = issue_token(keys, sub="citizen-4242", role="citizen")
-            queries = await _query_p99(engine, svc.url, token, DOSSIERS)
+            queries = await _query_p99(engine, svc.url, token, dossiers) if dossiers else None
         finally:
             for instance in instances:
                 instance.stop()
             await engine.dispose()
             await pg.drop_created()
-    result = {
-        "dossier_instances": INSTANCES,
-        "raw_aiokafka_produce_per_s": round(produce_rate),
-        "raw_aiokafka_consume_per_s": round(consume_rate),
+    result: dict[str, Any] = {
+        "broker": broker.kind,
+        "dossier_instances": instances_n,
+        **raw,
         "throughput_run": throughput,
-        f"latency_run_at_{LATENCY_RATE}_per_s": latency,
-        "queries": queries,
     }
+    if latency is not None:
+        result[f"latency_run_at_{latency_rate}_per_s"] = latency
+    if queries is not None:
+        result["queries"] = queries
     table = Table(title=f"status sync ({broker.kind}, PostgreSQL, {os.cpu_count()} cores)")
     table.add_column("figure")
     table.add_column("value", justify="right")
