@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from dvc_contracts import topics
 from dvc_contracts.clock import VN_TZ
@@ -34,6 +34,7 @@ from dvc_contracts.envelope import (
 )
 from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, parse_data
 from dvckit.devbroker import ensure_topics
+from dvckit.testing import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -209,19 +210,7 @@ async def test_emit_is_parsed_by_the_portal(kit_jar: Path, kafka_bootstrap: str)
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
     assert f"dossier {dossier}: 2 events sent" in run.stdout
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in range(3)]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        deadline = time.monotonic() + 30
-        while len(records) < 2 and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            records += [r for batch in batches.values() for r in batch]
-    finally:
-        await consumer.stop()
+    records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 2)
 
     assert len(records) == 2, f"expected 2 records on {topic}, got {len(records)}"
     assert {r.key for r in records} == {dossier.encode()}

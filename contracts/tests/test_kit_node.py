@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -38,6 +37,7 @@ from dvc_contracts.envelope import (
 )
 from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, parse_data
 from dvckit.devbroker import ensure_topics
+from dvckit.testing import read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -119,18 +119,7 @@ async def test_emit_sends_status_reports_the_portal_parses(kit: list[str], kafka
     run = await asyncio.to_thread(_run, emit, 60, _plaintext_env())
     _check(run, "emit")
 
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
-    )
-    await consumer.start()
-    records: list[Any] = []
-    try:
-        deadline = time.monotonic() + 30
-        while len(records) < 2 and time.monotonic() < deadline:
-            batches = await consumer.getmany(timeout_ms=500)
-            records += [r for batch in batches.values() for r in batch]
-    finally:
-        await consumer.stop()
+    records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 2)
     assert len(records) == 2, f"expected 2 records on {topic}, got {len(records)}; emit said:\n{run.stdout}"
     records.sort(key=lambda r: r.offset)
 
