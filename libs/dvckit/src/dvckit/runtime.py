@@ -25,6 +25,7 @@ from dvckit.messaging.consumer import (
 )
 from dvckit.messaging.kafka import make_broker
 from dvckit.messaging.relay import OutboxRelay
+from dvckit.production import refuse_development_settings
 from dvckit.settings import ServiceSettings
 from dvckit.uow import UnitOfWork
 
@@ -162,6 +163,7 @@ class Runtime(Generic[U]):
 
 
 def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class: type[U]) -> Runtime[U]:
+    refuse_development_settings(settings.service_name, settings.production_problems())
     engine = make_engine(settings.effective_database_url())
     sessionmaker = make_sessionmaker(engine)
     broker = make_broker(settings.kafka, client_id=f"dvc-{settings.service_name}")

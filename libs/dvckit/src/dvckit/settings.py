@@ -73,5 +73,22 @@ class ServiceSettings(BaseSettings):
     def group_id(self) -> str:
         return self.consumer_group or f"dvc-{self.service_name}"
 
+    @property
+    def env_prefix(self) -> str:
+        return str(self.model_config.get("env_prefix", "")).upper()
+
+    def production_problems(self) -> list[str]:
+        """The development settings production refuses (dvckit.production); services add their own."""
+        problems = []
+        if not self.database_url or self.database_url.startswith("sqlite"):
+            problems.append(f"{self.env_prefix}DATABASE_URL is not PostgreSQL (SQLite is for make run)")
+        if not self.auth.jwks_url and self.auth.jwks_file == AuthSettings().jwks_file:
+            problems.append(
+                "AUTH_JWKS_URL is not set: the local development keys (make token) would be trusted"
+            )
+        if os.environ.get("DVC_CLOCK_AT") or os.environ.get("DVC_CLOCK_OFFSET_S"):
+            problems.append("DVC_CLOCK_AT/DVC_CLOCK_OFFSET_S move the clock")
+        return problems
+
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///.run/{self.service_name}.db"

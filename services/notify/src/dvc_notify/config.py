@@ -1,6 +1,7 @@
 from pydantic import BaseModel, Field
 from pydantic_settings import SettingsConfigDict
 
+from dvckit.production import secret_problems
 from dvckit.settings import ServiceSettings
 
 
@@ -66,3 +67,17 @@ class Settings(ServiceSettings):
 
     def callback_base(self) -> str:
         return (self.public_url or f"http://127.0.0.1:{self.http_port}").rstrip("/")
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if "sandbox" in self.providers:
+            problems.append("NOTIFY_PROVIDERS includes sandbox: SMS would be recorded, not sent")
+        if self.fake_gateways:
+            problems.append("NOTIFY_FAKE_GATEWAYS is true: in-process fake gateways would answer")
+        if "gw-rest" in self.providers:
+            problems += secret_problems(
+                self, "NOTIFY_", ["gw_rest_url", "gw_rest_api_key", "gw_rest_callback_secret"]
+            )
+        if "gw-form" in self.providers:
+            problems += secret_problems(self, "NOTIFY_", ["gw_form_url", "gw_form_secret"])
+        return problems

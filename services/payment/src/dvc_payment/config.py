@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from dvckit.production import secret_problems
 from dvckit.settings import ServiceSettings
 
 
@@ -68,3 +69,19 @@ class Settings(ServiceSettings):
     @property
     def enabled_providers(self) -> list[str]:
         return [p.strip() for p in self.providers.split(",") if p.strip()]
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.sandbox_enabled:
+            problems.append("PAYMENT_SANDBOX_ENABLED is true: /sandbox/* would settle any payment")
+        secrets = {"vnpay": ["vnpay_hash_secret"], "momo": ["momo_access_key", "momo_secret_key"],
+                   "paygov": ["paygov_secret"]}  # fmt: skip
+        for provider in self.enabled_providers:
+            problems += secret_problems(self, "PAYMENT_", secrets.get(provider, []))
+            for url in ("pay_url", "api_url", "endpoint"):
+                value = getattr(self, f"{provider}_{url}", None)
+                if isinstance(value, str) and "/sandbox/" in value:
+                    problems.append(f"PAYMENT_{provider.upper()}_{url.upper()} points at the local sandbox")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("PAYMENT_PUBLIC_BASE_URL is not an https:// address")
+        return problems

@@ -29,3 +29,11 @@ class Settings(ServiceSettings):
     live_min_interval_seconds: float = 0.5
     live_heartbeat_seconds: float = 15.0
     cookie_secure: bool = False  # set true behind HTTPS
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.cookie_secure:
+            problems.append(
+                "REPORTING_COOKIE_SECURE is false: the operators' session cookie would travel over HTTP"
+            )
+        return problems
