@@ -66,6 +66,7 @@ class ServiceSettings(BaseSettings):
     consumer_batch_timeout_ms: int = 50  # how long a batch waits to fill before it is handled
     consumer_fetch_max_wait_ms: int = 100  # how long the broker may hold a fetch with nothing new
     consumer_group: str = ""  # default dvc-<service>
+    max_body_bytes: int = 2 * 1024 * 1024  # larger request bodies get 413 before they are read
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
 
