@@ -62,6 +62,19 @@ def filters(
 Filtered = Annotated[Filters, Depends(filters)]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula (=, +, -, @ …: agency-chosen dossier codes reach the
+    exports) is written as text with a leading apostrophe; numbers and empty cells stay as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_response(rows: Sequence[dict[str, Any]], name: str, columns: Sequence[str] | None = None) -> Response:
     cols = list(columns or (rows[0].keys() if rows else []))
     buf = io.StringIO()
@@ -69,8 +82,8 @@ def csv_response(rows: Sequence[dict[str, Any]], name: str, columns: Sequence[st
     writer = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in cols})
-    stamp = clock.now().strftime("%Y%m%d")
+        writer.writerow({k: csv_cell(row.get(k)) for k in cols})
+    stamp = clock.vn_today().strftime("%Y%m%d")  # the day in Hà Nội, as people file it
     return Response(
         buf.getvalue(),
         media_type="text/csv; charset=utf-8",
