@@ -34,11 +34,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
-from dvc_contracts.clock import VN_TZ as VN_TZ
 from dvc_contracts.clock import vn_date
-
-# The zone and "the date in Viet Nam" live in dvc_contracts.clock; the names stay importable from here.
-local_date = vn_date
 
 OFFICIAL_YEARS: Final = range(2020, 2027)
 ESTIMATED_YEARS: Final = range(2027, 2031)
@@ -247,7 +243,7 @@ def add_working_days(start: datetime | date, days: int) -> date:
     working day, else the next working day."""
     if days < 0:
         raise ValueError("days must be non-negative")
-    return _add_working_days(local_date(start), days)
+    return _add_working_days(vn_date(start), days)
 
 
 @lru_cache(maxsize=65536)
@@ -262,7 +258,7 @@ def _add_working_days(day: date, days: int) -> date:
 def working_days_between(a: date | datetime, b: date | datetime) -> int:
     """The number of working days ``d`` with ``a < d <= b`` (negative when ``b`` is before ``a``), so that
     ``working_days_between(a, add_working_days(a, n)) == n`` for every ``n >= 1``."""
-    start, end = local_date(a), local_date(b)
+    start, end = vn_date(a), vn_date(b)
     if end < start:
         return -working_days_between(end, start)
     return sum(1 for i in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=i)))

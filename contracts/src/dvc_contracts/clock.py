@@ -108,7 +108,7 @@ def _from_environment() -> Clock:
     offset, at = os.environ.get(OFFSET_ENV), os.environ.get(AT_ENV)
     if not offset and not at:
         return SystemClock()
-    if os.environ.get("DVC_ENV") == "production":
+    if os.environ.get("DVC_ENV", "").strip().lower() == "production":  # as dvckit.production reads it
         raise RuntimeError(f"{OFFSET_ENV}/{AT_ENV} move the clock; they are refused when DVC_ENV=production")
     if not offset:  # the first process to see DVC_CLOCK_AT fixes the offset for its children
         offset = offset_env(parse_instant(at or ""), os.environ)[OFFSET_ENV]

@@ -16,7 +16,6 @@ import base64
 import os
 import re
 import shutil
-import signal
 import subprocess
 import uuid
 from collections.abc import Mapping
@@ -199,12 +198,6 @@ class Node:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def kill(self) -> None:
-        if self.alive():
-            assert self.proc is not None
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
 
 def node_settings(node_id: int, port: int, controller_port: int, data_dir: Path) -> dict[str, str]:
     listeners = f"PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller_port}"
@@ -269,16 +262,6 @@ def _cluster_id(directory: Path) -> str:
     if not stamp.exists():
         stamp.write_text(new_cluster_id())
     return stamp.read_text().strip()
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except FileNotFoundError:
-        pass
-    return 0.0
 
 
 # --- SASL/SCRAM and ACLs (the security tests) ------------------------------------------------------------------

@@ -265,9 +265,8 @@ def _kafka_brokers(host: str, port: int, timeout: float = 2.0) -> list[tuple[int
             versions[key] = (low, high)
         low, high = versions.get(3, (0, 0))
         version = max(low, 1) if high >= 1 else 0
-        if version > min(
-            high, 8
-        ):  # only newer Metadata versions than we parse: the handshake is our round trip
+        # a broker with only newer Metadata versions than we parse: the handshake is our round trip
+        if version > min(high, 8):
             return []
         # v1+: an empty topic array asks for no topics (v0: all topics, fine too); v4+: allow_auto_topic_creation
         body = struct.pack(">i", 0) + (b"\x00" if version >= 4 else b"")
@@ -793,7 +792,12 @@ class DevCluster:
         )
 
     def kill(self, node_id: int) -> None:
-        self.node(node_id).kill()
+        """SIGKILL node ``node_id`` (no controlled shutdown), like :meth:`DevBroker.kill`."""
+        node = self.node(node_id)
+        if node.alive():
+            assert node.proc is not None
+            _signal_group(node.proc, signal.SIGKILL)
+            node.proc.wait(_STOP_TIMEOUT)
 
     def restart(self, node_id: int) -> None:
         node = self.node(node_id)

@@ -3,8 +3,8 @@
 ``DVC_ENV`` is ``development`` (the default: ``make run``), ``test`` or ``production``. In production a service
 refuses to start while any of its settings is a development value: a secret that is missing or still the value
 in the repository, a sandbox or fake gateway switched on, a cookie that is not ``Secure``, SQLite, the local
-development JWT keys, a moved clock. It logs one line naming the first such setting (all of them in ``settings``)
-and exits. Each service lists its own checks in ``Settings.production_problems()``; the kit's are below.
+development JWT keys (a moved clock is refused by ``dvc_contracts.clock`` itself, at import). It logs one
+line naming the first such setting (all of them in ``settings``) and exits. Each service lists its own checks in ``Settings.production_problems()``; the kit's are below.
 """
 
 from __future__ import annotations

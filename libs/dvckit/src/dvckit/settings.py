@@ -87,8 +87,6 @@ class ServiceSettings(BaseSettings):
             problems.append(
                 "AUTH_JWKS_URL is not set: the local development keys (make token) would be trusted"
             )
-        if os.environ.get("DVC_CLOCK_AT") or os.environ.get("DVC_CLOCK_OFFSET_S"):
-            problems.append("DVC_CLOCK_AT/DVC_CLOCK_OFFSET_S move the clock")
         return problems
 
     def effective_database_url(self) -> str:
