@@ -2,6 +2,8 @@
 
 from typing import Final
 
+from dvc_contracts import agencies
+
 PROCEDURE_PUBLISHED: Final = "procedure-published"
 PROCEDURE_RETIRED: Final = "procedure-retired"
 DOSSIER_SUBMITTED: Final = "dossier-submitted"
@@ -62,11 +64,16 @@ EVENT_TOPICS: Final[tuple[str, ...]] = (
     SMS_RECEIPTS,
 )
 
-ALL_TOPICS: Final[tuple[str, ...]] = (*EVENT_TOPICS, DEAD_LETTER)
+# Each agency system's own ingress and rejection topics (dvc_contracts.agencies): <event type>.<system id>.
+ALL_TOPICS: Final[tuple[str, ...]] = (*EVENT_TOPICS, *agencies.system_topics(), DEAD_LETTER)
 
 # High-volume topics get more partitions; keyed by aggregate id so one aggregate stays in order.
 _HIGH_VOLUME = {AGENCY_STATUS_REPORTED: 12, DOSSIER_STATUS_CHANGED: 12, AGENCY_STATUS_REJECTED: 6}
 
 
+_AGENCY_SYSTEM = {AGENCY_STATUS_REPORTED: 6, AGENCY_STATUS_REJECTED: 2}  # per system, <event type>.<id>
+
+
 def partitions_for(topic: str, default: int = 4) -> int:
-    return _HIGH_VOLUME.get(topic, default)
+    base, dot, _system = topic.partition(".")
+    return _AGENCY_SYSTEM[base] if dot else _HIGH_VOLUME.get(topic, default)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from dvc_contracts import topics
+from dvc_contracts import agencies, topics
 from dvc_contracts.envelope import CloudEvent, new_event, to_structured
 from dvc_contracts.events import AgencyStatusReportedV1
 from dvc_dossier.adapters.orm import dossiers, history, procedures
@@ -26,12 +26,14 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
-def report(dossier: str, proc: str, agency: str, seq: int, status: str, **extra: Any) -> CloudEvent:
+def report(
+    dossier: str, proc: str, agency: str, seq: int, status: str, province: str = "01", **extra: Any
+) -> CloudEvent:
     data = AgencyStatusReportedV1(
         dossier_code=dossier,
         procedure_code=proc,
         agency_code=agency,
-        province_code="01",
+        province_code=province,
         sequence=seq,
         status=status,  # type: ignore[arg-type]
         occurred_at=T0 + timedelta(hours=seq),
@@ -198,6 +200,65 @@ async def test_http_ingest_same_validation(
             "/agency/status-events", json=[ok], headers={"authorization": f"Bearer {citizen}"}
         )
     ).status_code == 403
+
+
+async def test_an_agency_system_reports_only_as_itself_and_its_refusals_go_to_it_alone(
+    dossier: DossierHarness, publish_procedure: Callable[..., Any], make_token: Callable[..., str]
+) -> None:
+    """Each system has its own ingress and rejection topic (dvc_contracts.agencies): a report for an agency
+    or province the system does not cover is refused as agency_mismatch; every refusal goes to the rejection
+    topic of the system the record came from; an event id is one system's own."""
+    run = uuid.uuid4().hex[:6].upper()
+    ha_noi, bhxh = agencies.by_id("ha-noi"), agencies.by_id("bhxh")
+    proc = f"BHYT-{run}"
+    await publish_procedure(dossier, procedure(proc, "SO-GTVT", ["BHXH"]))
+
+    async def procedure_known() -> bool:
+        return bool(await rows(dossier.db_url, procedures, procedures.c.code == proc))
+
+    await eventually(procedure_known)
+    own = report(f"01-{run}-A1", proc, "SO-GTVT", 0, "received")
+    as_bhxh = report(f"01-{run}-A2", proc, "BHXH", 0, "received")  # Hà Nội posing as social insurance
+    other_province = report(f"79-{run}-A3", proc, "SO-GTVT", 0, "received", province="79")
+    for event in (own, as_bhxh, other_province):
+        await dossier.send(ha_noi.reported_topic, event)
+    genuine = report(f"01-{run}-A2", proc, "BHXH", 0, "processing")
+    genuine.id = as_bhxh.id  # the id Hà Nội used first does not pre-empt social insurance's own event
+    await dossier.send(bhxh.reported_topic, genuine)
+    await dossier.send(bhxh.reported_topic, report(f"01-{run}-A4", f"NOPE-{run}", "BHXH", 0, "received"))
+    token = make_token("agency", agency="SO-GTVT")
+    http_unknown = json.loads(
+        to_structured(report(f"01-{run}-A5", f"NOPE-{run}", "SO-GTVT", 0, "received"))[1]
+    )
+    resp = await dossier.client.post(
+        "/agency/status-events", json=[http_unknown], headers={"authorization": f"Bearer {token}"}
+    )
+    assert resp.status_code == 202 and resp.json()["rejected"] == 1, resp.text
+
+    async def applied() -> bool:
+        codes = {
+            r.code: r.status for r in await rows(dossier.db_url, dossiers, dossiers.c.code.contains(run))
+        }
+        return codes.get(f"01-{run}-A1") == "received" and codes.get(f"01-{run}-A2") == "processing"
+
+    await eventually(applied, timeout=30)
+    assert not await rows(dossier.db_url, dossiers, dossiers.c.code == f"79-{run}-A3")
+
+    def at_least(expected: int) -> Callable[[list[Any]], bool]:
+        return lambda records: len(_mine(records, run)) >= expected
+
+    ha_noi_records = await read_topic(dossier.bootstrap, ha_noi.rejected_topic, at_least(3))
+    at_ha_noi = _mine(ha_noi_records, run)
+    at_bhxh = _mine(await read_topic(dossier.bootstrap, bhxh.rejected_topic, at_least(1)), run)
+    assert {dict(r.headers)["ce_type"] for r in ha_noi_records} == {topics.AGENCY_STATUS_REJECTED.encode()}
+    assert sorted((r["data"]["reason"], r["data"]["original_topic"]) for r in at_ha_noi) == [
+        ("agency_mismatch", ha_noi.reported_topic),
+        ("agency_mismatch", ha_noi.reported_topic),
+        ("unknown_procedure", "http:/agency/status-events"),
+    ]
+    assert [(r["data"]["reason"], r["data"]["dossier_code"]) for r in at_bhxh] == [
+        ("unknown_procedure", f"01-{run}-A4")
+    ], "a system reads its own refusals, and only those"
 
 
 def _mine(records: list[Any], run: str) -> list[dict[str, Any]]:

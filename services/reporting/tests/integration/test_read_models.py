@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dvc_contracts import topics
+from dvc_contracts import agencies, topics
 from dvc_contracts.clock import now, vn_today
 from dvc_reporting.adapters.queries import SUMMARY_KEYS
 from dvckit.testing import eventually
@@ -203,9 +203,10 @@ async def test_rejections_dead_letters_and_lag(
     await emitter.send(
         e.rejected(agency, "unknown_procedure", "procedure_code: không có trong danh mục", e.code(7))
     )
-    await emitter.send(
+    _, on_system_topic = emitter.event(
         e.rejected(agency, "invalid_payload", "occurred_at: Input should have timezone info", e.code(8))
-    )
+    )  # an agency system's own rejection topic counts as well
+    await emitter.send_event(agencies.by_id("bhxh").rejected_topic, on_system_topic)
     # a record reporting cannot parse: it dead-letters it (through its outbox) and consumes that record back
     await emitter.send_raw(topics.FEE_PAID, f"bad-{e.run}", b"{not json", [("content-type", b"application/json"),
                            ("ce_specversion", b"1.0"), ("ce_id", f"bad-{e.run}".encode()), ("ce_source", b"/x"),

@@ -4,7 +4,8 @@ from typing import cast
 
 from fastapi import FastAPI
 
-from dvc_contracts import topics
+from dvc_contracts import agencies, topics
+from dvc_contracts.agencies import AgencySystem
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     AgencyStatusRejectedV1,
@@ -23,7 +24,7 @@ from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service import handlers, status_sync
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.app import create_service_app
-from dvckit.messaging.consumer import Rejection
+from dvckit.messaging.consumer import BatchHandler, Rejection
 from dvckit.runtime import Runtime, build_runtime
 
 
@@ -41,15 +42,31 @@ def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWor
     async def catalog_ready() -> bool:
         return await runtime.caught_up(topics.PROCEDURE_PUBLISHED)
 
-    async def on_agency_status_reported(events: list[CloudEvent], uow: DossierUnitOfWork) -> list[Rejection]:
-        return await status_sync.on_agency_status_reported(events, uow, catalog_ready)
+    def status_handler(system: AgencySystem | None) -> BatchHandler:
+        async def handler(events: list[CloudEvent], uow: DossierUnitOfWork) -> list[Rejection]:
+            return await status_sync.on_agency_status_reported(events, uow, catalog_ready, system)
+
+        # the inbox name: an event id is one agency system's own (another system cannot pre-empt it)
+        handler.__name__ = "on_agency_status_reported" + (f".{system.id}" if system else "")
+        return handler
 
     runtime.subscribe_batch(
         topics.AGENCY_STATUS_REPORTED,
-        on_agency_status_reported,
-        "Agency status reports (binary or structured CloudEvents), applied once and in sequence order",
+        status_handler(None),
+        "Agency status reports that the HTTP ingest accepted, applied once and in sequence order",
         rejecter=status_sync.reject_to_agency,
     )
+    for system in agencies.SYSTEMS:
+        runtime.subscribe_batch(
+            system.reported_topic,
+            status_handler(system),
+            f"{system.name}: its status reports (binary or structured CloudEvents), only for the agencies "
+            "and provinces it covers; applied once and in sequence order",
+            rejecter=status_sync.reject_to_agency,
+        )
+        runtime.publishes(
+            system.rejected_topic, AgencyStatusRejectedV1, f"{system.name}: its refused reports"
+        )
     # Sagas (vehicle registration, licence renewal level 4): advanced only by the events they consume.
     runtime.subscribe(topics.FEE_PAID, saga_handlers.on_fee_paid)
     runtime.subscribe(topics.PAYMENT_EXPIRED, saga_handlers.on_payment_expired)

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from dvc_contracts import clock, topics
+from dvc_contracts import agencies, clock, topics
 from dvc_contracts.envelope import CloudEvent, EnvelopeError, from_structured
 from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, PayloadError, parse_data
 from dvc_dossier.domain.status_sync import refuse
@@ -81,6 +81,7 @@ async def _publish_rejections(
         item = items[r.index]
         data = item.get("data") if isinstance(item, dict) else None
         dossier = data.get("dossier_code") if isinstance(data, dict) else None
+        province = data.get("province_code") if isinstance(data, dict) else None
         rejected = AgencyStatusRejectedV1(
             reason=r.reason or "rejected",
             message=r.message or "",
@@ -93,4 +94,5 @@ async def _publish_rejections(
             agency_code=agency,
             rejected_at=clock.now(),
         )
-        await publish_rejection(uow, rejected)
+        topic = agencies.rejected_topic_for(rejected.original_topic, agency, province)
+        await publish_rejection(uow, rejected, topic)

@@ -11,7 +11,8 @@ from typing import Any
 
 from prometheus_client import Counter as PromCounter
 
-from dvc_contracts import clock, topics
+from dvc_contracts import agencies, clock, topics
+from dvc_contracts.agencies import AgencySystem
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     AgencyStatusRejectedV1,
@@ -49,7 +50,8 @@ STATUS_APPLIED = PromCounter(
 )
 
 
-def _parse(event: CloudEvent) -> AgencyStatusReportedV1 | Rejection:
+def _parse(event: CloudEvent, system: AgencySystem | None) -> AgencyStatusReportedV1 | Rejection:
+    """The report, or why it is refused (the rejecter picks the rejection topic from the record)."""
     if event.type != topics.AGENCY_STATUS_REPORTED:
         return Rejection(
             event.id,
@@ -62,6 +64,14 @@ def _parse(event: CloudEvent) -> AgencyStatusReportedV1 | Rejection:
     except PayloadError as exc:
         return Rejection(event.id, exc.reason, exc.message, topics.AGENCY_STATUS_REJECTED)
     assert isinstance(data, AgencyStatusReportedV1)
+    if system is not None and not system.covers(data.agency_code, data.province_code):
+        return Rejection(
+            event.id,
+            "agency_mismatch",
+            f"system {system.id} does not report for agency {data.agency_code} "
+            f"in province {data.province_code}",
+            system.rejected_topic,
+        )
     return data
 
 
@@ -105,16 +115,21 @@ def _changed(report: AgencyStatusReportedV1, outcome: Outcome) -> DossierStatusC
 
 
 async def on_agency_status_reported(
-    events: list[CloudEvent], uow: DossierUnitOfWork, catalog_ready: CatalogReady
+    events: list[CloudEvent],
+    uow: DossierUnitOfWork,
+    catalog_ready: CatalogReady,
+    system: AgencySystem | None = None,
 ) -> list[Rejection]:
     """Apply agency status reports once and in sequence order, in bulk; refuse what is not allowed.
 
-    An unknown procedure is refused only once the catalog read model has caught up with
-    procedure-published (after a restart or a replay the two topics are read side by side)."""
+    ``system``: the agency system whose own ingress topic the events came from; a report for an agency or
+    province it does not cover is refused (None: the portal's shared ingress, fed by the HTTP ingest, which
+    checked the caller's token). An unknown procedure is refused only once the catalog read model has caught
+    up with procedure-published (after a restart or a replay the two topics are read side by side)."""
     rejections: list[Rejection] = []
     reports: list[tuple[CloudEvent, AgencyStatusReportedV1]] = []
     for event in events:
-        parsed = _parse(event)
+        parsed = _parse(event, system)
         if isinstance(parsed, Rejection):
             rejections.append(parsed)
         else:
@@ -133,9 +148,7 @@ async def on_agency_status_reported(
     for event, report in reports:
         refusal = refuse(report, procedures.get(report.procedure_code), states.get(report.dossier_code))
         if refusal is not None:
-            rejections.append(
-                Rejection(event.id, refusal.reason, refusal.message, topics.AGENCY_STATUS_REJECTED)
-            )
+            rejections.append(Rejection(event.id, refusal.reason, refusal.message))
             outcomes[(report.province_code, refusal.reason)] += 1
             continue
         outcome = apply_report(states.get(report.dossier_code), report, procedures[report.procedure_code])
@@ -165,21 +178,23 @@ async def on_agency_status_reported(
 
 
 async def reject_to_agency(uow: Any, record: Record, reason: str, message: str, topic: str) -> None:
-    """Everything refused on the agency ingress goes to agency-status-rejected, for the agency to consume:
-    the machine-readable reason, the message and the original record (bytes base64, headers)."""
+    """Everything refused on an agency ingress goes to the rejection topic of the system it came from (see
+    dvc_contracts.agencies.rejected_topic_for), for that agency alone to consume: the machine-readable reason,
+    the message and the original record (bytes base64, headers). ``topic`` is not used: the record decides."""
     headers = {
         k: v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for k, v in record.headers or ()
     }
     dossier_code = record.key.decode("utf-8", "replace") if record.key else None
-    agency_code = None
+    agency_code = province_code = None
     try:
         body = json.loads(record.value or b"")
         data = body.get("data", body) if isinstance(body, dict) else {}
         if isinstance(data, dict):
             dossier_code = dossier_code or data.get("dossier_code")
-            agency_code = data.get("agency_code")
+            agency_code, province_code = data.get("agency_code"), data.get("province_code")
     except ValueError:
         pass
+    agency_code = agency_code if isinstance(agency_code, str) else None
     rejected = AgencyStatusRejectedV1(
         reason=reason,
         message=message[:1000],
@@ -190,17 +205,18 @@ async def reject_to_agency(uow: Any, record: Record, reason: str, message: str, 
         original_headers=headers,
         original_value_b64=base64.b64encode(record.value or b"").decode(),
         dossier_code=dossier_code if isinstance(dossier_code, str) else None,
-        agency_code=agency_code if isinstance(agency_code, str) else None,
+        agency_code=agency_code,
         rejected_at=clock.now(),
     )
-    await publish_rejection(uow, rejected)
+    province = province_code if isinstance(province_code, str) else None
+    await publish_rejection(uow, rejected, agencies.rejected_topic_for(record.topic, agency_code, province))
 
 
-async def publish_rejection(uow: Any, rejected: AgencyStatusRejectedV1) -> None:
+async def publish_rejection(uow: Any, rejected: AgencyStatusRejectedV1, topic: str) -> None:
     """One way to tell an agency its event was refused (Kafka and HTTP ingress alike)."""
     key = rejected.dossier_code or rejected.agency_code or "unknown"
-    await uow.publish(topics.AGENCY_STATUS_REJECTED, rejected, key=key)
-    uow.note_rejection(topics.AGENCY_STATUS_REJECTED, rejected.reason)
+    await uow.publish(topics.AGENCY_STATUS_REJECTED, rejected, key=key, topic=topic)
+    uow.note_rejection(topic, rejected.reason)
     log.warning(
         "agency_status.rejected",
         reason=rejected.reason,

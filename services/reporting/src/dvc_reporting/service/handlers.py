@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dvc_contracts import topics
+from dvc_contracts import agencies, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import PayloadError, parse_data
 from dvc_reporting.service.projector import Fact
@@ -113,6 +113,7 @@ SUBSCRIPTIONS = (
     (topics.DOSSIER_STATUS_CHANGED, on_dossier_status_changed),
     (topics.DOSSIER_FORWARDED, on_dossier_forwarded),
     (topics.AGENCY_STATUS_REJECTED, on_agency_status_rejected),
+    *((system.rejected_topic, on_agency_status_rejected) for system in agencies.SYSTEMS),
     (topics.FEE_PAID, on_fee_paid),
     (topics.FINE_ISSUED, on_fine_issued),
     (topics.FINE_SETTLED, on_fine_settled),
