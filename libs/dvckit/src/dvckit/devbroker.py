@@ -67,6 +67,10 @@ __all__ = [
 KINDS: Final = ("external", "kafka", "testcontainers", "tansu", "tansu-s3", "noida")
 BINARY_KINDS: Final = ("kafka", "tansu", "tansu-s3", "noida")
 NON_IDEMPOTENT_KINDS: Final = ("tansu", "tansu-s3", "noida")  # no idempotent producer (InitProducerId)
+NO_ADMIN_OFFSETS_KINDS: Final = (
+    "tansu",
+    "tansu-s3",
+)  # no ListConsumerGroupOffsets: no lag figures, no replay
 DEFAULT_BINARY_KIND: Final = "tansu"
 DEFAULT_KAFKA_IMAGE: Final = "apache/kafka:3.9.1"
 HOST: Final = "127.0.0.1"

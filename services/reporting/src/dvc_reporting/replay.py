@@ -86,9 +86,7 @@ async def rebuild(
         await runtime.broker.start()
         done, last_done, last_move = 0, -1, time.monotonic()
         while True:
-            committed, _ = await probe.committed(
-                group, sorted(targets, key=lambda tp: (tp.topic, tp.partition))
-            )
+            committed = await probe.committed(group)
             done = sum(min(committed.get(tp, 0), hw) for tp, hw in targets.items())
             if on_progress:
                 on_progress(done, total)

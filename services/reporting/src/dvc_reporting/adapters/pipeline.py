@@ -1,14 +1,8 @@
 """Pipeline health probes: consumer lag per group and topic (Kafka), outbox backlog per service (/metrics).
 
-Consumer lag = the topic's highwater mark minus the group's committed offset, per partition.
-
-- Committed offsets: the Kafka admin API (``list_consumer_group_offsets``) where the broker serves it
-  (Apache Kafka, noida-db). Tansu 0.6 answers that request with a response aiokafka cannot decode, so after
-  one failure the probe switches, for the life of the process, to an OffsetFetch per partition through a
-  consumer created with the group's id that never joins the group (``committed()``), which Tansu serves.
-- Highwater marks: ``end_offsets`` (ListOffsets). Tansu 0.6 answers ListOffsets(latest) with the base offset
-  of the last record batch + 1 (too low when a batch holds several records), so the probe also fetches the
-  tail of each partition and keeps the larger of the two (the fetch response carries the true highwater).
+Consumer lag = the topic's highwater mark (ListOffsets, latest) minus the group's committed offset (the admin
+API's ListConsumerGroupOffsets), per partition. A broker that does not serve the admin API (Tansu, the light
+fallback) gets no lag figure, only the error saying so: the probe never guesses.
 """
 
 from __future__ import annotations
@@ -38,7 +32,7 @@ def service_of(group: str) -> str:
 
 @dataclass
 class LagReport:
-    method: str = "none"  # admin | committed | none
+    method: str = "none"  # admin | none (the broker does not serve the admin API)
     rows: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
 
@@ -48,82 +42,37 @@ class LagProbe:
         self.kafka = kafka
         self.groups = list(dict.fromkeys(groups))
         self.topics = topics
-        self.admin_works: bool | None = None  # unknown until tried
-        self._group_consumers: dict[str, AIOKafkaConsumer] = {}
+        self._admin: AIOKafkaAdminClient | None = None  # started on first use, kept until close()
 
     async def close(self) -> None:
-        for c in self._group_consumers.values():
+        admin, self._admin = self._admin, None
+        if admin is not None:
             with contextlib.suppress(Exception):
-                await c.stop()
-        self._group_consumers.clear()
+                await admin.close()
 
     async def highwaters(self) -> dict[TopicPartition, int]:
         consumer = AIOKafkaConsumer(
-            **client_kwargs(self.kafka),
-            enable_auto_commit=False,
-            fetch_max_wait_ms=100,
-            client_id="dvc-reporting-lag",
+            **client_kwargs(self.kafka), enable_auto_commit=False, client_id="dvc-reporting-lag"
         )
         await consumer.start()
         try:
             tps = await topic_partitions(consumer, self.topics)
-            if not tps:
-                return {}
-            ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
-            consumer.assign(tps)
-            for tp in tps:
-                consumer.seek(tp, max(ends.get(tp, 0) - 1, 0))
-            pending = {tp for tp in tps if ends.get(tp, 0) > 0}
-            for _ in range(5):
-                if not pending:
-                    break
-                await consumer.getmany(timeout_ms=300, max_records=1)
-                pending = {tp for tp in pending if consumer.highwater(tp) is None}
-            return {tp: max(ends.get(tp, 0), consumer.highwater(tp) or 0) for tp in tps}
+            return dict(await consumer.end_offsets(tps)) if tps else {}
         finally:
             await consumer.stop()
 
-    async def _committed_admin(self, group: str) -> dict[TopicPartition, int]:
-        admin = AIOKafkaAdminClient(**client_kwargs(self.kafka))
-        await admin.start()
-        try:
-            offsets = await admin.list_consumer_group_offsets(group)
-        finally:
-            await admin.close()
+    async def committed(self, group: str) -> dict[TopicPartition, int]:
+        """The group's committed offsets (admin API)."""
+        if self._admin is None:
+            admin = AIOKafkaAdminClient(**client_kwargs(self.kafka))
+            await admin.start()
+            self._admin = admin
+        offsets = await self._admin.list_consumer_group_offsets(group)
         return {
             tp: int(meta.offset)
             for tp, meta in offsets.items()
             if meta.offset is not None and meta.offset >= 0
         }
-
-    async def _committed_fetch(self, group: str, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
-        consumer = self._group_consumers.get(group)
-        if consumer is None:
-            # a consumer with the group's id that never subscribes: it only sends OffsetFetch, never joins
-            consumer = AIOKafkaConsumer(
-                **client_kwargs(self.kafka),
-                group_id=group,
-                enable_auto_commit=False,
-                client_id="dvc-reporting-lag",
-            )
-            await consumer.start()
-            self._group_consumers[group] = consumer
-        values = await asyncio.gather(*(consumer.committed(tp) for tp in tps))
-        return {tp: int(v) for tp, v in zip(tps, values, strict=True) if v is not None and v >= 0}
-
-    async def committed(self, group: str, tps: list[TopicPartition]) -> tuple[dict[TopicPartition, int], str]:
-        if self.admin_works is not False:
-            try:
-                found = await self._committed_admin(group)
-                self.admin_works = True
-                return found, "admin"
-            except Exception as exc:
-                if self.admin_works is None:
-                    log.info(
-                        "pipeline.admin_offsets_unavailable", error=repr(exc)[:200], fallback="committed()"
-                    )
-                self.admin_works = False
-        return await self._committed_fetch(group, tps), "committed"
 
     async def run(self) -> LagReport:
         report = LagReport()
@@ -133,29 +82,36 @@ class LagProbe:
             report.error = f"highwater: {exc!r}"[:300]
             return report
         tps = sorted(hw, key=lambda tp: (tp.topic, tp.partition))
-        for group in self.groups:
-            try:
-                committed, method = await self.committed(group, tps)
-            except Exception as exc:
-                report.error = f"{group}: {exc!r}"[:300]
-                continue
-            report.method = method
-            topics_seen = {tp.topic for tp in committed}
-            for topic in sorted(topics_seen):
-                parts = [tp for tp in tps if tp.topic == topic]
-                lag = sum(max(hw[tp] - committed.get(tp, 0), 0) for tp in parts)
-                report.rows.append(
-                    {
-                        "group": group,
-                        "service": service_of(group),
-                        "topic": topic,
-                        "partitions": len(parts),
-                        "committed": sum(committed.get(tp, 0) for tp in parts),
-                        "highwater": sum(hw[tp] for tp in parts),
-                        "lag": lag,
-                    }
-                )
+        try:
+            for group in self.groups:
+                self._add_rows(report, group, tps, hw, await self.committed(group))
+        except Exception as exc:
+            report.error = f"consumer group offsets (admin API): {exc!r}"[:300]
+            await self.close()  # a fresh client next time
         return report
+
+    @staticmethod
+    def _add_rows(
+        report: LagReport,
+        group: str,
+        tps: list[TopicPartition],
+        hw: dict[TopicPartition, int],
+        committed: dict[TopicPartition, int],
+    ) -> None:
+        report.method = "admin"
+        for topic in sorted({tp.topic for tp in committed}):
+            parts = [tp for tp in tps if tp.topic == topic]
+            report.rows.append(
+                {
+                    "group": group,
+                    "service": service_of(group),
+                    "topic": topic,
+                    "partitions": len(parts),
+                    "committed": sum(committed.get(tp, 0) for tp in parts),
+                    "highwater": sum(hw[tp] for tp in parts),
+                    "lag": sum(max(hw[tp] - committed.get(tp, 0), 0) for tp in parts),
+                }
+            )
 
 
 def parse_metrics(text: str) -> dict[str, Any]:
