@@ -1,8 +1,9 @@
 """The Java starter kit (contracts/kits/java): builds the portal's exact bytes, and the portal parses what it sends.
 
 Builds the kit once per module with Maven (`mvn -q -B package`, CI has Java 17 and Maven), then:
-the shared vectors byte for byte, `emit` against the suite's real broker, and `rejections` reading a rejection the
-portal's own code built.
+the shared vectors byte for byte, `emit --system ha-noi` against the suite's real broker (the system's own topic
+agency-status-reported.ha-noi, provisioned with the portal's topics), and `rejections` reading rejections the
+portal's own code built from the system's agency-status-rejected.ha-noi.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from dvc_contracts import topics
+from dvc_contracts import agencies, topics
 from dvc_contracts.clock import VN_TZ
 from dvc_contracts.envelope import (
     JSON_CONTENT_TYPE,
@@ -33,7 +34,6 @@ from dvc_contracts.envelope import (
     to_structured,
 )
 from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, parse_data
-from dvckit.devbroker import ensure_topics
 from dvckit.testing import read_topic
 
 pytestmark = pytest.mark.integration
@@ -41,6 +41,7 @@ pytestmark = pytest.mark.integration
 KIT = Path(__file__).resolve().parents[1] / "kits" / "java"
 VECTORS = Path(__file__).resolve().parents[1] / "kits" / "vectors" / "status-reported.json"
 JAR = KIT / "target" / "dvc-agency-kit.jar"
+HA_NOI = agencies.by_id("ha-noi")  # covers SO-GTVT in province 01
 
 
 @pytest.fixture(scope="module")
@@ -175,28 +176,56 @@ def test_escaping_and_times_match_python(kit_jar: Path, tmp_path: Path) -> None:
     _assert_same_records(json.loads(run.stdout)["vectors"], vectors)
 
 
-def _kit_env() -> dict[str, str]:
-    """The suite's environment without the security settings of another run (KAFKA_IDEMPOTENCE is kept: the
-    suite sets it to false for development brokers without an idempotent producer)."""
-    return {
-        k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_SASL", "KAFKA_SSL", "KAFKA_SECURITY"))
+def _kit_env(**extra: str) -> dict[str, str]:
+    """The suite's environment without the security settings or agency system of another run
+    (KAFKA_IDEMPOTENCE is kept: the suite sets it to false for development brokers without an idempotent
+    producer)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KAFKA_SASL", "KAFKA_SSL", "KAFKA_SECURITY", "AGENCY_SYSTEM"))
     }
+    return {**env, **extra}
+
+
+ARGS = {
+    "emit": ["--agency", "SO-GTVT", "--procedure", "1.001234", "--dossier", "01-261204-X"],
+    "rejections": ["--timeout-seconds", "1"],
+}
+
+
+@pytest.mark.parametrize("command", ["emit", "rejections"])
+def test_the_system_is_required_and_checked(kit_jar: Path, command: str) -> None:
+    """No shared topic by default: the kit needs the system's id (--system or AGENCY_SYSTEM) to name its topic."""
+    args = [command, "--bootstrap", "127.0.0.1:1", *ARGS[command]]
+    missing = kit(kit_jar, *args, env=_kit_env())
+    assert missing.returncode == 2, missing.stderr
+    assert "error: give your one-stop system's id: --system ID (or AGENCY_SYSTEM=ID)" in missing.stderr
+    bad = kit(kit_jar, *args, "--system", "Ha-Noi", env=_kit_env())
+    assert bad.returncode == 2, bad.stderr
+    assert "error: system 'Ha-Noi': your system's id, lowercase" in bad.stderr
+    bad_env = kit(kit_jar, *args, env=_kit_env(AGENCY_SYSTEM="ha_noi"))
+    assert bad_env.returncode == 2 and "error: system 'ha_noi'" in bad_env.stderr, bad_env.stderr
+
+
+def _mine(dossier: str) -> Any:
+    """``read_topic``'s stop condition: two records of this dossier (the system's topic is shared)."""
+    return lambda got: sum(r.key == dossier.encode() for r in got) >= 2
 
 
 async def test_emit_is_parsed_by_the_portal(kit_jar: Path, kafka_bootstrap: str) -> None:
-    topic = f"agency-status-reported-javakit-{uuid.uuid4().hex[:8]}"
+    topic = HA_NOI.reported_topic  # the only topic agency-ha-noi may write; provisioned by the portal
     dossier = f"JK-{uuid.uuid4().hex[:10].upper()}"
-    await ensure_topics(kafka_bootstrap, [(topic, 3)])  # topics are created by the portal, never on first use
     run = await asyncio.to_thread(
         kit,
         kit_jar,
         "emit",
         "--bootstrap",
         kafka_bootstrap,
-        "--topic",
-        topic,
+        "--system",
+        "ha-noi",
         "--agency",
-        "HNI-CSGT",
+        "SO-GTVT",
         "--province",
         "01",
         "--procedure",
@@ -205,14 +234,17 @@ async def test_emit_is_parsed_by_the_portal(kit_jar: Path, kafka_bootstrap: str)
         dossier,
         "--mode",
         "both",
-        env=_kit_env(),
+        env=_kit_env(AGENCY_SYSTEM="bhxh"),  # --system wins over the environment
     )
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
     assert f"dossier {dossier}: 2 events sent" in run.stdout
+    assert run.stdout.count(f"sent {topic}[") == 2, run.stdout
 
-    records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 2)
+    records = [
+        r for r in await read_topic(kafka_bootstrap, topic, _mine(dossier)) if r.key == dossier.encode()
+    ]
 
-    assert len(records) == 2, f"expected 2 records on {topic}, got {len(records)}"
+    assert len(records) == 2, f"expected 2 records of {dossier} on {topic}, got {len(records)}"
     assert {r.key for r in records} == {dossier.encode()}
     assert len({r.partition for r in records}) == 1  # one key, one partition: in order
     records.sort(key=lambda r: r.offset)
@@ -223,7 +255,7 @@ async def test_emit_is_parsed_by_the_portal(kit_jar: Path, kafka_bootstrap: str)
         event = from_kafka(r.headers, r.value)
         data = parse_data(event)
         assert isinstance(data, AgencyStatusReportedV1)
-        assert event.type == topics.AGENCY_STATUS_REPORTED and event.source == "urn:agency:HNI-CSGT"
+        assert event.type == topics.AGENCY_STATUS_REPORTED and event.source == "urn:agency:SO-GTVT"
         assert (
             event.subject == dossier
             and event.time is not None
@@ -232,10 +264,11 @@ async def test_emit_is_parsed_by_the_portal(kit_jar: Path, kafka_bootstrap: str)
         assert data.occurred_at.utcoffset() == timedelta(hours=7)
         assert (data.dossier_code, data.agency_code, data.procedure_code, data.province_code) == (
             dossier,
-            "HNI-CSGT",
+            "SO-GTVT",
             "1.001234",
             "01",
         )
+        assert HA_NOI.covers(data.agency_code, data.province_code)
         got.append((data.sequence, data.status, dict(r.headers)["content-type"].decode()))
         notes.append(data.note)
         ids.add(event.id)
@@ -249,7 +282,7 @@ def _rejection(dossier: str, offset: int) -> tuple[list[tuple[str, bytes]], byte
     data = AgencyStatusRejectedV1(
         reason="invalid_payload",
         message="occurred_at: Input should have timezone info",
-        original_topic=topics.AGENCY_STATUS_REPORTED,
+        original_topic=HA_NOI.reported_topic,
         original_partition=0,
         original_offset=offset,
         original_key=dossier,
@@ -272,23 +305,46 @@ async def _committed(bootstrap: str, group: str, tp: TopicPartition) -> int | No
         await consumer.stop()
 
 
+async def _start_group_at_end(bootstrap: str, group: str, topic: str) -> dict[TopicPartition, int]:
+    """Commit ``group`` at the end of every partition of ``topic``, so that a run of the kit reads only what
+    follows (the system's rejection topic is shared with the rest of the suite). Returns those offsets."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(await producer.partitions_for(topic))]
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit(ends)
+        return ends
+    finally:
+        await consumer.stop()
+
+
 async def test_rejections_are_printed_and_committed(kit_jar: Path, kafka_bootstrap: str) -> None:
-    topic = f"agency-status-rejected-javakit-{uuid.uuid4().hex[:8]}"
-    group = f"javakit-{uuid.uuid4().hex[:8]}"
+    topic = HA_NOI.rejected_topic  # the only topic agency-ha-noi may read; the portal writes it
+    # agency-ha-noi may use consumer groups whose names start with agency-ha-noi
+    group = f"{HA_NOI.principal}-javakit-{uuid.uuid4().hex[:8]}"
     dossiers = [f"01-261204-REJ{i}-{uuid.uuid4().hex[:6].upper()}" for i in range(2)]
-    await ensure_topics(kafka_bootstrap, [(topic, 1)])
+    tp = TopicPartition(topic, 0)
+    start = (await _start_group_at_end(kafka_bootstrap, group, topic))[tp]
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
     await producer.start()
     try:
         for i, dossier in enumerate(dossiers):
             headers, value = _rejection(dossier, 40 + i)
-            await producer.send_and_wait(topic, value, key=dossier.encode(), headers=headers)
+            await producer.send_and_wait(topic, value, key=dossier.encode(), headers=headers, partition=0)
     finally:
         await producer.stop()
 
-    tp = TopicPartition(topic, 0)
-    for i, dossier in enumerate(dossiers):  # --max 1: one rejection per run, each committed before the next
-        args = ["--bootstrap", kafka_bootstrap, "--topic", topic, "--group", group, "--max", "1"]
+    # --max 1: one rejection per run, each committed before the next; the system from --system, then from
+    # AGENCY_SYSTEM; no --topic: the kit reads agency-status-rejected.ha-noi
+    for i, (dossier, system) in enumerate(zip(dossiers, (["--system", "ha-noi"], []), strict=True)):
+        args = ["--bootstrap", kafka_bootstrap, *system, "--group", group, "--max", "1"]
         run = await asyncio.to_thread(
             kit,
             kit_jar,
@@ -298,7 +354,7 @@ async def test_rejections_are_printed_and_committed(kit_jar: Path, kafka_bootstr
             "30",
             "--agency",
             "SO-GTVT",
-            env=_kit_env(),
+            env=_kit_env(AGENCY_SYSTEM="ha-noi" if not system else "bhxh"),
         )
         assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
         lines = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
@@ -308,12 +364,12 @@ async def test_rejections_are_printed_and_committed(kit_jar: Path, kafka_bootstr
         assert line["message"] == "occurred_at: Input should have timezone info"
         assert line["dossier_code"] == dossier and line["agency_code"] == "SO-GTVT"
         assert (line["original_topic"], line["original_offset"], line["original_key"]) == (
-            topics.AGENCY_STATUS_REPORTED,
+            HA_NOI.reported_topic,
             40 + i,
             dossier,
         )
         assert json.loads(line["original_value"])["dossier_code"] == dossier
-        assert await _committed(kafka_bootstrap, group, tp) == i + 1
+        assert await _committed(kafka_bootstrap, group, tp) == start + i + 1
 
 
 def test_security_settings_from_the_portals_environment(kit_jar: Path) -> None:

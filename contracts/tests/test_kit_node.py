@@ -1,9 +1,11 @@
 """The TypeScript/Node agency kit (contracts/kits/node): it builds the portal's exact bytes and works on a real broker.
 
 Installs the kit once per module (`npm ci` unless node_modules matches package-lock.json, then `npm run build`),
-then: the kit's record-building code reproduces every shared vector byte for byte; `emit` sends two status reports
-the portal parses (one structured, one binary, keyed by the dossier code, on the partition the portal's own
-client would pick); `rejections` prints an AgencyStatusRejectedV1 event and commits its offset.
+then: the kit's record-building code reproduces every shared vector byte for byte; `emit --system ha-noi` sends two
+status reports the portal parses to the system's own agency-status-reported.ha-noi (one structured, one binary,
+keyed by the dossier code, on the partition the portal's own client would pick); `rejections` prints an
+AgencyStatusRejectedV1 event from agency-status-rejected.ha-noi and commits its offset. Both topics are provisioned
+with the portal's (dvc_contracts.topics.ALL_TOPICS).
 Node.js and npm are required (CI has both): without them these tests fail, they are not skipped.
 """
 
@@ -27,7 +29,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
-from dvc_contracts import topics
+from dvc_contracts import agencies, topics
 from dvc_contracts.envelope import (
     JSON_CONTENT_TYPE,
     STRUCTURED_CONTENT_TYPE,
@@ -36,7 +38,6 @@ from dvc_contracts.envelope import (
     to_binary,
 )
 from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, parse_data
-from dvckit.devbroker import ensure_topics
 from dvckit.testing import read_topic
 
 pytestmark = pytest.mark.integration
@@ -48,6 +49,7 @@ STAMP = (
     KIT / "node_modules" / ".dvc-kit-installed"
 )  # sha256 of the package-lock.json node_modules was made from
 INSTALL_TIMEOUT = 600
+HA_NOI = agencies.by_id("ha-noi")  # covers SO-GTVT in province 01
 
 
 def _run(
@@ -85,11 +87,38 @@ def kit() -> Iterator[list[str]]:
     yield [node, str(KIT / "dist" / "cli.js")]
 
 
-def _plaintext_env() -> dict[str, str]:
-    """The caller's environment without Kafka security settings: the suite's broker is PLAINTEXT."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_SASL_", "KAFKA_SSL_"))}
+def _plaintext_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without Kafka security settings (the suite's broker is PLAINTEXT) or another
+    run's agency system."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KAFKA_SASL_", "KAFKA_SSL_", "AGENCY_SYSTEM"))
+    }
     env["KAFKA_SECURITY_PROTOCOL"] = "PLAINTEXT"
-    return env
+    return {**env, **extra}
+
+
+async def _partitions(bootstrap: str, topic: str) -> list[int]:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        return sorted(await producer.partitions_for(topic))
+    finally:
+        await producer.stop()
+
+
+async def _start_group_at_end(bootstrap: str, group: str, topic: str) -> None:
+    """Commit ``group`` at the end of every partition of ``topic``: a run of the kit reads only what follows
+    (the system's rejection topic is shared with the rest of the suite)."""
+    partitions = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
 
 
 def test_kit_builds_the_exact_bytes_of_every_shared_vector(kit: list[str]) -> None:
@@ -108,19 +137,37 @@ def test_kit_builds_the_exact_bytes_of_every_shared_vector(kit: list[str]) -> No
             assert sent == want["value"].encode("utf-8"), (vector["name"], mode, sent.decode())
 
 
+@pytest.mark.parametrize("command", ["emit", "rejections"])
+def test_the_system_is_required_and_checked(kit: list[str], command: str) -> None:
+    """No shared topic by default: the kit needs the system's id (--system or AGENCY_SYSTEM) to name its topic."""
+    args = [*kit, command, "--bootstrap", "127.0.0.1:1"]
+    if command == "emit":
+        args += ["--agency", "SO-GTVT", "--province", "01", "--procedure", "1.001234", "--dossier", "01-X"]
+    missing = _run(args, 60, _plaintext_env())
+    assert missing.returncode == 2, missing.stderr
+    assert "error: give your one-stop system's id: --system ID (or AGENCY_SYSTEM=ID)" in missing.stderr
+    bad = _run([*args, "--system", "Ha-Noi"], 60, _plaintext_env())
+    assert bad.returncode == 2, bad.stderr
+    assert 'error: system "Ha-Noi": your system\'s id, lowercase' in bad.stderr
+    bad_env = _run(args, 60, _plaintext_env(AGENCY_SYSTEM="ha_noi"))
+    assert bad_env.returncode == 2 and 'error: system "ha_noi"' in bad_env.stderr, bad_env.stderr
+
+
 async def test_emit_sends_status_reports_the_portal_parses(kit: list[str], kafka_bootstrap: str) -> None:
-    topic = f"agency-status-reported-kit-node-{uuid.uuid4().hex[:8]}"
+    topic = HA_NOI.reported_topic  # the only topic agency-ha-noi may write; provisioned by the portal
     dossier = f"01-261204-{uuid.uuid4().hex[:6].upper()}"
-    await ensure_topics(kafka_bootstrap, [(topic, 3)])
     emit = [
-        *kit, "emit", "--bootstrap", kafka_bootstrap, "--topic", topic, "--agency", "SO-GTVT",
+        *kit, "emit", "--bootstrap", kafka_bootstrap, "--system", "ha-noi", "--agency", "SO-GTVT",
         "--province", "01", "--procedure", "1.001234", "--dossier", dossier, "--phone", "0912345678",
     ]  # fmt: skip
-    run = await asyncio.to_thread(_run, emit, 60, _plaintext_env())
+    run = await asyncio.to_thread(_run, emit, 60, _plaintext_env(AGENCY_SYSTEM="bhxh"))  # --system wins
     _check(run, "emit")
+    assert run.stdout.count(f"sent {topic}[") == 2, run.stdout
 
-    records = await read_topic(kafka_bootstrap, topic, lambda got: len(got) >= 2)
-    assert len(records) == 2, f"expected 2 records on {topic}, got {len(records)}; emit said:\n{run.stdout}"
+    key = dossier.encode()
+    got = await read_topic(kafka_bootstrap, topic, lambda got: sum(r.key == key for r in got) >= 2)
+    records = [r for r in got if r.key == key]  # the system's topic is shared with the rest of the suite
+    assert len(records) == 2, f"expected 2 records of {dossier} on {topic}, got {len(records)}:\n{run.stdout}"
     records.sort(key=lambda r: r.offset)
 
     events = [from_kafka(r.headers, r.value) for r in records]
@@ -135,7 +182,8 @@ async def test_emit_sends_status_reports_the_portal_parses(kit: list[str], kafka
     assert "ce_specversion" in dict(records[1].headers)
     assert all(r.key == dossier.encode() for r in records)
     # the partition the portal's own (Java-compatible murmur2) partitioner picks for this key
-    partition = DefaultPartitioner()(dossier.encode(), [0, 1, 2], [0, 1, 2])
+    partitions = await _partitions(kafka_bootstrap, topic)
+    partition = DefaultPartitioner()(dossier.encode(), partitions, partitions)
     assert {r.partition for r in records} == {partition}
     assert len({e.id for e in events}) == 2
     for event, report in zip(events, reports, strict=True):
@@ -143,6 +191,7 @@ async def test_emit_sends_status_reports_the_portal_parses(kit: list[str], kafka
         assert event.subject == dossier and event.time is not None
         assert event.time.utcoffset() == timedelta(hours=7)
         assert report.dossier_code == dossier and report.agency_code == "SO-GTVT"
+        assert HA_NOI.covers(report.agency_code, report.province_code)
         assert report.occurred_at.utcoffset() == timedelta(hours=7)
         assert report.citizen_phone == "0912345678"
     assert reports[0].note == "Đã tiếp nhận hồ sơ tại Bộ phận một cửa"
@@ -152,10 +201,12 @@ async def test_emit_sends_status_reports_the_portal_parses(kit: list[str], kafka
 async def test_rejections_prints_the_portals_rejection_and_commits(
     kit: list[str], kafka_bootstrap: str
 ) -> None:
-    topic = f"agency-status-rejected-kit-node-{uuid.uuid4().hex[:8]}"
-    group = f"agency-SO-GTVT-kit-node-{uuid.uuid4().hex[:8]}"
+    topic = HA_NOI.rejected_topic  # the only topic agency-ha-noi may read; the portal writes it
+    group = (
+        f"{HA_NOI.principal}-kit-node-{uuid.uuid4().hex[:8]}"  # groups must start with the principal's name
+    )
     dossier = f"01-261204-{uuid.uuid4().hex[:6].upper()}"
-    await ensure_topics(kafka_bootstrap, [(topic, 3)])
+    await _start_group_at_end(kafka_bootstrap, group, topic)
     original = json.dumps(
         {"dossier_code": dossier, "occurred_at": "2026-12-04T08:30:00", "note": "Đã tiếp nhận"},
         ensure_ascii=False,
@@ -163,7 +214,7 @@ async def test_rejections_prints_the_portals_rejection_and_commits(
     rejection = AgencyStatusRejectedV1(
         reason="invalid_payload",
         message="occurred_at: Input should have timezone info",
-        original_topic=topics.AGENCY_STATUS_REPORTED,
+        original_topic=HA_NOI.reported_topic,
         original_partition=1,
         original_offset=42,
         original_key=dossier,
@@ -183,10 +234,11 @@ async def test_rejections_prints_the_portals_rejection_and_commits(
         await producer.stop()
 
     cmd = [
-        *kit, "rejections", "--bootstrap", kafka_bootstrap, "--topic", topic, "--group", group,
+        *kit, "rejections", "--bootstrap", kafka_bootstrap, "--group", group,
         "--agency", "SO-GTVT", "--max", "1", "--timeout-seconds", "30",
     ]  # fmt: skip
-    run = await asyncio.to_thread(_run, cmd, 60, _plaintext_env())
+    # the system from the environment; no --topic: the kit reads agency-status-rejected.ha-noi
+    run = await asyncio.to_thread(_run, cmd, 60, _plaintext_env(AGENCY_SYSTEM="ha-noi"))
     _check(run, "rejections")
     lines = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     assert len(lines) == 1, run.stdout + run.stderr
@@ -196,7 +248,7 @@ async def test_rejections_prints_the_portals_rejection_and_commits(
     assert line["dossier_code"] == dossier and line["agency_code"] == "SO-GTVT"
     assert line["original_key"] == dossier and line["original_value"] == original
     assert (line["original_topic"], line["original_partition"], line["original_offset"]) == (
-        topics.AGENCY_STATUS_REPORTED,
+        HA_NOI.reported_topic,
         1,
         42,
     )

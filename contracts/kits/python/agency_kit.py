@@ -1,18 +1,22 @@
 """Cổng DVC agency starter kit (Python): send dossier status reports to the portal, read your rejections.
 
 Needs only confluent-kafka (`pip install confluent-kafka==2.*`, librdkafka bundled) and the standard library.
-Three commands:
+Three commands (your one-stop system's id from --system or the AGENCY_SYSTEM environment variable):
 
-    python agency_kit.py emit --bootstrap 127.0.0.1:9092 --agency SO-GTVT --province 01 \\
+    python agency_kit.py emit --bootstrap 127.0.0.1:9092 --system ha-noi --agency SO-GTVT --province 01 \\
         --procedure 1.001234 --dossier 01-261204-7KQ2MX --phone 0912345678
-    python agency_kit.py rejections --bootstrap 127.0.0.1:9092 --agency SO-GTVT --group so-gtvt-01-rejections
+    python agency_kit.py rejections --bootstrap 127.0.0.1:9092 --system ha-noi --agency SO-GTVT
     python agency_kit.py vectors ../vectors/status-reported.json   # the records this kit builds, as JSON
 
-`emit` sends two CloudEvents to `agency-status-reported`, keyed by the dossier code: sequence 0 "received" in
-structured content mode (the whole envelope as JSON in the value) and sequence 1 "processing" in binary content
-mode (ce_* headers, the payload as the value). Either mode is accepted; pick one for your system. The producer is
-idempotent with acks=all. SASL/TLS come from KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
-KAFKA_SASL_PASSWORD, KAFKA_SSL_CAFILE. See README.md here and contracts/README.md for every field and rule.
+Each system has its own topics and its own Kafka principal `agency-<system>`, which may only write
+`agency-status-reported.<system>` and read `agency-status-rejected.<system>` (consumer groups: `agency-<system>…`).
+`emit` sends two CloudEvents to `agency-status-reported.<system>`, keyed by the dossier code: sequence 0
+"received" in structured content mode (the whole envelope as JSON in the value) and sequence 1 "processing" in
+binary content mode (ce_* headers, the payload as the value). Either mode is accepted; pick one for your system.
+The portal refuses (reason `agency_mismatch`) a report whose agency_code or province_code your system does not
+cover. The producer is idempotent with acks=all. SASL/TLS come from KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM,
+KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SSL_CAFILE. See README.md here and contracts/README.md for every
+field and rule.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -29,8 +34,10 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message, Producer
 
-TOPIC = "agency-status-reported"
-REJECTIONS = "agency-status-rejected"
+REPORTED = "agency-status-reported"  # the events' CloudEvent type; your ingress topic is REPORTED.<system>
+REJECTED = "agency-status-rejected"  # the rejections' type; yours arrive on REJECTED.<system>
+SYSTEM_ENV = "AGENCY_SYSTEM"  # your system's id when --system is not given
+SYSTEM_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")  # lowercase words joined by "-", e.g. ha-noi, bhxh
 VIETNAM = timezone(timedelta(hours=7))  # Asia/Ho_Chi_Minh, no DST
 Headers = list[tuple[str, bytes]]
 
@@ -66,7 +73,7 @@ def event_input(args: argparse.Namespace, sequence: int, status: str, note: str)
     return {
         "id": str(uuid.uuid4()),  # unique per event; a resend of the same event reuses its id
         "source": f"urn:agency:{args.agency}",
-        "type": TOPIC,
+        "type": REPORTED,
         "subject": args.dossier,
         "time": now,
         "data": data,
@@ -107,7 +114,7 @@ def emit(args: argparse.Namespace) -> int:
     producer = Producer(
         {
             "bootstrap.servers": args.bootstrap,
-            "client.id": f"agency-{args.agency}-{args.province}",
+            "client.id": f"agency-{args.system}" if args.system else f"agency-{args.agency}",
             "acks": "all",  # the portal counts an event only once the broker has it safely
             "enable.idempotence": True,  # a retried send is written once, in order
             "linger.ms": 5,
@@ -141,11 +148,11 @@ def emit(args: argparse.Namespace) -> int:
 
 
 def rejections(args: argparse.Namespace) -> int:
-    """One JSON line per rejection of this agency's events: why, and the original record to fix and resend."""
+    """One JSON line per rejection of your system's events: why, and the original record to fix and resend."""
     consumer = Consumer(
         {
             "bootstrap.servers": args.bootstrap,
-            "group.id": args.group or f"agency-{args.agency}-rejections",
+            "group.id": args.group,  # must start with your principal's name, agency-<system>
             "auto.offset.reset": "earliest",
             "enable.auto.commit": True,
             "session.timeout.ms": 6000,
@@ -166,8 +173,10 @@ def rejections(args: argparse.Namespace) -> int:
                 continue
             idle_since = time.monotonic()
             rejection = json.loads(msg.value() or b"null")  # binary mode: the value is the data
-            if not isinstance(rejection, dict) or rejection.get("agency_code") not in (args.agency, None):
+            if not isinstance(rejection, dict):
                 continue
+            if args.agency is not None and rejection.get("agency_code") not in (args.agency, None):
+                continue  # another agency code of your system
             seen += 1
             original = base64.b64decode(rejection.get("original_value_b64", ""))
             line = {k: rejection.get(k) for k in ("reason", "message", "dossier_code", "original_topic",
@@ -176,7 +185,7 @@ def rejections(args: argparse.Namespace) -> int:
             print(json.dumps(line, ensure_ascii=False), flush=True)
     finally:
         consumer.close()
-    print(f"{seen} rejection(s) for {args.agency}", file=sys.stderr)
+    print(f"{seen} rejection(s) on {args.topic}", file=sys.stderr)
     return 0
 
 
@@ -195,27 +204,52 @@ def vectors(args: argparse.Namespace) -> int:
     return 0
 
 
+def with_system(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.Namespace:
+    """Your system's id (--system, else AGENCY_SYSTEM) and the topic and group that follow from it."""
+    if args.command == "vectors":
+        return args
+    args.system = args.system or os.environ.get(SYSTEM_ENV) or None
+    if args.system is not None and not SYSTEM_ID.match(args.system):
+        parser.error(
+            f"system {args.system!r}: your system's id, lowercase letters, digits and '-' (e.g. ha-noi)"
+        )
+    if args.topic is None:
+        if args.system is None:
+            parser.error(
+                f"give your one-stop system's id: --system ID (or {SYSTEM_ENV}=ID), e.g. --system ha-noi"
+            )
+        args.topic = f"{REPORTED if args.command == 'emit' else REJECTED}.{args.system}"
+    if args.command == "rejections" and args.group is None:
+        if args.system is None:
+            parser.error("--group is required with --topic and no --system")
+        args.group = f"agency-{args.system}-rejections"
+    return args
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    system_help = f"your one-stop system's id, e.g. ha-noi (default: ${SYSTEM_ENV})"
     e = sub.add_parser("emit", help="send sequence 0 (structured) and 1 (binary) for one dossier")
     e.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka bootstrap servers")
-    e.add_argument("--topic", default=TOPIC)
-    e.add_argument("--agency", default="SO-GTVT", help="your agency code")
+    e.add_argument("--system", default=None, help=system_help)
+    e.add_argument("--topic", default=None, help=f"default {REPORTED}.<system>, the only one you may write")
+    e.add_argument("--agency", default="SO-GTVT", help="your agency code (one your system covers)")
     e.add_argument("--province", default="01", help="province code (01 = Hà Nội)")
     e.add_argument("--procedure", default="1.001234", help="procedure code from the national catalog")
     e.add_argument("--dossier", default=f"01-{uuid.uuid4().hex[:8].upper()}", help="dossier code")
     e.add_argument("--phone", default=None, help="citizen's phone for SMS (optional)")
     r = sub.add_parser("rejections", help="print the portal's rejections of your events as JSON lines")
     r.add_argument("--bootstrap", default="127.0.0.1:9092")
-    r.add_argument("--topic", default=REJECTIONS)
-    r.add_argument("--agency", default="SO-GTVT", help="show rejections of this agency's events only")
-    r.add_argument("--group", default=None, help="consumer group (default agency-<agency>-rejections)")
+    r.add_argument("--system", default=None, help=system_help)
+    r.add_argument("--topic", default=None, help=f"default {REJECTED}.<system>, the only one you may read")
+    r.add_argument("--agency", default=None, help="show the rejections of this agency code only")
+    r.add_argument("--group", default=None, help="consumer group (default agency-<system>-rejections)")
     r.add_argument("--max", type=int, default=1_000_000, help="stop after this many rejections")
     r.add_argument("--seconds", type=float, default=30.0, help="stop after this long without a message")
     v = sub.add_parser("vectors", help="print the records built from the shared test vectors")
     v.add_argument("path")
-    args = parser.parse_args()
+    args = with_system(parser, parser.parse_args())
     return {"emit": emit, "rejections": rejections, "vectors": vectors}[args.command](args)
 
 

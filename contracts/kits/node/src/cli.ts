@@ -2,10 +2,14 @@
 /**
  * dvc-agency-kit: send dossier status reports to Cổng DVC and read the portal's rejections.
  *
- *   node dist/cli.js emit --bootstrap HOST:PORT --agency CODE --province 01 --procedure CODE --dossier CODE
- *   node dist/cli.js rejections --bootstrap HOST:PORT --group G [--agency CODE] [--max N] [--timeout-seconds S]
+ *   node dist/cli.js emit --bootstrap HOST:PORT --system ha-noi --agency SO-GTVT --province 01 --procedure CODE \
+ *       --dossier CODE
+ *   node dist/cli.js rejections --bootstrap HOST:PORT --system ha-noi [--group G] [--agency CODE] [--max N]
+ *       [--timeout-seconds S]
  *   node dist/cli.js vectors contracts/kits/vectors/status-reported.json
  *
+ * --system (or AGENCY_SYSTEM) is your one-stop system's id: emit writes agency-status-reported.<system>, rejections
+ * reads agency-status-rejected.<system>, the only topics your principal agency-<system> may use.
  * Security comes from the environment (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_CAFILE); see README.md.
  */
 
@@ -28,8 +32,6 @@ import {
   ContractError,
   newStatusEvent,
   REJECTED_TYPE,
-  REJECTIONS_TOPIC,
-  STATUS_TOPIC,
   statusReport,
   type StatusReportInput,
   type TextRecord,
@@ -38,14 +40,20 @@ import {
   toStructured,
   vietnamNow
 } from './envelope.js'
+import { type AgencySystem, SYSTEM_ENV, systemFrom } from './system.js'
 
 const USAGE = `usage:
-  dvc-agency-kit emit --bootstrap HOST:PORT [--topic ${STATUS_TOPIC}] --agency CODE --province CODE
+  dvc-agency-kit emit --bootstrap HOST:PORT --system ID --agency CODE --province CODE
                       --procedure CODE --dossier CODE [--phone 09...] [--due-date YYYY-MM-DD]
-  dvc-agency-kit rejections --bootstrap HOST:PORT [--topic ${REJECTIONS_TOPIC}] --group GROUP
+                      [--topic TOPIC (default agency-status-reported.<system>)]
+  dvc-agency-kit rejections --bootstrap HOST:PORT --system ID [--group GROUP (default agency-<system>-rejections)]
                       [--agency CODE] [--max N] [--timeout-seconds S]
+                      [--topic TOPIC (default agency-status-rejected.<system>)]
   dvc-agency-kit vectors PATH
 
+--system ID: your one-stop system's id as the portal registered it (e.g. ha-noi); default: ${SYSTEM_ENV}.
+  Your Kafka principal is agency-<system>; it may write only agency-status-reported.<system> and read only
+  agency-status-rejected.<system>.
 Security (environment): KAFKA_SECURITY_PROTOCOL=PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL,
   KAFKA_SASL_MECHANISM=SCRAM-SHA-512, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_SSL_CAFILE`
 
@@ -55,6 +63,19 @@ function required(values: Record<string, unknown>, name: string): string {
   const v = values[name]
   if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`)
   return v
+}
+
+/** The topic: --topic when given, else the system's own (--system, else AGENCY_SYSTEM). */
+function topicFor(
+  values: { topic?: string | undefined },
+  system: AgencySystem | null,
+  which: 'reportedTopic' | 'rejectedTopic'
+): string {
+  if (values.topic) return values.topic
+  if (system === null) {
+    throw new UsageError(`give your one-stop system's id: --system ID (or ${SYSTEM_ENV}=ID), e.g. --system ha-noi`)
+  }
+  return system[which]
 }
 
 function positiveNumber(values: Record<string, unknown>, name: string, fallback: number): number {
@@ -103,7 +124,8 @@ async function emit(argv: string[]): Promise<number> {
     args: argv,
     options: {
       bootstrap: { type: 'string' },
-      topic: { type: 'string', default: STATUS_TOPIC },
+      system: { type: 'string' },
+      topic: { type: 'string' },
       agency: { type: 'string' },
       province: { type: 'string' },
       procedure: { type: 'string' },
@@ -112,6 +134,8 @@ async function emit(argv: string[]): Promise<number> {
       'due-date': { type: 'string' }
     }
   })
+  const system = systemFrom(values.system)
+  const topic = topicFor(values, system, 'reportedTopic')
   const brokers = bootstrapBrokers(required(values, 'bootstrap'))
   const records = exampleRecords({
     agency: required(values, 'agency'),
@@ -122,7 +146,7 @@ async function emit(argv: string[]): Promise<number> {
     dueDate: values['due-date'] ?? null
   })
   const producer = new Producer({
-    clientId: `agency-${values.agency}`,
+    clientId: system?.principal ?? `agency-${values.agency}`,
     bootstrapBrokers: brokers,
     ...securityFromEnv(),
     acks: ProduceAcks.ALL, // the portal counts an event only once every in-sync replica has it
@@ -135,8 +159,8 @@ async function emit(argv: string[]): Promise<number> {
     for (const { mode, event, record } of records) {
       // Key = dossier code: all events of one dossier go to one partition, in order. One event at a time,
       // awaited, so a failure stops before a later sequence is sent.
-      const result = await producer.send({ messages: [toMessage(values.topic, record)] })
-      const where = result.offsets?.map(o => `${o.topic}[${o.partition}]@${o.offset}`).join(', ') ?? values.topic
+      const result = await producer.send({ messages: [toMessage(topic, record)] })
+      const where = result.offsets?.map(o => `${o.topic}[${o.partition}]@${o.offset}`).join(', ') ?? topic
       console.log(`sent ${where} key=${record.key} ${mode} sequence=${event.data.sequence} id=${event.id}`)
     }
   } finally {
@@ -172,15 +196,20 @@ async function rejections(argv: string[]): Promise<number> {
     args: argv,
     options: {
       bootstrap: { type: 'string' },
-      topic: { type: 'string', default: REJECTIONS_TOPIC },
+      system: { type: 'string' },
+      topic: { type: 'string' },
       group: { type: 'string' },
       agency: { type: 'string' },
       max: { type: 'string' },
       'timeout-seconds': { type: 'string' }
     }
   })
+  const system = systemFrom(values.system)
+  const topic = topicFor(values, system, 'rejectedTopic')
   const brokers = bootstrapBrokers(required(values, 'bootstrap'))
-  const group = required(values, 'group')
+  // The principal may only use consumer groups whose names start with agency-<system>.
+  const group = values.group || system?.rejectionsGroup
+  if (!group) throw new UsageError('--group is required with --topic and no --system')
   const max = positiveNumber(values, 'max', Infinity)
   const idleMs = positiveNumber(values, 'timeout-seconds', 30) * 1000
 
@@ -197,7 +226,7 @@ async function rejections(argv: string[]): Promise<number> {
   try {
     // Resume where this group stopped; a new group starts at the oldest rejection still kept.
     const stream = await consumer.consume({
-      topics: [values.topic],
+      topics: [topic],
       mode: MessagesStreamModes.COMMITTED,
       fallbackMode: MessagesStreamFallbackModes.EARLIEST,
       autocommit: false,

@@ -11,8 +11,6 @@
 
 import { randomUUID } from 'node:crypto'
 
-export const STATUS_TOPIC = 'agency-status-reported'
-export const REJECTIONS_TOPIC = 'agency-status-rejected'
 export const STATUS_TYPE = 'agency-status-reported'
 export const REJECTED_TYPE = 'agency-status-rejected'
 export const SPECVERSION = '1.0'

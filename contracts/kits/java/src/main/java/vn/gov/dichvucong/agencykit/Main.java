@@ -38,25 +38,29 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** The kit's command line: {@code java -jar dvc-agency-kit.jar emit|rejections|vectors|config ...}. */
 public final class Main {
-    static final String REJECTED_TOPIC = "agency-status-rejected";
+    static final String REJECTED_TYPE = AgencySystem.REJECTED;
 
     private static final String USAGE = """
             usage: java -jar dvc-agency-kit.jar COMMAND [options]
 
-              emit        send status reports for one dossier to agency-status-reported
-                          --bootstrap HOST:PORT  [--topic agency-status-reported]  --agency CODE
-                          --procedure CODE  --dossier CODE  [--province 01]  [--mode both|structured|binary]
-                          [--phone 09...]  [--due-date YYYY-MM-DD]
+              emit        send status reports for one dossier to your system's agency-status-reported.<system>
+                          --bootstrap HOST:PORT  --system ID  --agency CODE  --procedure CODE  --dossier CODE
+                          [--province 01]  [--mode both|structured|binary]  [--phone 09...]
+                          [--due-date YYYY-MM-DD]  [--topic TOPIC (default agency-status-reported.<system>)]
                           sends sequence 0 "received" and sequence 1 "processing"; with --mode both (default) the
                           first in structured and the second in binary content mode
-              rejections  print the portal's rejections (agency-status-rejected) as JSON lines, commit offsets
-                          --bootstrap HOST:PORT  [--topic agency-status-rejected]  --group GROUP
+              rejections  print the portal's rejections (agency-status-rejected.<system>) as JSON lines, commit
+                          offsets
+                          --bootstrap HOST:PORT  --system ID  [--group GROUP (default agency-<system>-rejections)]
                           [--agency CODE]  [--max N]  [--timeout-seconds S (idle, default 30)]
+                          [--topic TOPIC (default agency-status-rejected.<system>)]
               vectors     PATH: build the records of a shared test-vector file, print them as JSON
               config      --bootstrap HOST:PORT: print the client settings taken from the environment
 
-            environment: KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD,
-                         KAFKA_SSL_CAFILE, KAFKA_IDEMPOTENCE (see README.md)
+            --system ID: your one-stop system's id as the portal registered it (e.g. ha-noi); default: the
+                         AGENCY_SYSTEM environment variable. Your Kafka principal is agency-<system>.
+            environment: AGENCY_SYSTEM, KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
+                         KAFKA_SASL_PASSWORD, KAFKA_SSL_CAFILE, KAFKA_IDEMPOTENCE, KAFKA_BOOTSTRAP (see README.md)
             """;
 
     /** stdout as UTF-8 whatever the platform's default charset. */
@@ -89,9 +93,9 @@ public final class Main {
         String command = argv[0];
         List<String> rest = List.of(argv).subList(1, argv.length);
         return switch (command) {
-            case "emit" -> emit(Args.parse(rest, "bootstrap", "topic", "agency", "province", "procedure", "dossier",
-                    "mode", "phone", "due-date"));
-            case "rejections" -> rejections(Args.parse(rest, "bootstrap", "topic", "group", "agency", "max",
+            case "emit" -> emit(Args.parse(rest, "bootstrap", "system", "topic", "agency", "province", "procedure",
+                    "dossier", "mode", "phone", "due-date"));
+            case "rejections" -> rejections(Args.parse(rest, "bootstrap", "system", "topic", "group", "agency", "max",
                     "timeout-seconds"));
             case "vectors" -> {
                 if (rest.size() != 1) {
@@ -120,9 +124,32 @@ public final class Main {
         return p;
     }
 
+    /** The system from {@code --system} or {@code AGENCY_SYSTEM}; null when neither is set. */
+    static AgencySystem system(Args a) {
+        try {
+            return AgencySystem.of(a.get("system", null), System.getenv());
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
+
+    /** The topic: {@code --topic} when given, else the system's own. */
+    static String topic(Args a, AgencySystem system, boolean reported) {
+        String topic = a.get("topic", null);
+        if (topic != null) {
+            return topic;
+        }
+        if (system == null) {
+            throw new UsageError("give your one-stop system's id: --system ID (or " + AgencySystem.ENV
+                    + "=ID), e.g. --system ha-noi");
+        }
+        return reported ? system.reportedTopic() : system.rejectedTopic();
+    }
+
     static int emit(Args a) throws Exception {
         String bootstrap = a.get("bootstrap", System.getenv().getOrDefault("KAFKA_BOOTSTRAP", "127.0.0.1:9092"));
-        String topic = a.get("topic", Records.TOPIC);
+        AgencySystem system = system(a);
+        String topic = topic(a, system, true);
         String agency = a.required("agency");
         String procedure = a.required("procedure");
         String dossier = a.required("dossier");
@@ -148,7 +175,8 @@ public final class Main {
                         phone)));
         List<Records.Mode> modes = List.of(first, second);
 
-        Properties config = producerConfig(bootstrap, System.getenv(), "agency-" + agency);
+        String clientId = system != null ? system.principal() : "agency-" + agency;
+        Properties config = producerConfig(bootstrap, System.getenv(), clientId);
         int failed = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config)) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
@@ -181,8 +209,12 @@ public final class Main {
 
     static int rejections(Args a) throws Exception {
         String bootstrap = a.get("bootstrap", System.getenv().getOrDefault("KAFKA_BOOTSTRAP", "127.0.0.1:9092"));
-        String topic = a.get("topic", REJECTED_TOPIC);
-        String group = a.required("group");
+        AgencySystem system = system(a);
+        String topic = topic(a, system, false);
+        String group = a.get("group", system == null ? null : system.rejectionsGroup());
+        if (group == null || group.isEmpty()) {
+            throw new UsageError("--group is required with --topic and no --system");
+        }
         String agency = a.get("agency", null);
         long max = Long.parseLong(a.get("max", "0")); // 0: no limit
         double idleSeconds = Double.parseDouble(a.get("timeout-seconds", "30"));
@@ -239,7 +271,7 @@ public final class Main {
     /** One output line for a rejection record, or null when the record is not one. */
     static Map<String, Object> rejectionLine(ObjectMapper mapper, ConsumerRecord<byte[], byte[]> r) {
         Header type = r.headers().lastHeader("ce_type");
-        if (type != null && !REJECTED_TOPIC.equals(new String(type.value(), StandardCharsets.UTF_8))) {
+        if (type != null && !REJECTED_TYPE.equals(new String(type.value(), StandardCharsets.UTF_8))) {
             return null;
         }
         JsonNode data;
@@ -280,7 +312,7 @@ public final class Main {
 
     static int vectors(Path path) throws IOException {
         JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(path));
-        String topic = root.path("topic").asText(Records.TOPIC);
+        String topic = root.path("topic").asText(AgencySystem.REPORTED); // not part of the bytes
         Map<String, Object> built = new LinkedHashMap<>();
         for (JsonNode v : root.path("vectors")) {
             StatusEvent event = eventFromInput(v.get("input"));

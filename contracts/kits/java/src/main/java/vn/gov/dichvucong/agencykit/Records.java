@@ -11,10 +11,10 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Kafka records for a {@link StatusEvent}, byte for byte what the portal's own Python code builds
- * (checked against contracts/kits/vectors/status-reported.json). Key: the dossier code, UTF-8.
+ * (checked against contracts/kits/vectors/status-reported.json). Key: the dossier code, UTF-8. The topic is your
+ * system's own ingress, {@link AgencySystem#reportedTopic()} ({@code agency-status-reported.<system id>}).
  */
 public final class Records {
-    public static final String TOPIC = "agency-status-reported";
     public static final String STRUCTURED_CONTENT_TYPE = "application/cloudevents+json";
     public static final String JSON_CONTENT_TYPE = "application/json";
 
