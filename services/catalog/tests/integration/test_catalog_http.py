@@ -87,6 +87,13 @@ async def test_search_filters_and_versions(
         )
         assert bad.status_code == 422
         assert (await http.post("/procedures", json=body, headers={})).status_code == 401
+        # a province's operator reads the catalog but changes nothing in it
+        province_operator = {"authorization": f"Bearer {make_token('operator', province='79')}"}
+        for path in ("/procedures", f"/procedures/{code}/publish", f"/procedures/{code}/retire"):
+            refused = await http.post(path, json=body, headers=province_operator)
+            assert refused.status_code == 403, (path, refused.text)
+            assert refused.json()["detail"]["error"] == "national_operator_only"
+        assert (await http.get(f"/procedures/{code}")).json()["version"] == 2, "still published, unchanged"
 
         def both_versions(records: list[Any]) -> bool:
             return len([r for r in records if r.key == code.encode()]) >= 2

@@ -16,7 +16,24 @@ from dvckit.auth.jwt import Principal
 from dvckit.text import fold
 
 router = APIRouter()
-Operator = Annotated[Principal, Depends(require_role("operator"))]
+
+
+async def national_operator(who: Annotated[Principal, Depends(require_role("operator"))]) -> Principal:
+    """The national catalog is changed only by national operators: a token with a province claim (a
+    province's operator) may read it, never create, publish or retire a procedure."""
+    if who.province:
+        raise HTTPException(
+            403,
+            detail={
+                "error": "national_operator_only",
+                "message": "Chỉ cán bộ vận hành cấp quốc gia được tạo, công bố hoặc thu hồi thủ tục "
+                f"(token gắn với tỉnh {who.province}).",
+            },
+        )
+    return who
+
+
+Operator = Annotated[Principal, Depends(national_operator)]
 
 
 class FeeIn(BaseModel):
