@@ -540,6 +540,9 @@ class SmsRequestedV1(EventPayload):
     dossier_code: str | None = None
     sending_service: Code
     strip_diacritics: bool = False
+    province_code: str | None = Field(
+        default=None, description="the province whose operators may read the message (none: national only)"
+    )
 
 
 class SmsSentV1(EventPayload):

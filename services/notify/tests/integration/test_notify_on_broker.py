@@ -562,3 +562,25 @@ async def test_estimate_metrics_and_provider_status(stack: Stack) -> None:
         assert (await anonymous.get("/providers")).status_code == 401
     body = json.dumps(await stack.sms(limit="1000"), default=str)
     assert "+84912345678" not in body, "listings mask phone numbers"
+
+
+async def test_a_province_operator_reads_only_its_own_province_messages(
+    stack: Stack, make_token: Callable[..., str]
+) -> None:
+    hn, hcm = code(), "79" + code()[2:]
+    await stack.emit(submitted(hn, phone(VIETTEL)), hn)  # a portal event: Hà Nội (01)
+    await stack.emit(stack.request("dossier", phone(VIETTEL), dossier_code=hcm, province_code="79"), hcm)
+    for dossier in (hn, hcm):
+        await eventually(lambda d=dossier: stack.sms(dossier_code=d), lambda xs: bool(xs))  # national: all
+    [hn_sms] = await stack.sms(dossier_code=hn)
+    [hcm_sms] = await stack.sms(dossier_code=hcm)
+    assert (hn_sms["province_code"], hcm_sms["province_code"]) == ("01", "79")
+    hcm_operator = {"authorization": f"Bearer {make_token('operator', sub='op-79', province='79')}"}
+    mine = (await stack.http.get("/sms", params={"limit": "1000"}, headers=hcm_operator)).json()["items"]
+    assert {m["province_code"] for m in mine} == {"79"} and hcm_sms["id"] in {m["id"] for m in mine}
+    assert (await stack.http.get("/sms", params={"dossier_code": hn}, headers=hcm_operator)).json() == {
+        "items": []
+    }
+    other = await stack.http.get(f"/sms/{hn_sms['id']}/receipts", headers=hcm_operator)
+    assert other.status_code == 404, "another province's message does not exist for this operator"
+    assert (await stack.http.get(f"/sms/{hcm_sms['id']}/receipts", headers=hcm_operator)).status_code == 200

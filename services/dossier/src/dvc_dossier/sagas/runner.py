@@ -130,5 +130,6 @@ async def _run(
                 personalisation=values,
                 dossier_code=code,
                 sending_service="dossier",
+                province_code=dossier.province_code,
             )
             writes.publish(uow, topics.SMS_REQUESTED, sms, code, cause)

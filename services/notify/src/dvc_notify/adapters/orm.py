@@ -23,6 +23,8 @@ messages = Table(
     Column("trigger_event_id", String(100), nullable=False),
     Column("template", String(64), nullable=False),
     Column("dossier_code", String(64), nullable=True),
+    # the province whose operators may read it (null: national operators only)
+    Column("province_code", String(8), nullable=True),
     Column("phone", String(20), nullable=True),  # E.164; null when the number was invalid
     Column("phone_masked", String(20), nullable=True),
     Column("text", Text, nullable=False),

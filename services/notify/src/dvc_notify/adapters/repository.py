@@ -205,8 +205,13 @@ class MessageRepository:
 
     # --- operators ----------------------------------------------------------------------------------
 
-    async def search(self, *, dossier_code: str | None, status: str | None, limit: int) -> list[Any]:
+    async def search(
+        self, *, dossier_code: str | None, status: str | None, limit: int, province: str | None = None
+    ) -> list[Any]:
+        """``province``: only that province's messages (a province's operator); None: all of them."""
         q = select(messages)
+        if province is not None:
+            q = q.where(messages.c.province_code == province)
         if dossier_code:
             q = q.where(messages.c.dossier_code == dossier_code)
         if status:

@@ -59,10 +59,14 @@ async def sms_estimate(body: EstimateIn) -> dict[str, Any]:
 # --- messages -----------------------------------------------------------------------------------------
 
 
-@router.get("/sms", tags=["sms"], summary="Messages by dossier code and status (phone numbers masked)")
+@router.get(
+    "/sms",
+    tags=["sms"],
+    summary="Messages by dossier code and status (phone numbers masked; a province's operator: its own)",
+)
 async def list_messages(
     request: Request,
-    _: Operator,
+    who: Operator,
     dossier_code: str | None = None,
     status: str | None = None,
     limit: int = Query(100, ge=1, le=1000),
@@ -70,11 +74,14 @@ async def list_messages(
     if status is not None and status not in ALL_STATUSES:
         raise HTTPException(422, f"status must be one of {', '.join(ALL_STATUSES)}")
     async with _uow(request) as uow:
-        rows = await uow.messages.search(dossier_code=dossier_code, status=status, limit=limit)
+        rows = await uow.messages.search(
+            dossier_code=dossier_code, status=status, limit=limit, province=who.province
+        )
     items = [
         {
             "id": r.id,
             "dossier_code": r.dossier_code,
+            "province_code": r.province_code,
             "phone": r.phone_masked,
             "template": r.template,
             "text": r.text,
@@ -97,8 +104,11 @@ async def list_messages(
 
 
 @router.get("/sms/{message_id}/receipts", tags=["sms"], summary="Every receipt received for a message")
-async def message_receipts(request: Request, _: Operator, message_id: str) -> dict[str, Any]:
+async def message_receipts(request: Request, who: Operator, message_id: str) -> dict[str, Any]:
     async with _uow(request) as uow:
+        message = await uow.messages.get(message_id)
+        if message is None or (who.province is not None and message.province_code != who.province):
+            raise HTTPException(404, detail={"error": "not_found", "message": "Không có tin nhắn này."})
         rows = await uow.receipts.for_message(message_id)
     return {
         "items": [

@@ -64,6 +64,7 @@ class SmsRequest:
     origin: Origin
     strip_diacritics: bool | None = None  # None: the template's policy
     event_id: str | None = None  # the CloudEvent that asked for it
+    province_code: str | None = None  # whose operators may read it (None: national operators only)
 
 
 def _parse(event: CloudEvent, model: type[M]) -> M:
@@ -84,6 +85,7 @@ def _portal(
     *,
     dossier_code: str | None,
     sending_service: str,
+    province_code: str | None = None,
 ) -> list[SmsRequest]:
     if not phone:
         return []  # nobody to tell (e.g. a counter dossier without a mobile number)
@@ -97,6 +99,7 @@ def _portal(
             sending_service=sending_service,
             origin="event",
             event_id=event.id,
+            province_code=province_code,
         )
     ]
 
@@ -121,6 +124,7 @@ def map_dossier_submitted(event: CloudEvent) -> list[SmsRequest]:
         personalisation,
         dossier_code=d.dossier_code,
         sending_service=DOSSIER,
+        province_code=d.province_code,
     )
 
 
@@ -145,6 +149,7 @@ def map_dossier_status_changed(event: CloudEvent) -> list[SmsRequest]:
         personalisation,
         dossier_code=d.dossier_code,
         sending_service=DOSSIER,
+        province_code=d.province_code,
     )
 
 
@@ -159,6 +164,7 @@ def map_dossier_forwarded(event: CloudEvent) -> list[SmsRequest]:
         personalisation,
         dossier_code=d.dossier_code,
         sending_service=DOSSIER,
+        province_code=d.province_code,
     )
 
 
@@ -175,6 +181,7 @@ def map_fee_paid(event: CloudEvent) -> list[SmsRequest]:
         personalisation,
         dossier_code=d.dossier_code,
         sending_service=PAYMENT,
+        province_code=d.province_code,
     )
 
 
@@ -205,7 +212,13 @@ def map_fine_settled(event: CloudEvent) -> list[SmsRequest]:
     if d.plate:
         template, personalisation["plate"] = "fine-settled", d.plate
     return _portal(
-        event, template, d.citizen_phone, personalisation, dossier_code=None, sending_service=PAYMENT
+        event,
+        template,
+        d.citizen_phone,
+        personalisation,
+        dossier_code=None,
+        sending_service=PAYMENT,
+        province_code=d.province_code,
     )
 
 
@@ -220,6 +233,7 @@ def map_feedback_answered(event: CloudEvent) -> list[SmsRequest]:
         {"feedback_code": d.feedback_id, "agency_name": agency_name},
         dossier_code=d.dossier_code,
         sending_service=FEEDBACK,
+        province_code=d.province_code,
     )
 
 
@@ -240,6 +254,7 @@ def map_sms_requested(event: CloudEvent) -> list[SmsRequest]:
             origin="request",
             strip_diacritics=True if d.strip_diacritics else None,
             event_id=event.id,
+            province_code=d.province_code,
         )
     ]
 
@@ -247,7 +262,7 @@ def map_sms_requested(event: CloudEvent) -> list[SmsRequest]:
 # --- the bulk step ------------------------------------------------------------------------------------
 
 _COLUMNS = (
-    "id", "trigger_event_id", "template", "dossier_code", "origin", "sending_service", "created_at", "updated_at",
+    "id", "trigger_event_id", "template", "dossier_code", "province_code", "origin", "sending_service", "created_at", "updated_at",
     "attempts", "text", "encoding", "segments", "phone", "phone_masked", "status", "failure_reason", "failed_at",
     "next_attempt_at",
 )  # fmt: skip
@@ -267,6 +282,7 @@ def _draft(req: SmsRequest, now: datetime) -> _Draft:
         "trigger_event_id": req.trigger_event_id,
         "template": req.template,
         "dossier_code": req.dossier_code,
+        "province_code": req.province_code,
         "origin": req.origin,
         "sending_service": req.sending_service,
         "created_at": now,
