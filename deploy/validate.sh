@@ -96,21 +96,28 @@ else
   fail "shellcheck"
 fi
 
-# create-topics.sh, dry run: one create per row of topics.tsv
-rows=$(grep -cvE '^[[:space:]]*(#|$)' deploy/compose/kafka/topics.tsv)
-creates=$(DRY_RUN=1 TOPICS_FILE=deploy/compose/kafka/topics.tsv bash deploy/compose/kafka/create-topics.sh 2>/dev/null |
-  grep -c -- '--create')
-if [[ "$creates" == "$rows" ]]; then
-  ok "create-topics.sh dry run: $creates topics, replication 3"
+# create-topics.sh, dry run: one create per row of both topic tables, one kafka-acls.sh per row of acls.tsv
+TABLES="deploy/compose/kafka/topics.tsv deploy/compose/kafka/topics-agencies.tsv"
+ACLS=deploy/compose/kafka/acls.tsv
+# shellcheck disable=SC2086  # two file names
+rows=$(cat $TABLES | grep -cvE '^[[:space:]]*(#|$)')
+acl_rows=$(grep -cvE '^[[:space:]]*(#|$)' "$ACLS")
+DRY_RUN=1 TOPICS_FILE="$TABLES" ACLS_FILE="$ACLS" USERS_DIR=/nonexistent bash deploy/compose/kafka/create-topics.sh \
+  >"$OUT/create-topics.dry-run" 2>/dev/null
+creates=$(grep -c -- '--create' "$OUT/create-topics.dry-run")
+adds=$(grep -c -- 'kafka-acls.sh .* --add ' "$OUT/create-topics.dry-run")
+if [[ "$creates" == "$rows" && "$adds" == "$acl_rows" ]]; then
+  ok "create-topics.sh dry run: $creates topics, replication 3, $adds ACL lines"
 else
-  fail "create-topics.sh dry run created $creates of $rows topics"
+  fail "create-topics.sh dry run created $creates of $rows topics, $adds of $acl_rows ACL lines"
 fi
-# create-topics.sh against stub Kafka CLIs: an existing topic with fewer partitions grows; ACLs are added.
+# create-topics.sh against stub Kafka CLIs: an existing topic with fewer partitions grows; the ACLs of
+# acls.tsv are added; a SCRAM user is created for the principal with a password file, not for the others.
 STUB="$OUT/kafka-stub"
-mkdir -p "$STUB"
+mkdir -p "$STUB/users"
 cat >"$STUB/kafka-topics.sh" <<'STUBEOF'
 #!/usr/bin/env bash
-echo "kafka-topics.sh $*" >>"$STUB_LOG"
+echo "$(basename "$0") $*" >>"$STUB_LOG"
 case " $* " in
   *" --list "*) printf 'agency-status-reported\n__consumer_offsets\n' ;;
   *" --describe "*) printf 'Topic: agency-status-reported\tTopicId: x\tPartitionCount: 12\tReplicationFactor: 3\n' ;;
@@ -120,19 +127,28 @@ cp "$STUB/kafka-topics.sh" "$STUB/kafka-configs.sh"
 cp "$STUB/kafka-topics.sh" "$STUB/kafka-acls.sh"
 chmod +x "$STUB"/*.sh
 : >"$STUB/calls.log"
+rm -f "$STUB/users"/*
+# the first ACL line of acls.tsv (an agency's own ingress) and its principal, who gets a password file
+read -r acl_user acl_resource acl_name acl_pattern acl_ops < <(grep -vE '^[[:space:]]*(#|$)' "$ACLS" | head -n 1)
+echo "stub-password-0123456789" >"$STUB/users/$acl_user"
+acl_want="--add --allow-principal User:$acl_user --operation ${acl_ops//,/ --operation }"
+acl_want+=" --$acl_resource $acl_name --resource-pattern-type $acl_pattern"
 # the stub reports agency-status-reported with 12 partitions; the table asks for more
 ingress_partitions=$(awk '$1 == "agency-status-reported" {print $2}' deploy/compose/kafka/topics.tsv)
 ingress_configs=$(awk '$1 == "agency-status-reported" {s = $3; for (i = 4; i <= NF; i++) s = s "," $i; print s}' \
   deploy/compose/kafka/topics.tsv)
-if STUB_LOG="$STUB/calls.log" KAFKA_BIN="$STUB" AGENCY_USERS="agency" TOPICS_FILE=deploy/compose/kafka/topics.tsv \
+if STUB_LOG="$STUB/calls.log" KAFKA_BIN="$STUB" TOPICS_FILE="$TABLES" ACLS_FILE="$ACLS" USERS_DIR="$STUB/users" \
   bash deploy/compose/kafka/create-topics.sh >/dev/null 2>&1 &&
   { [[ $ingress_partitions -le 12 ]] ||
     grep -q -- "--alter --topic agency-status-reported --partitions $ingress_partitions" "$STUB/calls.log"; } &&
   grep -q -- "--entity-name agency-status-reported --add-config $ingress_configs" "$STUB/calls.log" &&
   [[ $(grep -c -- '--create' "$STUB/calls.log") == $((rows - 1)) ]] &&
-  grep -q -- '--allow-principal User:agency --operation Write --operation Describe --topic agency-status-reported' \
+  [[ $(grep -c -- '^kafka-acls.sh .* --add ' "$STUB/calls.log") == "$acl_rows" ]] &&
+  grep -qF -- "$acl_want" "$STUB/calls.log" &&
+  [[ $(grep -c -- '--entity-type users' "$STUB/calls.log") == 1 ]] &&
+  grep -qF -- "--entity-type users --entity-name $acl_user --add-config SCRAM-SHA-512=[password=stub-password-0123456789]" \
     "$STUB/calls.log"; then
-  ok "create-topics.sh on stub Kafka CLIs: grows partitions, re-applies configs, adds agency ACLs"
+  ok "create-topics.sh on stub Kafka CLIs: grows partitions, re-applies configs, adds acls.tsv, SCRAM users"
 else
   fail "create-topics.sh on stub Kafka CLIs (see $STUB/calls.log)"
 fi
@@ -178,9 +194,9 @@ fi
 # ------------------------------------------------------------------------------------ kubernetes
 section "kubernetes"
 if "$PY" deploy/kafka/access.py --check; then
-  ok "Kafka users and ACLs rendered from deploy/kafka/access.py are up to date"
+  ok "Kafka users, ACLs and agency topics rendered by deploy/kafka/access.py (k8s and compose) are up to date"
 else
-  fail "deploy/k8s/base/kafka/users-*.yaml differ from deploy/kafka/access.py (run it with --write)"
+  fail "files rendered by deploy/kafka/access.py are stale (run it with --write)"
 fi
 rendered=()
 for dir in deploy/k8s/overlays/*/; do
@@ -240,7 +256,8 @@ not validated here (no Docker engine, no cluster):
   - nothing is applied to a cluster: NetworkPolicies, PDBs, HPAs (External metric dvc_consumer_lag needs
     prometheus-adapter or KEDA) and Strimzi's reconciliation are unexercised;
   - SASL/SCRAM and the ACLs of deploy/kafka/access.py are exercised on a real Apache Kafka by
-    tests/security/test_kafka_acls.py (make test), with one SASL_SSL listener; the compose broker config is not;
+    tests/security/test_kafka_acls.py (make test), with one SASL_SSL listener; the compose broker config and
+    topic-init's kafka-acls.sh / kafka-configs.sh calls (checked on stubs above) are not;
   - Prometheus and Grafana do not load their files here (structure and queries are checked by script).
 NOTES
 if [[ ${#FAILED[@]} -gt 0 ]]; then

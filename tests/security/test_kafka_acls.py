@@ -1,7 +1,9 @@
 """Every Kafka principal of deploy/kafka/access.py on a real Apache Kafka with SASL/SCRAM-SHA-512 and the
-StandardAuthorizer, with exactly the ACLs that file renders for Strimzi: each service can write its own topics,
-read every topic and use its shared and per-instance groups, and nothing else; an agency can write the ingress
-and read rejections only; nobody else writes the ingress; a principal without ACLs can do nothing."""
+StandardAuthorizer, with exactly the ACLs that file renders (Strimzi and compose): each service can write its
+own topics, read every topic and use its shared and per-instance groups, and nothing else; dossier writes the
+shared agency ingress (its HTTP ingest's relay) and every rejection topic; an agency system produces status
+reports only as itself (its own agency-status-reported.<id>) and reads only its own rejections; nobody else
+writes an agency's ingress; a principal without ACLs can do nothing."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from aiokafka.errors import (
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from dvc_contracts import clock
+from dvc_contracts import agencies, clock
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import AgencyStatusReportedV1, ProcedurePublishedV1
 from dvc_contracts.topics import ALL_TOPICS
@@ -137,11 +139,17 @@ async def test_a_service_writes_its_own_topics_reads_all_and_nothing_else(
     secure: Secure, service: str
 ) -> None:
     user, own = f"dvc-{service}", ACCESS.SERVICE_WRITES[service]
-    for topic in (*own, ACCESS.DEAD_LETTER):
+    prefixed = [
+        t for p in ACCESS.SERVICE_WRITE_PREFIXES.get(service, ()) for t in ALL_TOPICS if t.startswith(p)
+    ]
+    for topic in (*own, *prefixed, ACCESS.DEAD_LETTER):
         assert await _write(secure, user, topic), f"{user} must write {topic}"
     foreign = next(t for t in ("fee-paid", "procedure-published", "sms-sent") if t not in own)
     assert not await _write(secure, user, foreign), f"{user} must not write {foreign}"
-    assert not await _write(secure, user, ACCESS.INGRESS), "only agencies write the agency ingress"
+    for system in agencies.SYSTEMS:  # an agency system's reports come from that system alone
+        assert not await _write(secure, user, system.reported_topic), f"{user} must not write {system.id}'s"
+    if service != "dossier":  # the shared ingress is dossier's: its HTTP ingest relays accepted reports there
+        assert not await _write(secure, user, ACCESS.INGRESS), f"{user} must not write {ACCESS.INGRESS}"
     instance_group = f"dvc-{service}-{uuid.uuid4().hex[:6]}-4242"  # like dossier's per-instance group
     assert await _read(secure, user, "procedure-published", f"dvc-{service}")
     assert await _read(secure, user, "procedure-published", instance_group)
@@ -149,15 +157,35 @@ async def test_a_service_writes_its_own_topics_reads_all_and_nothing_else(
     assert not await _read(secure, user, "procedure-published", other), f"{user} must not join {other}"
 
 
-async def test_an_agency_writes_the_ingress_and_reads_rejections_only(secure: Secure) -> None:
-    user = next(iter(ACCESS.AGENCIES))
-    assert await _write(secure, user, ACCESS.INGRESS)
+def test_the_dossier_service_writes_the_shared_ingress_and_every_rejection_topic() -> None:
+    """The rules behind the dossier case of the test above (which proves them on the broker): the shared
+    ingress, and the rejection topics by a prefix that every system's rejection topic matches."""
+    dossier = next(p for p in ACCESS.services() if p.name == "dvc-dossier")
+    writes = {(a.name, a.pattern) for a in dossier.acls if "Write" in a.operations}
+    assert (ACCESS.INGRESS, "literal") in writes and (ACCESS.REJECTED, "prefix") in writes
+    assert all(s.rejected_topic.startswith(ACCESS.REJECTED) for s in agencies.SYSTEMS)
+
+
+@pytest.mark.parametrize("system_id", [s.id for s in agencies.SYSTEMS])
+async def test_an_agency_reports_only_as_itself_and_reads_only_its_own_rejections(
+    secure: Secure, system_id: str
+) -> None:
+    me = agencies.by_id(system_id)
+    other = next(s for s in agencies.SYSTEMS if s.id != system_id)
+    user = me.principal
+    assert await _write(secure, user, me.reported_topic), f"{user} must write its own ingress"
+    assert not await _write(secure, user, ACCESS.INGRESS), "the shared ingress is the portal's own"
+    assert not await _write(secure, user, other.reported_topic), f"{user} must not report as {other.id}"
+    assert not await _write(secure, user, me.rejected_topic), "rejections are dossier's to write"
     assert not await _write(secure, user, "dossier-status-changed")
-    assert await _read(secure, user, ACCESS.REJECTED, f"{user}-rejections")
+    assert await _read(secure, user, me.rejected_topic, f"{user}-rejections")
+    assert not await _read(secure, user, other.rejected_topic, f"{user}-peek"), f"{other.id}'s rejections"
+    assert not await _read(secure, user, ACCESS.REJECTED, f"{user}-peek"), "the shared rejections"
+    assert not await _read(secure, user, me.reported_topic, f"{user}-peek"), "its ingress is write-only"
     assert not await _read(secure, user, "dossier-submitted", f"{user}-peek"), (
         "citizens' dossiers stay private"
     )
-    assert not await _read(secure, user, ACCESS.REJECTED, "agency-bhxh-x") or user == "agency-bhxh"
+    assert not await _read(secure, user, me.rejected_topic, f"{other.principal}-x"), "another's group"
 
 
 async def test_a_principal_without_acls_can_do_nothing(secure: Secure) -> None:
@@ -201,7 +229,7 @@ async def test_dossier_runs_as_its_own_principal_and_applies_an_agency_report(
     secure: Secure, pg: PostgresServer, auth_env: dict[str, str], tmp_path: Path
 ) -> None:
     """The service process with only its own SCRAM user: it learns the catalog (its per-instance group), takes
-    an agency's report from the ingress, and publishes the status change."""
+    an agency system's report from that system's own ingress, and publishes the status change."""
     db = await migrated_database(pg, "dvc_dossier")
     env = {
         "KAFKA_BOOTSTRAP": secure.bootstrap, "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
@@ -229,7 +257,8 @@ async def test_dossier_runs_as_its_own_principal_and_applies_an_agency_report(
             dossier_code=code, procedure_code=proc, agency_code="SO-GTVT", province_code="01", sequence=0,
             status="received", occurred_at=clock.now(),
         )  # fmt: skip
-        await _emit(secure, next(iter(ACCESS.AGENCIES)), ACCESS.INGRESS, report, code)
+        ha_noi = agencies.by_id("ha-noi")  # covers agency SO-GTVT in province 01
+        await _emit(secure, ha_noi.principal, ha_noi.reported_topic, report, code)
 
         async def applied() -> bool:
             return (
@@ -253,10 +282,12 @@ async def test_dossier_runs_as_its_own_principal_and_applies_an_agency_report(
 
 
 async def _emit(s: Secure, user: str, topic: str, data: Any, key: str) -> None:
+    """One CloudEvent of the type the topic carries (an agency system's topic <event type>.<id> too)."""
     producer = AIOKafkaProducer(**s.client(user), acks="all", enable_idempotence=True)
     await producer.start()
     try:
-        headers, value = to_binary(new_event(topic, f"urn:test:{user}", data, subject=key))
+        event_type = topic.partition(".")[0]
+        headers, value = to_binary(new_event(event_type, f"urn:test:{user}", data, subject=key))
         await producer.send_and_wait(topic, value, key=key.encode(), headers=headers)
     finally:
         await producer.stop()

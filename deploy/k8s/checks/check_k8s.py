@@ -8,13 +8,17 @@
 2. Strimzi resources against the fields Strimzi documents for kafka.strimzi.io/v1beta2 (Kafka,
    KafkaNodePool, KafkaTopic, KafkaUser): required fields, enums, KRaft + node-pool wiring, forbidden
    broker config keys, ACL shapes. No CRD OpenAPI schema is used: this is a hand-written subset.
-3. The agencies' KafkaUsers (label dvc.gov.vn/role=agency) have exactly the ingress ACLs: Write+Describe
-   agency-status-reported, Read+Describe agency-status-rejected, Read on their own group. Nobody else
-   may write agency-status-reported.
-4. Consistency: KafkaTopics == deploy/compose/kafka/topics.tsv (names, partitions, configs); the
-   contracts' topic names are all provisioned; HPA maxReplicas <= partitions of its scale topic; every
-   Deployment's Kafka user is a KafkaUser with a groups prefixed dvc-<service>; no Secret is inlined; ports and
-   commands match the pinned table; the dev PostgreSQL init script is the compose one.
+3. The agencies' KafkaUsers (label dvc.gov.vn/role=agency) are exactly the systems of
+   dvc_contracts.agencies.SYSTEMS, each with exactly its own ACLs: Write+Describe on its
+   agency-status-reported.<id>, Read+Describe on its agency-status-rejected.<id>, Read on groups prefixed
+   with its name. Nobody but agency-<id> writes agency-status-reported.<id>; only dvc-dossier writes the
+   shared agency-status-reported; dvc-dossier writes every rejection topic; no agency reads a rejection
+   topic but its own (not the shared one either).
+4. Consistency: KafkaTopics == deploy/compose/kafka/topics.tsv + topics-agencies.tsv (names, partitions,
+   configs); the contracts' topic names (dvc_contracts.topics.ALL_TOPICS) are all provisioned; HPA
+   maxReplicas <= partitions of its scale topic; every Deployment's Kafka user is a KafkaUser with a groups
+   prefixed dvc-<service>; no Secret is inlined; ports and commands match the pinned table; the dev
+   PostgreSQL init script is the compose one.
 
 Prints one line per check group and exits 1 on any failure.
 """
@@ -22,7 +26,6 @@ Prints one line per check group and exits 1 on any failure.
 from __future__ import annotations
 
 import argparse
-import ast
 import copy
 import re
 import sys
@@ -33,6 +36,12 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "contracts" / "src"))  # validate.sh's venv has no workspace packages
+from dvc_contracts import agencies as registry  # noqa: E402 (stdlib only)
+from dvc_contracts import topics as contracts  # noqa: E402
+
+SYSTEMS = {s.principal: s for s in registry.SYSTEMS}
+TOPIC_TABLES = ("deploy/compose/kafka/topics.tsv", "deploy/compose/kafka/topics-agencies.tsv")
 STRIMZI_GROUP = "kafka.strimzi.io"
 STRIMZI_VERSION = "kafka.strimzi.io/v1beta2"
 STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
@@ -113,7 +122,8 @@ FORBIDDEN_CONFIG_EXCEPTIONS = (
     "controller.quorum.election.timeout.ms",
     "controller.quorum.fetch.timeout.ms",
 )
-TOPIC_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# DNS-1123 subdomain: a KafkaTopic's name (agency systems' topics are <event type>.<system id>)
+TOPIC_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 LISTENER_NAME = re.compile(r"^[a-z0-9]{1,11}$")
 
 
@@ -138,27 +148,23 @@ def ident(doc: Any) -> str:
 
 
 def load_topics_tsv() -> dict[str, tuple[int, dict[str, str]]]:
+    """The compose topic tables: the portal's own (topics.tsv) and the agency systems' (rendered)."""
     table: dict[str, tuple[int, dict[str, str]]] = {}
-    for raw in (ROOT / "deploy/compose/kafka/topics.tsv").read_text(encoding="utf-8").splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, partitions, *configs = line.split()
-        table[name] = (int(partitions), dict(c.split("=", 1) for c in configs))
+    for path in TOPIC_TABLES:
+        for raw in (ROOT / path).read_text(encoding="utf-8").splitlines():
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, partitions, *configs = line.split()
+            if name in table:
+                raise SystemExit(f"topic {name} appears twice in {' + '.join(TOPIC_TABLES)}")
+            table[name] = (int(partitions), dict(c.split("=", 1) for c in configs))
     return table
 
 
-def contract_topics() -> set[str] | None:
-    """Kebab-case string constants of contracts/src/dvc_contracts/topics.py (read, not imported)."""
-    path = ROOT / "contracts/src/dvc_contracts/topics.py"
-    if not path.exists():
-        return None
-    found: set[str] = set()
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
-        if isinstance(value, ast.Constant) and isinstance(value.value, str) and TOPIC_NAME.match(value.value):
-            found.add(value.value)
-    return found
+def contract_topics() -> set[str]:
+    """Every topic the contracts name: dvc_contracts.topics.ALL_TOPICS (each agency system's included)."""
+    return set(contracts.ALL_TOPICS)
 
 
 # ----------------------------------------------------------------------------------- Strimzi
@@ -344,9 +350,13 @@ def check_user(rep: Report, doc: Any, listener_auth: set[Any]) -> None:
 
 def check_agency_user(rep: Report, doc: Any) -> None:
     user = doc["metadata"]["name"]
+    system = SYSTEMS.get(user)
+    if not rep.check(system is not None, f"KafkaUser/{user} (agency) is no system of dvc_contracts.agencies"):
+        return
+    assert system is not None
     expected = {
-        ("topic", INGRESS_TOPIC, "literal"): {"Write", "Describe"},
-        ("topic", REJECTED_TOPIC, "literal"): {"Read", "Describe"},
+        ("topic", system.reported_topic, "literal"): {"Write", "Describe"},
+        ("topic", system.rejected_topic, "literal"): {"Read", "Describe"},
         ("group", user, "prefix"): {"Read"},
     }
     got = acl_table(doc)
@@ -415,7 +425,7 @@ def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -
     }
     rep.check(
         k8s_topics == topics_tsv,
-        f"{overlay}: KafkaTopics differ from deploy/compose/kafka/topics.tsv: "
+        f"{overlay}: KafkaTopics differ from deploy/compose/kafka/topics.tsv + topics-agencies.tsv: "
         + "; ".join(
             f"{t}: k8s={k8s_topics.get(t)} compose={topics_tsv.get(t)}"
             for t in sorted(set(k8s_topics) | set(topics_tsv))
@@ -431,6 +441,7 @@ def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -
     }
     users = {d["metadata"]["name"]: d for d in by_kind["KafkaUser"]}
     writers: dict[str, set[str]] = defaultdict(set)
+    readers: dict[str, set[str]] = defaultdict(set)
     agencies = []
     for d in by_kind["KafkaUser"]:
         check_user(rep, d, listener_auth)
@@ -439,23 +450,45 @@ def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -
             agencies.append(d["metadata"]["name"])
             check_agency_user(rep, d)
         for (rtype, rname, pattern), ops in acl_table(d).items():
-            if rtype != "topic" or not ops & {"Write", "All"}:
+            if rtype != "topic":
                 continue
             for t in k8s_topics:
                 if (pattern == "literal" and rname in (t, "*")) or (
                     pattern == "prefix" and t.startswith(rname)
                 ):
-                    writers[t].add(d["metadata"]["name"])
-            if pattern == "literal" and rname != "*":
+                    if ops & {"Write", "All"}:
+                        writers[t].add(d["metadata"]["name"])
+                    if ops & {"Read", "All"}:
+                        readers[t].add(d["metadata"]["name"])
+            if pattern == "literal" and rname != "*" and ops & {"Write", "All"}:
                 rep.check(
                     rname in k8s_topics,
                     f"{overlay}: KafkaUser/{d['metadata']['name']} writes unknown topic {rname}",
                 )
-    rep.check(len(agencies) >= 2, f"{overlay}: expected at least two example agency users, found {agencies}")
     rep.check(
-        writers[INGRESS_TOPIC] == set(agencies),
-        f"{overlay}: only agency users may write {INGRESS_TOPIC}; writers: {sorted(writers[INGRESS_TOPIC])}",
+        set(agencies) == set(SYSTEMS),
+        f"{overlay}: agency KafkaUsers {sorted(agencies)} != dvc_contracts.agencies {sorted(SYSTEMS)}",
     )
+    rep.check(
+        writers[INGRESS_TOPIC] == {"dvc-dossier"},
+        f"{overlay}: only dvc-dossier (HTTP ingest) may write {INGRESS_TOPIC}; "
+        f"writers: {sorted(writers[INGRESS_TOPIC])}",
+    )
+    for name, system in SYSTEMS.items():
+        own, rejected = system.reported_topic, system.rejected_topic
+        rep.check(
+            writers[own] == {name}, f"{overlay}: only {name} may write {own}; writers: {sorted(writers[own])}"
+        )
+        rep.check("dvc-dossier" in writers[rejected], f"{overlay}: dvc-dossier must write {rejected}")
+        rep.check("dvc-dossier" in readers[own], f"{overlay}: dvc-dossier must read {own}")
+    for t in [REJECTED_TOPIC, *(s.rejected_topic for s in SYSTEMS.values())]:
+        agency_readers = readers[t] & set(agencies)
+        owner = {n for n, s in SYSTEMS.items() if s.rejected_topic == t}
+        rep.check(
+            agency_readers <= owner,
+            f"{overlay}: no agency but {sorted(owner)} may read {t}; readers: {sorted(agency_readers)}",
+        )
+    rep.check("dvc-dossier" in writers[REJECTED_TOPIC], f"{overlay}: dvc-dossier must write {REJECTED_TOPIC}")
     for t in sorted(k8s_topics):
         rep.check(bool(writers[t]), f"{overlay}: no KafkaUser may write topic {t}")
 
@@ -589,13 +622,48 @@ def self_test(docs: list[Any], topics_tsv: Any) -> list[str]:
     def agency_prefix(ds: list[Any]) -> None:
         agency(ds)["spec"]["authorization"]["acls"][0]["resource"]["patternType"] = "prefix"
 
-    def service_writes_ingress(ds: list[Any]) -> None:
-        find("KafkaUser", "dvc-dossier", ds)["spec"]["authorization"]["acls"].append(
-            {
-                "resource": {"type": "topic", "name": INGRESS_TOPIC, "patternType": "literal"},
-                "operations": ["Write"],
-            }
+    def add_acl(user: Any, topic: str, op: str, pattern: str = "literal") -> None:
+        user["spec"]["authorization"]["acls"].append(
+            {"resource": {"type": "topic", "name": topic, "patternType": pattern}, "operations": [op]}
         )
+
+    def other_system(ds: list[Any]) -> Any:
+        return next(s for n, s in SYSTEMS.items() if n != agency(ds)["metadata"]["name"])
+
+    def service_writes_agency_ingress(ds: list[Any]) -> None:
+        add_acl(find("KafkaUser", "dvc-dossier", ds), other_system(ds).reported_topic, "Write")
+
+    def service_writes_shared_ingress(ds: list[Any]) -> None:
+        add_acl(find("KafkaUser", "dvc-payment", ds), INGRESS_TOPIC, "Write")
+
+    def agency_writes_shared_ingress(ds: list[Any]) -> None:
+        add_acl(agency(ds), INGRESS_TOPIC, "Write")
+
+    def agency_writes_other_ingress(ds: list[Any]) -> None:
+        add_acl(agency(ds), other_system(ds).reported_topic, "Write")
+
+    def agency_reads_other_rejections(ds: list[Any]) -> None:
+        add_acl(agency(ds), other_system(ds).rejected_topic, "Read")
+
+    def agency_reads_shared_rejections(ds: list[Any]) -> None:
+        add_acl(agency(ds), REJECTED_TOPIC, "Read")
+
+    def agency_reads_all_rejections(ds: list[Any]) -> None:  # a prefix covers every system's and the shared
+        add_acl(agency(ds), REJECTED_TOPIC, "Read", "prefix")
+
+    def dossier_cannot_relay(ds: list[Any]) -> None:
+        user = find("KafkaUser", "dvc-dossier", ds)
+        acls = user["spec"]["authorization"]["acls"]
+        user["spec"]["authorization"]["acls"] = [a for a in acls if a["resource"]["name"] != INGRESS_TOPIC]
+
+    def agency_user_missing(ds: list[Any]) -> None:
+        ds.remove(agency(ds))
+
+    def agency_topic_missing(ds: list[Any]) -> None:
+        ds.remove(find("KafkaTopic", other_system(ds).rejected_topic, ds))
+
+    def agency_topic_partitions_drift(ds: list[Any]) -> None:
+        find("KafkaTopic", other_system(ds).reported_topic, ds)["spec"]["partitions"] = 5
 
     def bad_operation(ds: list[Any]) -> None:
         find("KafkaUser", "dvc-catalog", ds)["spec"]["authorization"]["acls"][0]["operations"] = ["Publish"]
@@ -646,9 +714,12 @@ def self_test(docs: list[Any], topics_tsv: Any) -> list[str]:
             find("KafkaTopic", "fee-paid", ds)["spec"]["replicas"] = 9
 
     mutations = [
-        extra_agency_read, agency_prefix, service_writes_ingress, bad_operation, partitions_drift, old_api,
-        zookeeper_role, forbidden_config, listener_type, inline_password, inline_secret, wrong_port,
-        no_readiness, hpa_over_partitions,
+        extra_agency_read, agency_prefix, service_writes_agency_ingress, service_writes_shared_ingress,
+        agency_writes_shared_ingress, agency_writes_other_ingress, agency_reads_other_rejections,
+        agency_reads_shared_rejections, agency_reads_all_rejections, dossier_cannot_relay,
+        agency_user_missing, agency_topic_missing, agency_topic_partitions_drift, bad_operation,
+        partitions_drift, old_api, zookeeper_role, forbidden_config, listener_type, inline_password,
+        inline_secret, wrong_port, no_readiness, hpa_over_partitions,
     ]  # fmt: skip
     missed = []
     for mutate in mutations:
@@ -675,20 +746,20 @@ def main(argv: list[str] | None = None) -> int:
     args.builtin_out.mkdir(parents=True, exist_ok=True)
 
     # contracts -> provisioned topics
-    contracts = contract_topics()
-    if contracts is None:
-        rep.notes.append("contracts/src/dvc_contracts/topics.py not found: contract topic names not compared")
-    else:
-        missing = sorted(contracts - set(topics_tsv))
-        rep.check(
-            not missing, f"topics in contracts but not provisioned in topics.tsv/KafkaTopics: {missing}"
-        )
-        extra = sorted(set(topics_tsv) - contracts - EXTRA_TOPICS)
-        rep.check(not extra, f"topics provisioned but named nowhere in contracts: {extra}")
-        not_yet = sorted(EXTRA_TOPICS - contracts)
-        if not_yet:
-            rep.notes.append(f"provisioned, not (yet) named in contracts/topics.py: {not_yet}")
-        print(f"  contracts: {len(contracts)} topic names in contracts/topics.py, all provisioned")
+    named = contract_topics()
+    missing = sorted(named - set(topics_tsv))
+    rep.check(
+        not missing, f"topics in contracts but not provisioned in the topic tables/KafkaTopics: {missing}"
+    )
+    extra = sorted(set(topics_tsv) - named - EXTRA_TOPICS)
+    rep.check(not extra, f"topics provisioned but named nowhere in contracts: {extra}")
+    not_yet = sorted(EXTRA_TOPICS - named)
+    if not_yet:
+        rep.notes.append(f"provisioned, not (yet) named in contracts/topics.py: {not_yet}")
+    print(
+        f"  contracts: {len(named)} topic names in dvc_contracts.topics.ALL_TOPICS "
+        f"({len(registry.SYSTEMS)} agency systems), all provisioned"
+    )
 
     # dev PostgreSQL init script == compose's
     compose_init = ROOT / "deploy/compose/postgres/init-databases.sh"
