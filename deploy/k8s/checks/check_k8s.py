@@ -370,6 +370,34 @@ def check_agency_user(rep: Report, doc: Any) -> None:
     )
 
 
+# Egress that leaves the cluster (ipBlock): the database for every pod (5432), and HTTPS (443) only from the
+# pods that call providers: payment (VNPay, MoMo, PayGov) and notify (SMS gateways).
+EXTERNAL_EGRESS = {
+    "dvc-allow-egress-payment-providers": "dvc-payment",
+    "dvc-allow-egress-sms-gateways": "dvc-notify",
+}
+
+
+def check_egress(rep: Report, overlay: str, policies: list[Any]) -> None:
+    by_name = {d["metadata"]["name"]: d for d in policies}
+    for name, app in EXTERNAL_EGRESS.items():
+        selector = ((by_name.get(name) or {}).get("spec") or {}).get("podSelector", {}).get("matchLabels")
+        rep.check(
+            selector == {"app.kubernetes.io/name": app}, f"{overlay}: NetworkPolicy {name} must select {app}"
+        )
+    for name, d in by_name.items():
+        for rule in (d.get("spec") or {}).get("egress") or []:
+            if not any("ipBlock" in peer for peer in rule.get("to") or []):
+                continue
+            ports = {pt.get("port") for pt in rule.get("ports") or []}
+            allowed = {5432} | ({443} if name in EXTERNAL_EGRESS else set())
+            rep.check(
+                bool(ports) and ports <= allowed,
+                f"{overlay}: NetworkPolicy {name} lets pods out of the cluster on {sorted(ports) or 'every port'}; "
+                f"allowed: {sorted(allowed)}",
+            )
+
+
 def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -> dict[str, int]:
     by_kind: dict[str, list[Any]] = defaultdict(list)
     for d in docs:
@@ -556,6 +584,8 @@ def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -
             pod.get("securityContext", {}).get("runAsNonRoot") is True, f"{overlay}: dvc-{svc} runAsNonRoot"
         )
 
+    check_egress(rep, overlay, by_kind["NetworkPolicy"])
+
     # Services, PDBs, HPAs
     svcs = {d["metadata"]["name"]: d for d in by_kind["Service"]}
     pdbs = {d["metadata"]["name"] for d in by_kind["PodDisruptionBudget"]}
@@ -701,6 +731,17 @@ def self_test(docs: list[Any], topics_tsv: Any) -> list[str]:
             "readinessProbe"
         )
 
+    def catalog_reaches_the_internet(ds: list[Any]) -> None:
+        ds.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+                   "metadata": {"name": "dvc-allow-egress-anything"},
+                   "spec": {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "dvc-catalog"}},
+                            "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}})  # fmt: skip
+
+    def provider_egress_widened(ds: list[Any]) -> None:
+        find("NetworkPolicy", "dvc-allow-egress-payment-providers", ds)["spec"]["podSelector"] = {
+            "matchLabels": {"app.kubernetes.io/part-of": "cong-dvc"}
+        }
+
     def hpa_over_partitions(ds: list[Any]) -> None:
         hpas = [
             d
@@ -719,7 +760,8 @@ def self_test(docs: list[Any], topics_tsv: Any) -> list[str]:
         agency_reads_shared_rejections, agency_reads_all_rejections, dossier_cannot_relay,
         agency_user_missing, agency_topic_missing, agency_topic_partitions_drift, bad_operation,
         partitions_drift, old_api, zookeeper_role, forbidden_config, listener_type, inline_password,
-        inline_secret, wrong_port, no_readiness, hpa_over_partitions,
+        inline_secret, wrong_port, no_readiness, hpa_over_partitions, catalog_reaches_the_internet,
+        provider_egress_widened,
     ]  # fmt: skip
     missed = []
     for mutate in mutations:
