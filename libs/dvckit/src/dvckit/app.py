@@ -1,4 +1,4 @@
-"""HTTP app factory shared by every service: lifespan (broker, relay), /healthz, /readyz, /metrics."""
+"""HTTP app factory shared by every service: lifespan (broker, relay, inbox pruning), /healthz, /readyz, /metrics."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
+from dvckit.messaging.inbox import prune_periodically
 from dvckit.metrics import CONSUMER_LAG, metrics_endpoint
 from dvckit.runtime import Runtime
 from dvckit.tasks import cancel_and_wait
@@ -53,6 +54,11 @@ async def _export_lag(runtime: Runtime[Any], every: float = 5.0) -> None:
         except Exception as exc:
             log.debug("consumer_lag.failed", error=repr(exc)[:200])
         await asyncio.sleep(every)
+
+
+async def _prune_inbox(runtime: Runtime[Any]) -> None:
+    """Handled event ids older than the inbox retention go (dvckit.messaging.inbox)."""
+    await prune_periodically(runtime.prune_inbox)
 
 
 class CorrelationMiddleware:
@@ -108,7 +114,7 @@ def create_service_app(
         app.state.token_verifier = runtime.token_verifier()
         await _start_broker(runtime)
         runtime.relay.start()
-        tasks = [asyncio.create_task(job(runtime)) for job in (*background, _export_lag)]
+        tasks = [asyncio.create_task(job(runtime)) for job in (*background, _export_lag, _prune_inbox)]
         log.info("service.started", port=settings.http_port, kafka=settings.kafka.bootstrap)
         try:
             yield

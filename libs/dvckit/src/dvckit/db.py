@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Final
 
 import pydantic_core
 from sqlalchemy import (
@@ -65,8 +66,17 @@ class MessagingTables:
     inbox: Table
 
 
+DEAD_LETTERED: Final = "dead-lettered: "
+"""``outbox.last_error`` of a row the broker refused for good: the relay set it aside (``sent_at`` is when) and
+published a dead-letter record about it instead (``dvckit.messaging.deadletter``)."""
+
+
 def messaging_tables(metadata: MetaData) -> MessagingTables:
-    """Outbox (rows published by the relay) and inbox (event ids already handled)."""
+    """Outbox (rows published by the relay) and inbox (event ids already handled).
+
+    ``outbox.sent_at`` is when the relay was done with the row: the broker acknowledged it, or it refused it
+    for good and the row was dead-lettered (``last_error`` starts with ``DEAD_LETTERED``); ``attempts`` and
+    ``last_error`` record failed publish attempts. Both kinds are pruned after the outbox retention."""
     outbox = Table(
         "outbox",
         metadata,
@@ -96,6 +106,13 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("received_at", UtcDateTime, nullable=False, server_default=func.now()),
     )
     return MessagingTables(outbox=outbox, inbox=inbox)
+
+
+def outbox_row(
+    topic: str, key: str | None, value: bytes, headers: list[tuple[str, str]], event_id: str | None
+) -> dict[str, Any]:
+    """An outbox row; headers are stored as text pairs, the relay encodes them again."""
+    return {"topic": topic, "key": key, "value": value, "headers": headers, "event_id": event_id}
 
 
 def json_text(value: object) -> str:

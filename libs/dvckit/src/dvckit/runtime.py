@@ -7,6 +7,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from faststream.kafka import KafkaBroker
@@ -23,6 +24,7 @@ from dvckit.messaging.consumer import (
     per_event,
     subscribe_routes,
 )
+from dvckit.messaging.inbox import prune_inbox
 from dvckit.messaging.kafka import make_broker
 from dvckit.messaging.relay import OutboxRelay
 from dvckit.production import refuse_development_settings
@@ -149,6 +151,17 @@ class Runtime(Generic[U]):
         lags = await self.lag(topic, processed=True)
         return bool(lags) and all(v == 0 for v in lags.values())
 
+    async def prune_inbox(self) -> int:
+        """Delete handled event ids older than ``<PREFIX>INBOX_RETENTION_DAYS`` (0: none), except those of the
+        every-instance topics, which each instance reads again from the beginning at every start."""
+        days = self.settings.inbox_retention_days
+        if days <= 0:
+            return 0
+        keep = {route.topic for route in self.instance_routes}
+        return await prune_inbox(
+            self.sessionmaker, self.tables.inbox, older_than=timedelta(days=days), keep_topics=keep
+        )
+
     def publishes(self, topic: str, model: type[Any], description: str | None = None) -> None:
         """Declare an event this service emits (through the outbox), for the AsyncAPI document only."""
         self.broker.publisher(
@@ -175,6 +188,7 @@ def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class:
         batch_size=settings.relay_batch_size,
         idle_seconds=settings.relay_idle_seconds,
         retention_seconds=settings.outbox_retention_hours * 3600,
+        unknown_topic_seconds=settings.relay_unknown_topic_seconds,
     )
     return Runtime(settings, engine, sessionmaker, tables, broker, relay, uow_class)
 

@@ -61,6 +61,10 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = 500
     relay_idle_seconds: float = 0.2
     outbox_retention_hours: float = 168.0  # sent outbox rows are deleted after this (a week)
+    # a topic the broker still does not know after this long is a mistake: its rows are dead-lettered
+    relay_unknown_topic_seconds: float = 600.0
+    # handled event ids older than this are deleted (0: kept forever); see dvckit.messaging.inbox
+    inbox_retention_days: float = 30.0
     consumer_max_attempts: int = 3
     consumer_max_records: int = 500
     consumer_batch_timeout_ms: int = 50  # how long a batch waits to fill before it is handled

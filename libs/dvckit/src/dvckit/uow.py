@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -18,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dvc_contracts import topics
 from dvc_contracts.envelope import CloudEvent, binary_headers, binary_value, new_event
 from dvckit.bulk import insert_rows
-from dvckit.db import MessagingTables, dialect_name
+from dvckit.db import MessagingTables, dialect_name, outbox_row
 from dvckit.logging import current_correlation_id, get_logger
+from dvckit.messaging import deadletter
 from dvckit.metrics import DEAD_LETTERS
 
 log = get_logger("dvckit.uow")
@@ -114,7 +114,7 @@ class UnitOfWork:
     async def publish_events(self, items: Sequence[tuple[str, CloudEvent]]) -> None:
         """Write ready CloudEvents (keeping their ids) to the outbox in one statement; key = subject."""
         rows = [
-            _outbox_row(topic, event.subject, binary_value(event), binary_headers(event), event.id)
+            outbox_row(topic, event.subject, binary_value(event), binary_headers(event), event.id)
             for topic, event in items
         ]
         await self._insert_outbox(rows)
@@ -137,19 +137,17 @@ class UnitOfWork:
         topic: str = topics.DEAD_LETTER,
     ) -> None:
         """Send the original bytes with the reason to a dead-letter/rejected topic, via the outbox."""
-        headers = [(k, v) for k, v in original_headers if k != "content-type"]
-        headers += [
-            ("dvc_reason", reason.encode()),
-            ("dvc_message", message[:1000].encode()),
-            ("dvc_original_topic", original_topic.encode()),
-            ("dvc_original_partition", str(partition).encode()),
-            ("dvc_original_offset", str(offset).encode()),
-            ("dvc_rejected_by", self.service.encode()),
-            ("dvc_rejected_at", datetime.now(UTC).isoformat().encode()),
-        ]
+        headers = deadletter.original_headers((k, v.decode("utf-8", "replace")) for k, v in original_headers)
+        headers += deadletter.dead_letter_headers(
+            reason=reason,
+            message=message,
+            original_topic=original_topic,
+            rejected_by=self.service,
+            partition=partition,
+            offset=offset,
+        )
         key = original_key.decode("utf-8", "replace") if original_key else None
-        text_headers = [(k, v.decode("utf-8", "replace")) for k, v in headers]
-        await self._insert_outbox([_outbox_row(topic, key, original_value or b"", text_headers, None)])
+        await self._insert_outbox([outbox_row(topic, key, original_value or b"", headers, None)])
         self.note_rejection(topic, reason)
         log.warning(
             "consumer.dead_lettered",
@@ -184,10 +182,3 @@ class UnitOfWork:
     async def mark_seen(self, consumer: str, event_id: str, topic: str) -> bool:
         """Record an event id; False if this consumer has already handled it (a repeat is a no-op)."""
         return event_id in await self.mark_seen_many(consumer, [(event_id, topic)])
-
-
-def _outbox_row(
-    topic: str, key: str | None, value: bytes, headers: list[tuple[str, str]], event_id: str | None
-) -> dict[str, Any]:
-    """An outbox row; headers are stored as text pairs, the relay encodes them again."""
-    return {"topic": topic, "key": key, "value": value, "headers": headers, "event_id": event_id}

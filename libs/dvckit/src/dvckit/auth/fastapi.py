@@ -26,7 +26,7 @@ def require_role(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Princi
                 headers={"WWW-Authenticate": "Bearer"},
             )
         try:
-            principal = _verifier(request).verify(token)
+            principal = await _verifier(request).verify_async(token)
         except TokenError as exc:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,

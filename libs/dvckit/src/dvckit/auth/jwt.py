@@ -6,9 +6,11 @@ operator), iss, aud, iat, exp. Locally a dev key pair lives in .run/dev-jwt/ (``
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -18,8 +20,12 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from dvckit.logging import get_logger
+
 Role = Literal["citizen", "agency", "operator"]
 ROLES: tuple[Role, ...] = ("citizen", "agency", "operator")
+log = get_logger("dvckit.auth")
+JWKS_REFRESH_EVERY = 30.0  # seconds: at most one JWKS fetch per interval for unknown key ids
 
 
 class TokenError(Exception):
@@ -95,14 +101,40 @@ def issue_token(
 
 
 class TokenVerifier:
-    def __init__(self, jwks: dict[str, Any], *, issuer: str, audience: str) -> None:
-        self._keys = {k["kid"]: jwt.PyJWK(k) for k in jwks.get("keys", [])}
+    """Verifies RS256 tokens against a JWKS. Built from a URL (the identity provider's), it follows key
+    rotation: a token signed with a key the cached JWKS does not have makes ``verify_async`` fetch the JWKS
+    again before refusing, at most once per ``refresh_every`` seconds (a flood of made-up key ids costs the
+    provider one request per interval, and concurrent requests share one fetch)."""
+
+    def __init__(
+        self,
+        jwks: dict[str, Any],
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        refresh_every: float = JWKS_REFRESH_EVERY,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._keys = _signing_keys(jwks)
         self._issuer = issuer
         self._audience = audience
+        self._jwks_url = jwks_url
+        self._refresh_every = refresh_every
+        self._monotonic = monotonic
+        self._fetched_at = monotonic()  # the JWKS handed in counts as the first fetch
+        self._refreshing = asyncio.Lock()
 
     @classmethod
     def from_source(
-        cls, *, jwks_file: str | None, jwks_url: str | None, issuer: str, audience: str
+        cls,
+        *,
+        jwks_file: str | None,
+        jwks_url: str | None,
+        issuer: str,
+        audience: str,
+        refresh_every: float = JWKS_REFRESH_EVERY,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> TokenVerifier:
         if jwks_url:
             jwks = httpx.get(jwks_url, timeout=10).raise_for_status().json()
@@ -110,9 +142,39 @@ class TokenVerifier:
             jwks = json.loads(Path(jwks_file).read_text())
         else:
             jwks = {"keys": []}
-        return cls(jwks, issuer=issuer, audience=audience)
+        return cls(
+            jwks,
+            issuer=issuer,
+            audience=audience,
+            jwks_url=jwks_url or None,
+            refresh_every=refresh_every,
+            monotonic=monotonic,
+        )
+
+    async def verify_async(self, token: str) -> Principal:
+        """``verify``, after refreshing the JWKS if the token names a key it does not have (see the class)."""
+        kid = _kid(token)
+        if self._jwks_url and kid and kid not in self._keys:
+            await self._refresh()
+        return self.verify(token)
+
+    async def _refresh(self) -> None:
+        async with self._refreshing:
+            if self._monotonic() - self._fetched_at < self._refresh_every:
+                return  # fetched a moment ago (perhaps by the request this one waited for)
+            self._fetched_at = self._monotonic()
+            try:
+                async with httpx.AsyncClient(timeout=5) as client:
+                    jwks = (await client.get(str(self._jwks_url))).raise_for_status().json()
+                keys = _signing_keys(jwks)
+            except (httpx.HTTPError, ValueError, TypeError, AttributeError) as exc:
+                log.warning("auth.jwks_refresh_failed", url=self._jwks_url, error=repr(exc)[:300])
+                return
+            self._keys = keys  # a key the provider dropped is no longer trusted
+            log.info("auth.jwks_refreshed", url=self._jwks_url, kids=sorted(keys))
 
     def verify(self, token: str) -> Principal:
+        """Against the cached keys only (no network): async callers use ``verify_async``."""
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid or "")
@@ -138,3 +200,25 @@ class TokenVerifier:
             province=claims.get("province"),
             phone=claims.get("phone"),
         )
+
+
+def _signing_keys(jwks: dict[str, Any]) -> dict[str, jwt.PyJWK]:
+    """The JWKS's signature keys by kid; encryption keys (an identity provider may publish both) and keys
+    this library cannot load are left out, with a log line, instead of failing the whole set."""
+    keys: dict[str, jwt.PyJWK] = {}
+    for k in jwks.get("keys", []):
+        if k.get("use", "sig") != "sig" or not k.get("kid"):
+            continue
+        try:
+            keys[k["kid"]] = jwt.PyJWK(k)
+        except jwt.PyJWTError as exc:
+            log.warning("auth.jwk_skipped", kid=k.get("kid"), error=str(exc)[:200])
+    return keys
+
+
+def _kid(token: str) -> str | None:
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.PyJWTError:
+        return None
+    return kid if isinstance(kid, str) else None

@@ -3,6 +3,11 @@
 A row is marked sent only after the broker acknowledged it. If the broker is down, rows stay and the
 relay retries with backoff; a crash between publish and mark means a re-publish, which consumers'
 inboxes turn into a no-op (same ce_id).
+
+One bad record never stalls the outbox: a record the broker refuses for good (larger than the topic accepts,
+invalid, a topic missing for ``unknown_topic_seconds``: ``dvckit.messaging.deadletter``) is set aside — its
+row marked done with ``last_error`` starting ``dead-lettered:`` — and a dead-letter record about it goes out
+through the outbox; the rows after it flow on, in order.
 """
 
 from __future__ import annotations
@@ -11,18 +16,23 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import RecordTooLargeError, UnknownTopicOrPartitionError
 from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from dvckit.db import MessagingTables, dialect_name
+from dvc_contracts import topics
+from dvckit.bulk import insert_rows
+from dvckit.db import DEAD_LETTERED, MessagingTables, dialect_name
 from dvckit.logging import get_logger
+from dvckit.messaging.deadletter import describe, outbox_dead_letter, permanent_reason
 from dvckit.messaging.kafka import make_producer
-from dvckit.metrics import OUTBOX_BACKLOG, OUTBOX_ERRORS, OUTBOX_PUBLISHED
+from dvckit.metrics import DEAD_LETTERS, OUTBOX_BACKLOG, OUTBOX_ERRORS, OUTBOX_PUBLISHED
 from dvckit.settings import KafkaSettings
 from dvckit.tasks import cancel_and_wait, wait_set
 
@@ -42,6 +52,8 @@ class OutboxRelay:
         idle_seconds: float = 0.2,
         retention_seconds: float = 7 * 24 * 3600,
         prune_every_seconds: float = 300.0,
+        unknown_topic_seconds: float = 600.0,
+        dead_letter_topic: str = topics.DEAD_LETTER,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._outbox = tables.outbox
@@ -57,6 +69,9 @@ class OutboxRelay:
         self._partitioner = DefaultPartitioner()
         self._partitions: dict[str, list[int]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._unknown_topic_seconds = unknown_topic_seconds
+        self._unknown_since: dict[str, float] = {}  # topic → when the broker first said it has no such topic
+        self._dead_letter_topic = dead_letter_topic
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows, so they go out without waiting for the poll."""
@@ -120,65 +135,164 @@ class OutboxRelay:
         return total
 
     async def publish_batch(self) -> int:
-        o = self._outbox
+        """Publish the oldest unsent rows; returns how many the relay is done with (sent or set aside). A
+        transient failure is recorded on the rows still unsent and raised (the loop backs off and retries)."""
         async with self._sessionmaker() as session, session.begin():
-            query = select(o.c.id, o.c.topic, o.c.key, o.c.value, o.c.headers).where(o.c.sent_at.is_(None))
-            query = query.order_by(o.c.id).limit(self._batch_size)
-            if dialect_name(session) == "postgresql":
-                # One relay at a time per service database: with several instances, two relays sending
-                # neighbouring batches side by side could reorder one key's events. The others stand by.
-                if not await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RELAY_LOCK}):
-                    return 0
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).all()
+            rows = await self._claim(session)
+            if rows is None:  # another instance's relay is publishing
+                return 0
             if not rows:
                 OUTBOX_BACKLOG.labels(self._service).set(0)
                 return 0
-            error: Exception | None = None
-            ids = [r.id for r in rows]
-            try:
-                await self._send(rows)
-            except Exception as exc:
-                error = exc
-                await session.execute(
-                    update(o)
-                    .where(o.c.id.in_(ids))
-                    .values(attempts=o.c.attempts + 1, last_error=repr(exc)[:1000])
-                )
-            else:
-                await session.execute(update(o).where(o.c.id.in_(ids)).values(sent_at=datetime.now(UTC)))
-        if error is not None:
-            raise error
-        for topic, n in Counter(r.topic for r in rows).items():
-            OUTBOX_PUBLISHED.labels(self._service, topic).inc(n)
+            outcome = await self._publish(rows)
+            await self._record(session, rows, outcome)
+        if outcome.error is not None and not isinstance(outcome.error, UnknownTopicOrPartitionError):
+            self._unknown_since.clear()  # the bound counts a topic missing from a broker that answers
+        self._count(rows, outcome)
+        if outcome.error is not None:
+            raise outcome.error
         if len(rows) == self._batch_size:
             await self._update_backlog()
         else:
             OUTBOX_BACKLOG.labels(self._service).set(0)
         return len(rows)
 
-    async def _send(self, rows: Any) -> None:
-        """Send rows grouped per topic partition as record batches, in id order within each partition
-        (the producer keeps one batch in flight per partition, so a key's events stay in order). One
-        batch append per record instead of a ``send`` with its own future: a fifth of a consumer's CPU."""
-        producer = await self._ensure_producer()
-        by_partition: dict[tuple[str, int], list[Any]] = {}
+    async def _claim(self, session: AsyncSession) -> list[Any] | None:
+        """The oldest unsent rows, locked; None while another relay holds the service's relay lock."""
+        o = self._outbox
+        query = select(o.c.id, o.c.topic, o.c.key, o.c.value, o.c.headers).where(o.c.sent_at.is_(None))
+        query = query.order_by(o.c.id).limit(self._batch_size)
+        if dialect_name(session) == "postgresql":
+            # One relay at a time per service database: with several instances, two relays sending
+            # neighbouring batches side by side could reorder one key's events. The others stand by.
+            if not await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": RELAY_LOCK}):
+                return None
+            query = query.with_for_update(skip_locked=True)
+        return list((await session.execute(query)).all())
+
+    async def _publish(self, rows: list[Any]) -> Outcome:
+        """All rows at once; if the broker refused something that may be a record's own fault, the rest one
+        at a time, so the refused records are found and set aside and the others go out in order."""
+        sent, error = await self._send(rows)
+        if error is None or not _maybe_permanent(error):
+            return Outcome(sent, error=error)
+        await self._close_producer()  # the idempotent producer's sequence moved past the refused batch
+        done = set(sent)
+        return await self._one_by_one([r for r in rows if r.id not in done], sent)
+
+    async def _one_by_one(self, rows: list[Any], sent: list[int]) -> Outcome:
+        outcome = Outcome(sent)
+        unknown: dict[str, Exception] = {}  # topics found missing past the bound: not asked again per row
+        for row in rows:
+            ok, error = ([], unknown[row.topic]) if row.topic in unknown else await self._send([row])
+            outcome.sent += ok
+            if error is None:
+                continue
+            reason = self._permanent_reason(row.topic, error)
+            if reason is None:
+                outcome.error = error  # transient: this row and the ones after it wait for the retry
+                return outcome
+            outcome.set_aside.append((row, reason, error))
+            if reason == "unknown_topic":
+                unknown[row.topic] = error  # nothing was sent: the producer's sequence did not move
+            else:
+                await self._close_producer()
+        return outcome
+
+    def _permanent_reason(self, topic: str, error: Exception) -> str | None:
+        """Why ``error`` sets a record aside for good, or None. A missing topic is transient (it may be being
+        created) until it has been missing for ``unknown_topic_seconds``."""
+        if not isinstance(error, UnknownTopicOrPartitionError):
+            return permanent_reason(error)
+        first = self._unknown_since.setdefault(topic, time.monotonic())
+        return "unknown_topic" if time.monotonic() - first >= self._unknown_topic_seconds else None
+
+    async def _record(self, session: AsyncSession, rows: list[Any], outcome: Outcome) -> None:
+        o = self._outbox
+        now = datetime.now(UTC)
+        if outcome.sent:
+            await session.execute(update(o).where(o.c.id.in_(outcome.sent)).values(sent_at=now))
+        for row, reason, error in outcome.set_aside:
+            await self._set_aside(session, row, reason, error, now)
+        done = {*outcome.sent, *(row.id for row, _, _ in outcome.set_aside)}
+        rest = [r.id for r in rows if r.id not in done]
+        if outcome.error is not None and rest:
+            await session.execute(
+                update(o)
+                .where(o.c.id.in_(rest))
+                .values(attempts=o.c.attempts + 1, last_error=repr(outcome.error)[:1000])
+            )
+
+    async def _set_aside(
+        self, session: AsyncSession, row: Any, reason: str, error: Exception, now: datetime
+    ) -> None:
+        """Mark a refused row done (``last_error`` says so) and publish a dead-letter record about it. A
+        dead-letter record refused in turn is only marked and logged: no dead letter about a dead letter."""
+        o = self._outbox
+        note = f"{DEAD_LETTERED}{reason}: {describe(error)}"[:1000]
+        await session.execute(
+            update(o).where(o.c.id == row.id).values(sent_at=now, attempts=o.c.attempts + 1, last_error=note)
+        )
+        if row.topic != self._dead_letter_topic:
+            dead = outbox_dead_letter(
+                row, reason, error, service=self._service, topic=self._dead_letter_topic
+            )
+            await insert_rows(session, o, [dead])
+        log.error(
+            "outbox.dead_lettered",
+            outbox_id=row.id,
+            topic=row.topic,
+            key=row.key,
+            reason=reason,
+            error=describe(error)[:300],
+            size=len(row.value),
+            dead_letter_topic=None if row.topic == self._dead_letter_topic else self._dead_letter_topic,
+        )
+
+    def _count(self, rows: list[Any], outcome: Outcome) -> None:
+        sent = set(outcome.sent)
+        for topic, n in Counter(r.topic for r in rows if r.id in sent).items():
+            OUTBOX_PUBLISHED.labels(self._service, topic).inc(n)
+        for _, reason, _ in outcome.set_aside:
+            DEAD_LETTERS.labels(self._service, self._dead_letter_topic, reason).inc()
+
+    async def _send(self, rows: list[Any]) -> tuple[list[int], Exception | None]:
+        """Send rows grouped per topic partition as record batches, in id order within each partition; returns
+        the ids the broker acknowledged and the error that stopped the rest. One batch append per record
+        instead of a ``send`` with its own future: a fifth of a consumer's CPU."""
+        try:
+            producer = await self._ensure_producer()
+            by_partition: dict[tuple[str, int], list[Any]] = {}
+            for r in rows:
+                partition = await self._partition(producer, r.topic, _key(r))
+                by_partition.setdefault((r.topic, partition), []).append(r)
+            results = await asyncio.gather(
+                *(self._send_partition(producer, tp, items) for tp, items in by_partition.items())
+            )
+        except Exception as exc:
+            return [], exc
+        errors = [error for _, error in results if error is not None]
+        first = next((e for e in errors if _maybe_permanent(e)), errors[0] if errors else None)
+        return [i for ids, _ in results for i in ids], first
+
+    async def _send_partition(
+        self, producer: AIOKafkaProducer, tp: tuple[str, int], rows: list[Any]
+    ) -> tuple[list[int], Exception | None]:
+        """One partition's rows, batch after batch: the next batch is sent only once the broker acknowledged
+        the one before, so a refused batch never has later records of its keys overtake it."""
+        sent: list[int] = []
+        batch, ids = producer.create_batch(), list[int]()
         for r in rows:
-            key = r.key.encode() if r.key is not None else None
-            partition = await self._partition(producer, r.topic, key)
-            by_partition.setdefault((r.topic, partition), []).append((key, r))
-        futures = []
-        for (topic, partition), items in by_partition.items():
-            batch = producer.create_batch()
-            for key, r in items:
-                headers = [(k, v.encode()) for k, v in r.headers]
-                while batch.append(key=key, value=r.value, timestamp=None, headers=headers) is None:
-                    if batch.record_count() == 0:
-                        raise ValueError(f"outbox row {r.id} is larger than a record batch")
-                    futures.append(await producer.send_batch(batch, topic, partition=partition))
-                    batch = producer.create_batch()
-            futures.append(await producer.send_batch(batch, topic, partition=partition))
-        await asyncio.gather(*futures)
+            while batch.append(key=_key(r), value=r.value, timestamp=None, headers=_headers(r)) is None:
+                if not ids:
+                    return sent, RecordTooLargeError(f"outbox row {r.id} fits no record batch")
+                if error := await _deliver(producer, batch, tp):
+                    return sent, error
+                sent += ids
+                batch, ids = producer.create_batch(), []
+            ids.append(r.id)
+        error = await _deliver(producer, batch, tp)
+        return (sent if error else sent + ids), error
 
     async def _partition(self, producer: AIOKafkaProducer, topic: str, key: bytes | None) -> int:
         """The partition the producer's default partitioner (murmur2, as the Java client) gives the key."""
@@ -186,6 +300,7 @@ class OutboxRelay:
         if partitions is None:
             partitions = sorted(await producer.partitions_for(topic))
             self._partitions[topic] = partitions
+            self._unknown_since.pop(topic, None)
         return int(self._partitioner(key, partitions, partitions))
 
     async def _prune_when_due(self) -> None:
@@ -222,3 +337,35 @@ class OutboxRelay:
         async with self._sessionmaker() as session:
             count = await session.scalar(select(func.count()).select_from(o).where(o.c.sent_at.is_(None)))
         OUTBOX_BACKLOG.labels(self._service).set(count or 0)
+
+
+@dataclass
+class Outcome:
+    """What a publish round did: rows the broker acknowledged, rows set aside for good (row, reason, error),
+    and the transient error that stopped it (the other rows stay unsent and are retried)."""
+
+    sent: list[int]
+    set_aside: list[tuple[Any, str, Exception]] = field(default_factory=list)
+    error: Exception | None = None
+
+
+def _maybe_permanent(error: Exception) -> bool:
+    """Worth isolating the records one by one: a refusal that may be a record's own fault."""
+    return permanent_reason(error) is not None or isinstance(error, UnknownTopicOrPartitionError)
+
+
+def _key(row: Any) -> bytes | None:
+    return row.key.encode() if row.key is not None else None
+
+
+def _headers(row: Any) -> list[tuple[str, bytes]]:
+    return [(k, v.encode()) for k, v in row.headers]
+
+
+async def _deliver(producer: AIOKafkaProducer, batch: Any, tp: tuple[str, int]) -> Exception | None:
+    """Send one record batch and wait for the broker's answer (acks=all); the error, if it refused it."""
+    try:
+        await (await producer.send_batch(batch, tp[0], partition=tp[1]))
+    except Exception as exc:
+        return exc
+    return None
