@@ -404,6 +404,13 @@ class FineIssuedV1(EventPayload):
     record_no: Code = Field(description="biên bản number")
     violation_date: date
     offender_name: str
+    offender_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="the offender's personal identification number (số định danh cá nhân), when known; "
+        "the portal matches a citizen's unpaid fines on it, never on the name",
+    )
     plate: str
     amount: Vnd
     issuing_unit: str

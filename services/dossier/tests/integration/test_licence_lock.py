@@ -26,7 +26,7 @@ async def test_health_record_waits_for_a_submission_holding_the_lock(pg: Postgre
         async def submission() -> None:
             async with DossierUnitOfWork(sessions, messaging, service="dossier") as uow:
                 await uow.sagas.lock_licence_checks()
-                assert await uow.sagas.health_record("KSK-LOCK-1") is None
+                assert await uow.sagas.health_record("KSK-LOCK-1", "001099000001") is None
                 submission_has_lock.set()
                 await release.wait()
                 await uow.commit()
@@ -34,7 +34,7 @@ async def test_health_record_waits_for_a_submission_holding_the_lock(pg: Postgre
         async def health_report() -> None:
             async with DossierUnitOfWork(sessions, messaging, service="dossier") as uow:
                 await uow.sagas.lock_licence_checks()
-                await uow.sagas.record_health("KSK-LOCK-1", "01-KSK-LOCK", "BYT", clock.now())
+                await uow.sagas.record_health("KSK-LOCK-1", "01-KSK-LOCK", "BYT", clock.now(), "001099000001")
                 await uow.commit()
 
         first = asyncio.create_task(submission())
@@ -45,6 +45,6 @@ async def test_health_record_waits_for_a_submission_holding_the_lock(pg: Postgre
         release.set()
         await asyncio.gather(first, second)
         async with DossierUnitOfWork(sessions, messaging, service="dossier") as uow:
-            assert await uow.sagas.health_record("KSK-LOCK-1") is not None
+            assert await uow.sagas.health_record("KSK-LOCK-1", "001099000001") is not None
     finally:
         await engine.dispose()

@@ -10,7 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dvc_contracts.events import AgencyStatusReportedV1
-from dvc_dossier.domain.status_sync import DossierState, apply_report, is_overdue, refuse
+from dvc_dossier.domain.status_sync import (
+    MAX_LENGTHS,
+    SEQUENCE_WINDOW,
+    DossierState,
+    apply_report,
+    is_overdue,
+    refuse,
+)
 
 STATUSES = [
     "received",
@@ -32,15 +39,13 @@ T0 = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # a Monday
 
 
 def rep(seq: int, status: str, agency: str = "BCA-CSGT", **extra: Any) -> AgencyStatusReportedV1:
+    fields = {"dossier_code": "01-261102-AAAAAA", "procedure_code": "DKX-OTO", "province_code": "01"} | extra
     return AgencyStatusReportedV1(
-        dossier_code="01-261102-AAAAAA",
-        procedure_code="DKX-OTO",
         agency_code=agency,
-        province_code="01",
         sequence=seq,
         status=status,  # type: ignore[arg-type]
-        occurred_at=T0 + timedelta(days=seq),
-        **extra,
+        occurred_at=T0 + timedelta(days=min(seq, 3000)),
+        **fields,
     )
 
 
@@ -99,3 +104,45 @@ def test_refusals() -> None:
     assert refuse(rep(1, "processing"), PROC, other).reason == "procedure_mismatch"  # type: ignore[union-attr]
     hanoi_only = PROC | {"provinces": ["79"]}
     assert refuse(rep(0, "received"), hanoi_only, None).reason == "province_not_offered"  # type: ignore[union-attr]
+
+
+def _reason(report: AgencyStatusReportedV1, current: DossierState | None, proc: Any = PROC) -> str | None:
+    refusal = refuse(report, proc, current)
+    return refusal.reason if refusal else None
+
+
+def test_a_report_never_redirects_the_sms_of_a_known_dossier() -> None:
+    """Only the report that creates a counter dossier sets the phone; a later one (any allowed agency) cannot."""
+    first = apply_report(None, rep(0, "received", agency="BTC-TCT", citizen_phone="0912000001"), PROC).state
+    assert first.citizen_phone == "0912000001"
+    later = apply_report(first, rep(1, "processing", citizen_phone="0999999999"), PROC).state
+    assert (later.citizen_phone, later.status, later.agency_code) == ("0912000001", "processing", "BCA-CSGT")
+    online = DossierState(**{**first.__dict__, "citizen_phone": None, "sequence": -1, "channel": "online"})
+    assert (
+        apply_report(online, rep(0, "received", citizen_phone="0999999999"), PROC).state.citizen_phone is None
+    )
+
+
+def test_a_report_for_a_known_dossier_in_another_province_is_refused() -> None:
+    known = apply_report(None, rep(0, "received"), PROC).state  # province 01
+    assert _reason(rep(1, "completed", province_code="79"), known) == "province_mismatch"
+    assert _reason(rep(1, "completed"), known) is None
+
+
+def test_a_sequence_may_jump_at_most_the_window() -> None:
+    """2147483647 would make every later genuine report stale: anything beyond the window is refused."""
+    assert _reason(rep(2_147_483_647, "completed"), None) == "sequence_out_of_range"
+    assert _reason(rep(SEQUENCE_WINDOW - 1, "received"), None) is None  # a new dossier starts at -1
+    assert _reason(rep(SEQUENCE_WINDOW, "received"), None) == "sequence_out_of_range"
+    known = apply_report(None, rep(5, "received"), PROC).state
+    assert _reason(rep(5 + SEQUENCE_WINDOW, "processing"), known) is None
+    assert _reason(rep(6 + SEQUENCE_WINDOW, "processing"), known) == "sequence_out_of_range"
+    assert _reason(rep(2, "processing"), known) is None, "a late older report is still kept in history"
+
+
+def test_over_long_strings_are_refused_not_stored() -> None:
+    for name, limit in MAX_LENGTHS.items():
+        value = "9" * (limit + 1)
+        refusal = refuse(rep(0, "received", **{name: value}), PROC, None)
+        assert refusal is not None and refusal.reason == "invalid_payload" and name in refusal.message
+        assert refuse(rep(0, "received", **{name: value[:limit]}), PROC, None) is None

@@ -83,6 +83,8 @@ fines = Table(
     metadata,
     Column("decision_no", String(64), primary_key=True),
     Column("offender_folded", String(200), nullable=False, index=True),
+    # the offender's personal identification number (FineIssuedV1.offender_id): what a renewal matches on
+    Column("offender_id", String(64), nullable=True, index=True),
     Column("plate", String(20), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("settled", Integer, nullable=False, default=0),
@@ -96,4 +98,6 @@ health_records = Table(
     Column("dossier_code", String(64), nullable=False),
     Column("agency_code", String(64), nullable=False),
     Column("completed_at", UtcDateTime, nullable=False),
+    # whose record it is: the token subject of who filed the health-check dossier (None: a counter dossier)
+    Column("holder_id", String(128), nullable=True),
 )

@@ -12,13 +12,13 @@ from dvc_dossier.domain.status_sync import DossierState
 from dvckit.bulk import insert_rows
 
 _STATE_FIELDS = [f for f in DossierState.__dataclass_fields__]
+# What a status report may change on a known dossier (never its province, owner or citizen's phone).
 _MUTABLE = (
     "agency_code",
     "status",
     "sequence",
     "due_date",
     "paused_at",
-    "citizen_phone",
     "result",
     "note",
     "updated_at",
@@ -122,6 +122,12 @@ class DossierRepository:
     async def get(self, code: str) -> Any:
         return (await self.session.execute(select(dossiers).where(dossiers.c.code == code))).first()
 
+    async def owner(self, code: str) -> str | None:
+        """The citizen (token subject) who filed the dossier on the portal; None for a counter dossier."""
+        q = select(dossiers.c.owner_sub).where(dossiers.c.code == code)
+        owner: str | None = (await self.session.execute(q)).scalar()
+        return owner
+
     async def states(self, codes: set[str]) -> dict[str, DossierState]:
         if not codes:
             return {}
@@ -152,14 +158,17 @@ class DossierRepository:
         )
         return list((await self.session.execute(q)).all())
 
-    async def audit(self, *, dossier_code: str | None, agency: str | None, limit: int) -> list[Any]:
-        q = select(history, dossiers.c.province_code).join(
-            dossiers, dossiers.c.code == history.c.dossier_code
-        )
+    async def audit(
+        self, *, dossier_code: str | None, agency: str | None, province: str | None, limit: int
+    ) -> list[Any]:
+        """Newest first; ``province``: only dossiers of that province (the dossier's own, not its code)."""
+        q = select(history).join(dossiers, dossiers.c.code == history.c.dossier_code)
         if dossier_code:
             q = q.where(history.c.dossier_code == dossier_code)
         if agency:
             q = q.where(history.c.actor == f"agency:{agency}")
+        if province:
+            q = q.where(dossiers.c.province_code == province)
         return list((await self.session.execute(q.order_by(history.c.id.desc()).limit(limit))).all())
 
     async def set_status(self, code: str, status: str) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dvc_contracts import clock
+from dvc_contracts.events import FineIssuedV1
 from dvc_dossier.adapters.orm import fines, health_records, sagas
 from dvc_dossier.domain.sagas import Saga
 from dvckit.db import dialect_name
@@ -87,40 +88,51 @@ class SagaRepository:
 
     # --- shared data read models ----------------------------------------------------------------
 
-    async def record_fine(
-        self, decision_no: str, offender: str, plate: str, amount: int, decided_at: datetime
-    ) -> None:
+    async def record_fine(self, fine: FineIssuedV1) -> None:
         ins = _insert(self.session, fines)
         await self.session.execute(
             ins.values(
-                decision_no=decision_no,
-                offender_folded=fold(offender),
-                plate=plate,
-                amount=amount,
+                decision_no=fine.decision_no,
+                offender_id=fine.offender_id,
+                # kept for the record only (no decision reads them): an over-long one must not fail the event
+                offender_folded=fold(fine.offender_name)[:200],
+                plate=fine.plate[:20],
+                amount=fine.amount,
                 settled=0,
-                decided_at=decided_at,
+                decided_at=fine.decided_at,
             ).on_conflict_do_nothing()
         )
 
     async def settle_fine(self, decision_no: str) -> None:
         await self.session.execute(update(fines).where(fines.c.decision_no == decision_no).values(settled=1))
 
-    async def unpaid_fines(self, person: str) -> list[str]:
-        q = select(fines.c.decision_no).where(fines.c.offender_folded == fold(person), fines.c.settled == 0)
+    async def unpaid_fines(self, holder_id: str | None) -> list[str]:
+        """Unpaid decisions issued to this personal identification number (names are never compared)."""
+        if not holder_id:
+            return []
+        q = select(fines.c.decision_no).where(fines.c.offender_id == holder_id, fines.c.settled == 0)
         return list((await self.session.execute(q.order_by(fines.c.decision_no))).scalars())
 
-    async def record_health(self, code: str, dossier_code: str, agency_code: str, at: datetime) -> None:
+    async def record_health(
+        self, code: str, dossier_code: str, agency_code: str, at: datetime, holder_id: str | None
+    ) -> None:
         ins = _insert(self.session, health_records)
         await self.session.execute(
             ins.values(
-                code=code, dossier_code=dossier_code, agency_code=agency_code, completed_at=at
+                code=code,
+                dossier_code=dossier_code,
+                agency_code=agency_code,
+                completed_at=at,
+                holder_id=holder_id,
             ).on_conflict_do_nothing()
         )
 
-    async def health_record(self, code: str | None) -> str | None:
-        if not code:
+    async def health_record(self, code: str | None, holder_id: str | None) -> str | None:
+        """The health-check record ``code`` if it is this person's own, else None."""
+        if not code or not holder_id:
             return None
-        row = (
-            await self.session.execute(select(health_records.c.code).where(health_records.c.code == code))
-        ).first()
+        q = select(health_records.c.code).where(
+            health_records.c.code == code, health_records.c.holder_id == holder_id
+        )
+        row = (await self.session.execute(q)).first()
         return row.code if row else None

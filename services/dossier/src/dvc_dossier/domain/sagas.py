@@ -13,11 +13,17 @@ Vehicle registration (chained flow "vehicle-registration"):
   The police reject → refund-requested → fee-refunded → SMS. The payment expires → the saga is cancelled.
 
 Driver-licence renewal level 4 (chained flow "licence-renewal-l4"):
-  1. shared data: the health-check record (Bộ Y tế) and unpaid traffic fines (Bộ Công an), each use logged
-     on the dossier; a missing record or an unpaid fine blocks the saga with a clear reason until the
-     health record / fine-settled arrives
+  1. shared data about the applicant — the citizen the token names, never a typed name: the health-check
+     record (Bộ Y tế) of the code they give, on a health-check dossier they filed themselves, and the unpaid
+     traffic fines (Bộ Công an) issued to their personal identification number; each use logged on the
+     dossier; a missing record or an unpaid fine blocks the saga with a clear reason until the health record
+     / fine-settled arrives
   2. the fee is requested and paid
-  3. the licensing agency processes it and reports completed → done
+  3. the licensing agency (the procedure's responsible agency, recorded at submission) processes it and
+     reports completed → done
+
+A step that waits for an agency's report (the police's plate, the licensing agency's result) moves only on a
+report from that agency; another agency allowed on the procedure may move the dossier's status, not the saga.
 """
 
 from __future__ import annotations
@@ -192,12 +198,21 @@ def on_payment_expired(saga: Saga, payment_id: str) -> tuple[Saga, list[Action]]
     ]
 
 
+def waiting_for(saga: Saga) -> str | None:
+    """The agency whose report the current step waits for (None: no step waits for a report)."""
+    if saga.state == "awaiting_police":
+        return POLICE_AGENCY
+    if saga.state == "awaiting_agency":
+        return saga.context.get("agency")  # a saga started without it waits for nobody
+    return None
+
+
 def on_agency_report(
     saga: Saga, agency_code: str, status: str, result: str | None
 ) -> tuple[Saga, list[Action]]:
     """The police (vehicle) or licensing agency (licence) reported on the dossier."""
-    waiting = {"awaiting_police": POLICE_AGENCY, "awaiting_agency": None}
-    if saga.state not in waiting or (waiting[saga.state] and agency_code != waiting[saga.state]):
+    waiting = waiting_for(saga)
+    if waiting is None or agency_code != waiting:
         return saga, []
     if status == "completed":
         what = f"biển số {result}" if saga.flow == VEHICLE else f"kết quả {result}"

@@ -4,6 +4,12 @@ Pure rules, no I/O. A report is applied once (the inbox sees to that) and in seq
 whose sequence is not above the dossier's current one is kept in history but does not move the status.
 A dossier filed at an agency's counter appears on first sight. A supplement request pauses the clock:
 the due date moves by the working days spent waiting for the citizen.
+
+A report is about the status, never about whose dossier it is: the province, the procedure and the
+citizen's phone (where the SMS go) are fixed when the dossier is created (online by the citizen, or by the
+first report of a counter dossier); a later report cannot change them. Its sequence may jump at most
+``SEQUENCE_WINDOW`` above the dossier's current one, so one wild number cannot make every later genuine
+report stale.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from dvc_contracts.clock import vn_date
 from dvc_contracts.events import AgencyStatusReportedV1
 
 FINISHED = frozenset({"completed", "returned", "rejected", "withdrawn"})
+SEQUENCE_WINDOW = 1000  # a report may be at most this far above the dossier's current sequence
+# The longest value stored for each free-text or code field of a report (the columns' widths and sane sizes):
+# a longer one is refused with a clear reason instead of failing the whole batch in the database.
+MAX_LENGTHS = {"dossier_code": 64, "province_code": 8, "citizen_phone": 32, "result": 500, "note": 2000}
 
 
 @dataclass(frozen=True)
@@ -56,31 +66,73 @@ def refuse(
     report: AgencyStatusReportedV1, procedure: dict[str, Any] | None, current: DossierState | None
 ) -> Refusal | None:
     """Why a report must not be applied, or None if it may."""
+    if (too_long := _too_long(report)) is not None:
+        return too_long
     if procedure is None:
         return Refusal("unknown_procedure", f"procedure {report.procedure_code} is not in the catalog")
+    return (
+        _agency_not_allowed(report, procedure)
+        or (_not_this_dossier(report, current) if current else _not_offered(report, procedure))
+        or _sequence_out_of_range(report, current)
+    )
+
+
+def _too_long(report: AgencyStatusReportedV1) -> Refusal | None:
+    for name, limit in MAX_LENGTHS.items():
+        value = getattr(report, name)
+        if value is not None and len(value) > limit:
+            return Refusal("invalid_payload", f"{name}: at most {limit} characters (got {len(value)})")
+    return None
+
+
+def _agency_not_allowed(report: AgencyStatusReportedV1, procedure: dict[str, Any]) -> Refusal | None:
     allowed = {procedure["agency_code"], *procedure.get("allowed_agency_codes", [])}
-    if report.agency_code not in allowed:
-        return Refusal(
-            "agency_not_allowed",
-            f"agency {report.agency_code} may not report on procedure {report.procedure_code} "
-            f"(allowed: {', '.join(sorted(allowed))})",
-        )
-    if current is not None and current.procedure_code != report.procedure_code:
+    if report.agency_code in allowed:
+        return None
+    return Refusal(
+        "agency_not_allowed",
+        f"agency {report.agency_code} may not report on procedure {report.procedure_code} "
+        f"(allowed: {', '.join(sorted(allowed))})",
+    )
+
+
+def _not_this_dossier(report: AgencyStatusReportedV1, current: DossierState) -> Refusal | None:
+    if current.procedure_code != report.procedure_code:
         return Refusal(
             "procedure_mismatch",
             f"dossier {report.dossier_code} is for procedure {current.procedure_code}, not {report.procedure_code}",
         )
-    provinces = procedure.get("provinces") or []
-    if current is None and provinces and report.province_code not in provinces:
+    if current.province_code != report.province_code:
         return Refusal(
-            "province_not_offered",
-            f"procedure {report.procedure_code} is not offered in province {report.province_code}",
+            "province_mismatch",
+            f"dossier {report.dossier_code} is in province {current.province_code}, not {report.province_code}",
         )
     return None
 
 
+def _not_offered(report: AgencyStatusReportedV1, procedure: dict[str, Any]) -> Refusal | None:
+    provinces = procedure.get("provinces") or []
+    if not provinces or report.province_code in provinces:
+        return None
+    return Refusal(
+        "province_not_offered",
+        f"procedure {report.procedure_code} is not offered in province {report.province_code}",
+    )
+
+
+def _sequence_out_of_range(report: AgencyStatusReportedV1, current: DossierState | None) -> Refusal | None:
+    base = current.sequence if current else -1  # a new dossier starts below 0, like one filed online
+    if report.sequence - base <= SEQUENCE_WINDOW:
+        return None
+    return Refusal(
+        "sequence_out_of_range",
+        f"sequence {report.sequence} is more than {SEQUENCE_WINDOW} above the dossier's current {base}",
+    )
+
+
 def first_sight(report: AgencyStatusReportedV1, procedure: dict[str, Any]) -> DossierState:
-    """A dossier filed at the agency's own counter, seen for the first time."""
+    """A dossier filed at the agency's own counter, seen for the first time: the only report that may set
+    the citizen's phone."""
     processing_days = int(procedure.get("processing_days") or 0)
     due = report.due_date or (
         add_working_days(report.occurred_at, processing_days) if processing_days else None
@@ -136,7 +188,7 @@ def apply_report(
         submitted_at=state.submitted_at,
         due_date=due,
         paused_at=paused_at,
-        citizen_phone=report.citizen_phone or state.citizen_phone,
+        citizen_phone=state.citizen_phone,  # set once, at creation: a report never redirects the SMS
         result=report.result or state.result,
         note=report.note,
         updated_at=report.occurred_at,

@@ -3,6 +3,7 @@
 from typing import cast
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from dvc_contracts import agencies, topics
 from dvc_contracts.agencies import AgencySystem
@@ -18,7 +19,7 @@ from dvc_contracts.events import (
 )
 from dvc_dossier.adapters.orm import messaging
 from dvc_dossier.config import Settings
-from dvc_dossier.entrypoints.http import router
+from dvc_dossier.entrypoints.http import invalid_request, router
 from dvc_dossier.entrypoints.ingest import router as ingest_router
 from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service import handlers, status_sync
@@ -87,9 +88,11 @@ def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWor
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    return create_service_app(
+    app = create_service_app(
         create_runtime(settings),
         title="Cổng DVC — dossier",
         description="Hồ sơ: nộp trực tuyến, theo dõi, đồng bộ trạng thái từ các bộ, ngành, địa phương.",
         routers=[router, ingest_router],
     )
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    return app

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from dvc_contracts import clock
 from dvc_dossier.domain.model import Submission, SubmissionError
@@ -22,12 +25,52 @@ Citizen = Annotated[Principal, Depends(require_role("citizen"))]
 Reader = Annotated[Principal, Depends(require_role("citizen", "operator", "agency"))]
 
 
+MAX_FIELDS, MAX_FIELD_NAME, MAX_FIELD_VALUE = 50, 64, 2000  # a dossier's form: entries, name, value (JSON)
+
+
+def _small(value: Any) -> Any:
+    size = len(json.dumps(value, ensure_ascii=False))
+    if size > MAX_FIELD_VALUE:
+        raise ValueError(f"tối đa {MAX_FIELD_VALUE} ký tự (JSON) mỗi giá trị, nhận {size}")
+    return value
+
+
+FieldName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FIELD_NAME)]
+FieldValue = Annotated[Any, AfterValidator(_small)]
+
+
 class SubmitDossier(BaseModel):
     procedure_code: str = Field(min_length=1, max_length=64)
     province_code: str = Field(pattern=r"^\d{2}$", description="mã tỉnh/thành phố, 2 chữ số")
     applicant_name: str | None = Field(default=None, min_length=2, max_length=200)
     phone: str | None = Field(default=None, max_length=32)
-    fields: dict[str, Any] = {}
+    fields: dict[FieldName, FieldValue] = Field(
+        default_factory=dict,
+        max_length=MAX_FIELDS,
+        description=f"at most {MAX_FIELDS} entries; names 1–{MAX_FIELD_NAME} characters; "
+        f"each value at most {MAX_FIELD_VALUE} characters as JSON",
+    )
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    where = ".".join(str(p) for p in loc[1:]) or str(loc[0])  # without "body" / "query" / "path"
+    return where if len(where) <= 80 else where[:79] + "…"  # a field name may be the over-long input
+
+
+async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """Every 422 of this service has one shape, the one SubmissionError answers with:
+    ``{"detail": {"error", "message", "fields"}}`` (not FastAPI's list of pydantic errors)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    fields = list(dict.fromkeys(_where(tuple(e["loc"])) for e in errors))[:20]
+    shown = "; ".join(f"{_where(tuple(e['loc']))}: {e['msg']}" for e in errors[:3])
+    more = f" (và {len(errors) - 3} lỗi khác)" if len(errors) > 3 else ""
+    detail = {
+        "error": "invalid_fields",
+        "message": f"Dữ liệu không hợp lệ — {shown}{more}.",
+        "fields": fields,
+    }
+    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 def _uow(request: Request) -> DossierUnitOfWork:
@@ -106,6 +149,17 @@ def _saga_out(saga: Saga | None) -> dict[str, Any] | None:
     }
 
 
+def _may_read(reader: Principal, row: Any) -> bool:
+    """The owner; an operator of the dossier's province; the responsible agency in the dossier's province.
+    A token without a province claim is nationwide (a central operator or agency)."""
+    if reader.role == "citizen":
+        return bool(row.owner_sub == reader.sub)
+    in_province = reader.province is None or reader.province == row.province_code
+    if reader.role == "agency":
+        return in_province and reader.agency == row.agency_code
+    return in_province and reader.role == "operator"
+
+
 def _not_found(code: str) -> HTTPException:
     return HTTPException(404, detail={"error": "not_found", "message": f"Không tìm thấy hồ sơ {code}."})
 
@@ -158,7 +212,9 @@ async def my_dossiers(
 
 
 @router.get(
-    "/dossiers/{code}", tags=["dossiers"], summary="A dossier with its full history (owner or operator)"
+    "/dossiers/{code}",
+    tags=["dossiers"],
+    summary="A dossier with its full history (owner; operator or responsible agency of its province)",
 )
 async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, Any]:
     async with _uow(request) as uow:
@@ -166,13 +222,8 @@ async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, 
         row = await uow.dossiers.get(code)
         if row is None:
             raise _not_found(code)
-        allowed = (
-            (reader.role == "operator" and (reader.province is None or reader.province == row.province_code))
-            or (reader.role == "citizen" and row.owner_sub == reader.sub)
-            or (reader.role == "agency" and reader.agency == row.agency_code)
-        )
-        if not allowed:
-            raise _not_found(code)  # never confirm that someone else's dossier exists
+        if not _may_read(reader, row):
+            raise _not_found(code)  # never confirm that someone else's (or another province's) dossier exists
         hist = await uow.dossiers.history(code)
         saga = await uow.sagas.view(code)
     return _dossier_out(row, full=True) | {"history": _history_out(hist, full=True), "saga": _saga_out(saga)}
@@ -200,12 +251,14 @@ Operator = Annotated[Principal, Depends(require_role("operator"))]
 async def audit(
     request: Request,
     operator: Operator,
-    dossier_code: str | None = None,
-    agency: str | None = None,
+    dossier_code: str | None = Query(None, max_length=64),
+    agency: str | None = Query(None, max_length=64),
     limit: int = Query(200, ge=1, le=5000),
 ) -> dict[str, Any]:
     async with _uow(request) as uow:
-        rows = await uow.dossiers.audit(dossier_code=dossier_code, agency=agency, limit=limit)
+        rows = await uow.dossiers.audit(
+            dossier_code=dossier_code, agency=agency, province=operator.province, limit=limit
+        )
     items = [
         {
             "dossier_code": h.dossier_code,
@@ -221,8 +274,5 @@ async def audit(
             "note": h.note,
         }
         for h in rows
-        if operator.province is None
-        or h.dossier_code.startswith(f"{operator.province}-")
-        or h.province_code == operator.province
     ]
     return {"items": items}

@@ -1,4 +1,7 @@
-"""POST /agency/status-events — agencies without Kafka send up to 1,000 structured CloudEvents at once."""
+"""POST /agency/status-events — agencies without Kafka send up to 1,000 structured CloudEvents at once.
+
+The token's ``agency`` claim is required; its ``province`` claim, when present, binds every report to that
+province (no claim: a nationwide agency). See dvc_dossier.service.ingest."""
 
 from __future__ import annotations
 
@@ -45,7 +48,7 @@ async def post_status_events(
         )
     uow: DossierUnitOfWork = request.app.state.runtime.uow()
     async with uow:
-        results = await ingest(uow, agency.agency, events)
+        results = await ingest(uow, agency, events)
         await uow.commit()
     accepted = sum(1 for r in results if r.status == "accepted")
     return {

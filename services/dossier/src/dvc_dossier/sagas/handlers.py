@@ -62,7 +62,8 @@ async def start(uow: DossierUnitOfWork, dossier: dict[str, Any], snapshot: dict[
             amount_vnd=int(fee.get("amount_vnd") or 0),
             context={
                 "health_check_code": dossier["fields"].get("health_check_code"),
-                "holder": dossier["applicant_name"],
+                "holder_id": dossier["owner_sub"],  # the token's subject, never the name typed in the form
+                "agency": snapshot["agency_code"],  # the licensing agency the last step waits for
             },
         )
         await uow.sagas.add(saga)
@@ -70,8 +71,9 @@ async def start(uow: DossierUnitOfWork, dossier: dict[str, Any], snapshot: dict[
 
 
 async def _recheck_licence(uow: DossierUnitOfWork, saga: Saga, cause: str | None) -> None:
-    health = await uow.sagas.health_record(saga.context.get("health_check_code"))
-    unpaid = await uow.sagas.unpaid_fines(saga.context.get("holder") or "")
+    holder = saga.context.get("holder_id")
+    health = await uow.sagas.health_record(saga.context.get("health_check_code"), holder)
+    unpaid = await uow.sagas.unpaid_fines(holder)
     after, actions = flows.check_licence_prerequisites(saga, health, unpaid, str(uuid.uuid4()))
     if after.state == "blocked" and saga.state == "blocked" and after.blocked_reason == saga.blocked_reason:
         return  # nothing new to tell the citizen
@@ -129,12 +131,11 @@ async def on_refund_failed(event: CloudEvent, uow: DossierUnitOfWork) -> None:
 
 
 async def on_fine_issued(event: CloudEvent, uow: DossierUnitOfWork) -> None:
-    """Traffic police fine decisions: blocks a licence renewal until paid."""
+    """Traffic police fine decisions: one issued to the applicant's personal identification number
+    (``offender_id``) blocks their licence renewal until paid; a decision with a name only blocks nobody."""
     fine: FineIssuedV1 = _data(event, FineIssuedV1)
     await uow.sagas.lock_licence_checks()
-    await uow.sagas.record_fine(
-        fine.decision_no, fine.offender_name, fine.plate, fine.amount, fine.decided_at
-    )
+    await uow.sagas.record_fine(fine)
 
 
 async def on_fine_settled(event: CloudEvent, uow: DossierUnitOfWork) -> None:
@@ -154,8 +155,10 @@ async def on_reports_applied(
         await uow.sagas.lock_licence_checks()
     for event, report in applied:
         if report.procedure_code == HEALTH_CHECK_PROCEDURE and report.status == "completed" and report.result:
+            # the record is the person's who filed the health check on the portal (a counter dossier: nobody's)
+            holder = await uow.dossiers.owner(report.dossier_code)
             await uow.sagas.record_health(
-                report.result, report.dossier_code, report.agency_code, report.occurred_at
+                report.result, report.dossier_code, report.agency_code, report.occurred_at, holder
             )
             health_changed = True
         saga = await uow.sagas.for_dossier(report.dossier_code)

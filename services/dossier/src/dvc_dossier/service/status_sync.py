@@ -37,6 +37,7 @@ CatalogReady = Callable[[], Awaitable[bool]]
 # once — once the catalog read model has *processed* procedure-published to its end (committed offsets, see
 # Runtime.caught_up) — and a sender's clock that runs ahead by more than this buys no extra wait.
 UNKNOWN_PROCEDURE_GRACE = timedelta(seconds=5)
+MAX_EVENT_ID = 100  # the width of a stored event id (history, outbox); a longer one is refused, not failed
 
 
 def _within_grace(reports: list[tuple[CloudEvent, AgencyStatusReportedV1]], now: datetime) -> bool:
@@ -64,6 +65,13 @@ def _parse(event: CloudEvent, system: AgencySystem | None) -> AgencyStatusReport
     except PayloadError as exc:
         return Rejection(event.id, exc.reason, exc.message, topics.AGENCY_STATUS_REJECTED)
     assert isinstance(data, AgencyStatusReportedV1)
+    if len(event.id) > MAX_EVENT_ID:
+        return Rejection(
+            event.id,
+            "invalid_envelope",
+            f"id: at most {MAX_EVENT_ID} characters",
+            topics.AGENCY_STATUS_REJECTED,
+        )
     if system is not None and not system.covers(data.agency_code, data.province_code):
         return Rejection(
             event.id,
