@@ -24,6 +24,14 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge("dvc_consumer_lag", "Highwater minus position", ["service", "topic", "partition"])
 
 
-async def metrics_endpoint(_: Request) -> Response:
-    """GET /metrics in the Prometheus text format (served at the exact path, no redirect)."""
+# Headers a reverse proxy adds: a request carrying one came through the public ingress.
+PROXY_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    """GET /metrics in the Prometheus text format (served at the exact path, no redirect). Only for scrapers
+    that reach the pod directly (Prometheus, reporting's pipeline page): a request a proxy forwarded gets 404,
+    so the figures (queue depths, per-province counts, error rates) never leave through the public ingress."""
+    if any(header in request.headers for header in PROXY_HEADERS):
+        return Response(status_code=404)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
