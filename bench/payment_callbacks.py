@@ -32,7 +32,7 @@ from dvc_contracts.events import PaymentRequestedV1
 from dvc_payment.adapters.orm import payments
 from dvc_payment.adapters.providers import vnpay
 from dvc_payment.config import Settings
-from dvckit.auth.jwt import load_or_create_dev_keys
+from dvckit.auth.jwt import issue_token, load_or_create_dev_keys
 from dvckit.devbroker import DevBroker, ensure_topics
 from dvckit.testing import ServiceProcess, free_port, migrated_database, provision_postgres
 
@@ -71,7 +71,8 @@ async def run() -> dict[str, Any]:
     try:
         await ensure_topics(broker.bootstrap, [(t, topics.partitions_for(t)) for t in topics.ALL_TOPICS])
         db_url = await migrated_database(pg, "dvc_payment")
-        load_or_create_dev_keys(tmp / "jwt")
+        keys = load_or_create_dev_keys(tmp / "jwt")
+        citizen = {"authorization": f"Bearer {issue_token(keys, sub='bench-citizen', role='citizen')}"}
         env = {
             "KAFKA_BOOTSTRAP": broker.bootstrap,
             "KAFKA_SESSION_TIMEOUT_MS": "1500",
@@ -93,7 +94,7 @@ async def run() -> dict[str, Any]:
         t0 = time.monotonic()
         for pid in ids:
             data = PaymentRequestedV1(
-                payment_id=pid, dossier_code=f"79-B-{pid[-6:]}", amount_vnd=135_000,
+                payment_id=pid, dossier_code=f"79-B-{pid[-6:]}", amount_vnd=135_000, payer_sub="bench-citizen",
                 description="Lệ phí đổi giấy phép lái xe", requested_at=clock.now(),
             )  # fmt: skip
             headers, value = to_binary(new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=pid))
@@ -115,7 +116,9 @@ async def run() -> dict[str, Any]:
 
             async def checkout(pid: str) -> dict[str, str]:
                 async with sem:
-                    r = await http.post(f"/payments/{pid}/checkout", json={"provider": "vnpay"})
+                    r = await http.post(
+                        f"/payments/{pid}/checkout", json={"provider": "vnpay"}, headers=citizen
+                    )
                 params = dict(parse_qsl(urlsplit(r.json()["pay_url"]).query))
                 ipn = {
                     "vnp_TmnCode": params["vnp_TmnCode"], "vnp_Amount": params["vnp_Amount"],

@@ -281,8 +281,10 @@ async def run(
                         break
                     await asyncio.sleep(0.05)
                 while (
-                    co := await http.post(
-                        f"{payment_url}/payments/{payment_id}/checkout", json={"provider": "momo"}
+                    co := await http.post(  # the citizen who filed it pays with their own login
+                        f"{payment_url}/payments/{payment_id}/checkout",
+                        json={"provider": "momo"},
+                        headers=auth,
                     )
                 ).status_code == 404:
                     await asyncio.sleep(0.05)

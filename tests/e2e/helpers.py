@@ -65,12 +65,15 @@ async def agency_reports(
     await emit(bootstrap, topics.AGENCY_STATUS_REPORTED, data, dossier, f"/agency/{agency}")
 
 
-async def police_fine(bootstrap: str, decision_no: str, record_no: str, name: str, amount: int) -> None:
+async def police_fine(
+    bootstrap: str, decision_no: str, record_no: str, name: str, amount: int, offender_id: str | None = None
+) -> None:
     fine = FineIssuedV1(
         decision_no=decision_no,
         record_no=record_no,
         violation_date=date(2026, 11, 10),
         offender_name=name,
+        offender_id=offender_id,
         plate="30A-999.99",
         amount=amount,
         issuing_unit="Phòng CSGT Công an TP Hà Nội",
@@ -106,11 +109,22 @@ async def pay(
     payment_id: str,
     provider: str = "momo",
     scenario: str = "normal",
+    *,
+    token: str | None = None,
+    link: str | None = None,
 ) -> None:
-    """The citizen opens the provider's pay page and clicks "Thanh toán" (sandbox, signed callback follows)."""
+    """The citizen opens the provider's pay page and clicks "Thanh toán" (sandbox, signed callback follows).
+    A payment id alone is not enough: the citizen pays with their own login (``token``, the intent's owner) or
+    the signed pay link they were given (``link``, e.g. the ``pay_page`` of a fine)."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    query = f"?{httpx.URL(link).query.decode()}" if link else ""
 
     async def checkout() -> httpx.Response:
-        return await http.post(f"{payment_url}/payments/{payment_id}/checkout", json={"provider": provider})
+        return await http.post(
+            f"{payment_url}/payments/{payment_id}/checkout{query}",
+            json={"provider": provider},
+            headers=headers,
+        )
 
     resp = await poll(checkout, lambda r: r.status_code != 404, timeout=20)
     assert resp.status_code in (200, 201), resp.text

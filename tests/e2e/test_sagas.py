@@ -125,7 +125,7 @@ async def _to_police(
     dossier = await citizen.submit(code, {"vehicle_value_vnd": 400_000_000, "chassis_number": "RLUF123456"})
     d = await citizen.saga_state(dossier, "awaiting_payment")
     assert d["saga"]["amount_vnd"] == 48_000_000, "12% in Hà Nội, assessed from the catalog rule"
-    await pay(http, stack.url("payment"), d["saga"]["payment_id"])
+    await pay(http, stack.url("payment"), d["saga"]["payment_id"], token=people["citizen"])
     d = await citizen.saga_state(dossier, "awaiting_police")
     assert d["status"] == "forwarded" and d["agency_code"] == POLICE, "same dossier, now at the police"
     await wait_sms(http, stack, operator, dossier, "kê khai thuế thành công", "chuyển sang CSGT")
@@ -182,7 +182,13 @@ async def test_late_success_after_expiry_is_refunded(stack: Stack, people: dict[
         dossier = await citizen.submit(code, {"vehicle_value_vnd": 100_000_000, "chassis_number": "X2"})
         d = await citizen.saga_state(dossier, "awaiting_payment")
         # the bank is slow (settles after 25 s) and never calls back: the intent expires first
-        await pay(http, stack.url("payment"), d["saga"]["payment_id"], scenario="slow_no_ipn")
+        await pay(
+            http,
+            stack.url("payment"),
+            d["saga"]["payment_id"],
+            scenario="slow_no_ipn",
+            token=people["citizen"],
+        )
         await citizen.saga_state(dossier, "cancelled", timeout=60)
 
         async def refunded() -> dict[str, Any]:
@@ -221,7 +227,8 @@ async def test_unpaid_fine_blocks_licence_renewal_until_settled(
 ) -> None:
     operator = people["operator"]
     name = f"Lê Thị {unique('Hoa')}"
-    citizen_token = make_token("citizen", sub=unique("0013"), name=name)
+    sub = unique("0013")  # the citizen's personal identification number: what the fine names
+    citizen_token = make_token("citizen", sub=sub, name=name)
     async with httpx.AsyncClient(timeout=10) as http:
         health_code = unique("KSK")
         health_proc = {
@@ -256,14 +263,14 @@ async def test_unpaid_fine_blocks_licence_renewal_until_settled(
             operator,
         )
         decision, record = unique("QD"), unique("BB")
-        await police_fine(kafka_bootstrap, decision, record, name, 4_000_000)
+        await police_fine(kafka_bootstrap, decision, record, name, 4_000_000, offender_id=sub)
         await dossier_has_fine(stack["dossier"].env["DOSSIER_DATABASE_URL"], decision)
-        health_dossier = unique("01-KSK")
+        citizen = Citizen(http, stack, citizen_token)
+        # the citizen's own health check, filed on the portal: the record is theirs (a counter one is nobody's)
+        health_dossier = await citizen.submit("YT-KSK-LAI-XE", {})
         await agency_reports(
             kafka_bootstrap, health_dossier, "YT-KSK-LAI-XE", "BYT", "01", 0, "completed", result=health_code
         )
-
-        citizen = Citizen(http, stack, citizen_token)
 
         async def submit_when_ready() -> str:
             return await citizen.submit(licence, {"health_check_code": health_code})
@@ -292,7 +299,9 @@ async def test_unpaid_fine_blocks_licence_renewal_until_settled(
             json={"record_no": record, "violation_date": "2026-11-10", "name": name, "provider": "paygov"},
         )
         assert r.status_code in (200, 201), r.text
-        await pay(http, stack.url("payment"), r.json()["payment_id"], provider="paygov")
+        await pay(
+            http, stack.url("payment"), r.json()["payment_id"], provider="paygov", link=r.json()["pay_page"]
+        )
         d = await citizen.saga_state(dossier, "awaiting_payment", timeout=60)
         assert d["saga"]["amount_vnd"] == 135000 and d["saga"]["blocked_reason"] is None
 
@@ -317,7 +326,8 @@ async def test_dossier_killed_mid_saga_finishes_exactly_once(
         await poll(intent, lambda r: r.status_code == 200, timeout=30)
         stack["dossier"].kill()  # SIGKILL: no clean shutdown
         try:
-            await pay(http, stack.url("payment"), payment_id)  # fee-paid arrives while it is down
+            # fee-paid arrives while it is down
+            await pay(http, stack.url("payment"), payment_id, token=people["citizen"])
         finally:
             stack["dossier"].start()  # the stack is shared: never leave it without dossier
         await citizen.saga_state(dossier, "awaiting_police", timeout=60)

@@ -44,7 +44,7 @@ def _production_values(service: str) -> dict[str, Any]:
             "vnpay_api_url": "https://merchant.vnpay.vn/merchant_webapi/api/transaction",
             "momo_access_key": "momo-access-real", "momo_secret_key": SecretStr("momo-" + "y" * 24),
             "momo_endpoint": "https://payment.momo.vn", "paygov_secret": SecretStr("paygov-" + "z" * 24),
-            "paygov_endpoint": "https://api.paygov.vn",
+            "paygov_endpoint": "https://api.paygov.vn", "pay_link_secret": SecretStr("paylink-" + "p" * 32),
         }  # fmt: skip
     if service == "notify":
         values |= {

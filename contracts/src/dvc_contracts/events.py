@@ -278,6 +278,10 @@ class PaymentRequestedV1(EventPayload):
     amount_vnd: Vnd
     description: str
     payer_name: str | None = None
+    payer_sub: str | None = Field(
+        default=None,
+        description="the signed-in citizen who may pay it (token subject); without it, only a signed pay link",
+    )
     citizen_phone: str | None = None
     provider: str | None = Field(default=None, description="preferred provider, if the citizen chose one")
     requested_at: AwareDatetime

@@ -7,14 +7,17 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from dvc_contracts import clock
 from dvc_payment.adapters.orm import messaging, metadata
 from dvc_payment.config import Settings
 from dvc_payment.entrypoints.app import create_app
@@ -40,6 +43,14 @@ class PaymentApp:
     async def status(self, payment_id: str) -> str:
         r = await self.http.get(f"/payments/{payment_id}")
         return str(r.json()["status"])
+
+    async def pay_link(self, payment_id: str) -> str:
+        """The signed query (``?exp=…&sig=…``) of the pay link the service hands out for this intent (valid
+        for an hour when the intent is not known yet)."""
+        async with self.ctx.uow() as uow:
+            p = await uow.payments.get(payment_id)
+        until = p.expires_at if p is not None else clock.now() + timedelta(hours=1)
+        return "?" + urlencode(self.ctx.pay_links.params(payment_id, until))
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:

@@ -3,9 +3,10 @@ they come from secrets (``PAYMENT_VNPAY_HASH_SECRET`` …) and the provider URLs
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from dvckit.client_ip import TrustedProxies
 from dvckit.production import secret_problems
 from dvckit.settings import ServiceSettings
 
@@ -28,6 +29,10 @@ class Settings(ServiceSettings):
     # a checkout of an intent not known yet waits this long for it (at most that many requests at once).
     checkout_wait_seconds: float = 5.0
     checkout_max_waiters: int = 1000
+    # Each checkout is a provider order that reconciliation asks about for 24 h: at most this many per intent.
+    max_attempts_per_payment: int = 20
+    # Pay links (/payments/{id}/pay?exp=…&sig=…) are HMAC-signed with this (the owner may use their token).
+    pay_link_secret: SecretStr = SecretStr("dvc-dev-pay-link-secret-0001")
 
     # --- background jobs ----------------------------------------------------------------------------------
     expiry_interval_seconds: float = 1.0
@@ -36,6 +41,8 @@ class Settings(ServiceSettings):
     reconcile_lookback_hours: float = 24.0  # failed / expired attempts are still queried this long
     refund_interval_seconds: float = 1.0
     refund_max_attempts: int = 5
+    maintenance_interval_seconds: float = 300.0  # pruning of the replay guard and of rate-limit buckets
+    callback_retention_days: float = 30.0  # provider_callbacks rows (the replay guard) are kept this long
 
     # --- traffic fines ---------------------------------------------------------------------------------
     # Early online payment discount (proposed in the seeds): percent off when paid within N days of the
@@ -44,7 +51,9 @@ class Settings(ServiceSettings):
     fine_discount_days: int = 15
     fines_lookup_burst: int = 20  # token bucket per client IP for /fines/lookup and /fines/{no}/pay
     fines_lookup_per_minute: float = 30.0
-    trust_forwarded_for: bool = False  # behind a trusted proxy: take the client IP from X-Forwarded-For
+    # The reverse proxies in front of the service (CIDR list, e.g. "10.0.0.0/8"): X-Forwarded-For is believed
+    # only from them (the right-most hop that is not one of them is the client). Empty: the TCP peer.
+    trusted_proxies: str = ""
 
     # --- providers (dev credentials for the local sandbox) ----------------------------------------------
     vnpay_tmn_code: str = "DVCSBX01"
@@ -66,6 +75,23 @@ class Settings(ServiceSettings):
     sandbox_slow_seconds: float = 20.0  # the "slow bank" scenario settles after this long
     sandbox_vnpay_ipn_url: str = "/callbacks/vnpay"  # the merchant IPN URL registered at the provider
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        TrustedProxies.parse(value)  # a typo fails at start-up, not as one shared bucket for everybody
+        return value
+
+    @field_validator("callback_retention_days")
+    @classmethod
+    def _retention_outlives_replays(cls, value: float) -> float:
+        if value < 2:  # callbacks are fresh for 15 min and reconciliation asks for 24 h
+            raise ValueError("callback_retention_days must be at least 2")
+        return value
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.trusted_proxies)
+
     @property
     def enabled_providers(self) -> list[str]:
         return [p.strip() for p in self.providers.split(",") if p.strip()]
@@ -74,6 +100,11 @@ class Settings(ServiceSettings):
         problems = super().production_problems()
         if self.sandbox_enabled:
             problems.append("PAYMENT_SANDBOX_ENABLED is true: /sandbox/* would settle any payment")
+        problems += secret_problems(self, "PAYMENT_", ["pay_link_secret"]) or (
+            ["PAYMENT_PAY_LINK_SECRET is shorter than 32 characters"]
+            if len(self.pay_link_secret.get_secret_value()) < 32
+            else []
+        )
         secrets = {"vnpay": ["vnpay_hash_secret"], "momo": ["momo_access_key", "momo_secret_key"],
                    "paygov": ["paygov_secret"]}  # fmt: skip
         for provider in self.enabled_providers:

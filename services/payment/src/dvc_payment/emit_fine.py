@@ -19,8 +19,9 @@ from dvc_contracts.envelope import new_event, to_binary, to_structured
 from dvc_contracts.events import FineIssuedV1
 
 
-async def emit(bootstrap: str, fine: FineIssuedV1, *, structured: bool) -> None:
-    event = new_event(topics.FINE_ISSUED, "urn:agency:CSGT", fine, subject=fine.decision_no)
+async def emit(bootstrap: str, fine: FineIssuedV1, *, structured: bool, agency: str = "HNI-CSGT") -> None:
+    """``agency``: the issuing agency's code, named in the event source (its staff see the decision)."""
+    event = new_event(topics.FINE_ISSUED, f"urn:agency:{agency}", fine, subject=fine.decision_no)
     headers, value = to_structured(event) if structured else to_binary(event)
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
@@ -43,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--amount", type=int, default=4_000_000, help="integer VND")
     p.add_argument("--unit", default="Đội CSGT số 7, Phòng CSGT Công an Hà Nội")
     p.add_argument("--province", default="01")
+    p.add_argument("--agency", default="HNI-CSGT", help="issuing agency (source urn:agency:<code>)")
     p.add_argument("--binary", action="store_true", help="binary content mode (default: structured)")
     a = p.parse_args(argv)
     fine = FineIssuedV1(
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         province_code=a.province,
         decided_at=clock.now(),
     )
-    asyncio.run(emit(a.bootstrap, fine, structured=not a.binary))
+    asyncio.run(emit(a.bootstrap, fine, structured=not a.binary, agency=a.agency))
     print(f"fine-issued {fine.decision_no} sent to {a.bootstrap}")
 
 

@@ -110,6 +110,7 @@ class Harness:
     producer: AIOKafkaProducer
     watcher: Watcher
     settings: Settings
+    staff: dict[str, str]
 
     async def send(self, topic: str, key: str, headers: list[tuple[str, bytes]], value: bytes) -> None:
         await self.producer.send_and_wait(topic, value=value, key=key.encode(), headers=headers)
@@ -142,8 +143,14 @@ class Harness:
                 raise AssertionError("condition not met in time")
             await asyncio.sleep(0.05)
 
+    async def pay_link(self, payment_id: str) -> str:
+        """The signed pay link the service hands staff for the citizen (query part)."""
+        r = await self.http.get(f"/payments/{payment_id}/history", headers=self.staff)
+        return "?" + httpx.URL(r.json()["pay_page"]).query.decode()
+
     async def checkout(self, payment_id: str, provider: str) -> str:
-        r = await self.http.post(f"/payments/{payment_id}/checkout", json={"provider": provider})
+        link = await self.pay_link(payment_id)
+        r = await self.http.post(f"/payments/{payment_id}/checkout{link}", json={"provider": provider})
         assert r.status_code == 201, r.text
         return str(r.json()["pay_url"])
 
@@ -162,7 +169,7 @@ class Harness:
 
 @pytest.fixture(scope="module")
 async def payment(
-    pg: PostgresServer, kafka_bootstrap: str, dev_keys: tuple[DevKeys, Path]
+    pg: PostgresServer, kafka_bootstrap: str, dev_keys: tuple[DevKeys, Path], make_token: Callable[..., str]
 ) -> AsyncIterator[Harness]:
     settings = Settings(
         database_url=await migrated_database(pg, "dvc_payment"),
@@ -175,7 +182,7 @@ async def payment(
         expiry_interval_seconds=0.2,
         reconcile_interval_seconds=0.3,
         refund_interval_seconds=0.2,
-        trust_forwarded_for=True,
+        trusted_proxies="127.0.0.1",  # the test client plays the ingress
         fines_lookup_burst=5,
         fines_lookup_per_minute=1,  # the burst alone decides, however slow the requests
     )
@@ -185,7 +192,8 @@ async def payment(
     await producer.start()
     try:
         async with running_app(create_app(settings)) as client:
-            yield Harness(client, producer, watcher, settings)
+            staff = {"authorization": f"Bearer {make_token('operator')}"}
+            yield Harness(client, producer, watcher, settings, staff)
     finally:
         await producer.stop()
         await watcher.stop()

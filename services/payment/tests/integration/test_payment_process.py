@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,11 @@ pytestmark = pytest.mark.integration
 
 
 async def test_sigkill_between_payment_and_callback_then_restart_pays_once(
-    pg: PostgresServer, kafka_bootstrap: str, auth_env: dict[str, str], tmp_path: Path
+    pg: PostgresServer,
+    kafka_bootstrap: str,
+    auth_env: dict[str, str],
+    tmp_path: Path,
+    make_token: Callable[..., str],
 ) -> None:
     env = {
         "KAFKA_BOOTSTRAP": kafka_bootstrap,
@@ -55,7 +60,11 @@ async def test_sigkill_between_payment_and_callback_then_restart_pays_once(
             while (await http.get(f"/payments/{pid}")).status_code != 200:
                 assert time.monotonic() < deadline, "payment-requested not consumed"
                 await asyncio.sleep(0.1)
-            checkout = await http.post(f"/payments/{pid}/checkout", json={"provider": "paygov"})
+            staff = {"authorization": f"Bearer {make_token('operator')}"}
+            link = httpx.URL((await http.get(f"/payments/{pid}/history", headers=staff)).json()["pay_page"])
+            checkout = await http.post(
+                f"/payments/{pid}/checkout?{link.query.decode()}", json={"provider": "paygov"}
+            )
             pay_url = checkout.json()["pay_url"]
             assert pay_url.startswith(svc.url)  # built from the request: the citizen's browser can open it
             page = await http.get(pay_url)

@@ -18,6 +18,7 @@ from dvckit.messaging.consumer import Rejected
 from ..conftest import PaymentApp, until
 
 ICT = VN_TZ  # Indochina Time, UTC+7
+PROXY = "127.0.0.1/32"  # the test client's address: it plays the ingress, the x-forwarded-for is the citizen
 DECIDED = (clock.vn_now() - timedelta(days=3)).replace(microsecond=0)
 
 
@@ -35,10 +36,14 @@ def decision(no: str, **overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
-async def issue(pa: PaymentApp, data: dict[str, Any], *, type_: str = topics.FINE_ISSUED) -> None:
-    event = CloudEvent(
-        id=f"ev-{json.dumps(data, sort_keys=True)}", source="urn:agency:HNI-CSGT", type=type_, data=data
-    )
+async def issue(
+    pa: PaymentApp,
+    data: dict[str, Any],
+    *,
+    type_: str = topics.FINE_ISSUED,
+    source: str = "urn:agency:HNI-CSGT",
+) -> None:
+    event = CloudEvent(id=f"ev-{json.dumps(data, sort_keys=True)}", source=source, type=type_, data=data)
     async with pa.ctx.uow() as uow:
         await fines.on_fine_issued(event, uow)
         await uow.commit()
@@ -81,7 +86,7 @@ async def test_another_event_type_on_the_topic_is_rejected(make_payment_app: Any
 
 
 async def test_lookup_shows_the_decision_and_the_discount_before_paying(make_payment_app: Any) -> None:
-    pa = await make_payment_app(trust_forwarded_for=True)
+    pa = await make_payment_app(trusted_proxies=PROXY)
     await issue(pa, decision("QD-001"))
     r = await lookup(pa, "BB-QD-001", "nguyen  van AN")
     assert r.status_code == 200, r.text
@@ -96,7 +101,7 @@ async def test_lookup_shows_the_decision_and_the_discount_before_paying(make_pay
 
 
 async def test_lookup_never_reveals_another_persons_fine(make_payment_app: Any) -> None:
-    pa = await make_payment_app(trust_forwarded_for=True)
+    pa = await make_payment_app(trusted_proxies=PROXY)
     # Two people on one record (same record number and date), and another record on the same day.
     await issue(pa, decision("QD-010", record_no="BB-777"))
     await issue(pa, decision("QD-011", record_no="BB-777", offender_name="Trần Thị Bình", plate="30E-456.78"))
@@ -119,7 +124,7 @@ async def test_lookup_never_reveals_another_persons_fine(make_payment_app: Any) 
 
 
 async def test_pay_a_fine_then_fine_settled_and_a_second_payment_is_refused(make_payment_app: Any) -> None:
-    pa = await make_payment_app(trust_forwarded_for=True)
+    pa = await make_payment_app(trusted_proxies=PROXY)
     await issue(pa, decision("20/QĐ-XPHC"))
     form = {
         "record_no": "BB-20/QĐ-XPHC",
@@ -186,7 +191,7 @@ async def test_pay_a_fine_then_fine_settled_and_a_second_payment_is_refused(make
 async def test_corrections_apply_while_unpaid_and_are_refused_once_settled(
     make_payment_app: Any, make_token: Any
 ) -> None:
-    pa = await make_payment_app(trust_forwarded_for=True)
+    pa = await make_payment_app(trusted_proxies=PROXY)
     await issue(pa, decision("QD-030"))
     await issue(pa, decision("QD-030"))  # the same decision again: nothing changes
     await issue(pa, decision("QD-030", amount=2_000_000))
@@ -204,7 +209,7 @@ async def test_corrections_apply_while_unpaid_and_are_refused_once_settled(
 
 
 async def test_after_the_window_the_full_amount_is_due(make_payment_app: Any) -> None:
-    pa = await make_payment_app(trust_forwarded_for=True)
+    pa = await make_payment_app(trusted_proxies=PROXY)
     await issue(
         pa,
         decision(
@@ -217,8 +222,40 @@ async def test_after_the_window_the_full_amount_is_due(make_payment_app: Any) ->
     assert (body["discount_vnd"], body["amount_due"]) == (0, 4_000_000)
 
 
+async def test_staff_see_only_the_decisions_of_their_agency_and_province(
+    make_payment_app: Any, make_token: Any
+) -> None:
+    """Hà Nội's traffic police and Hồ Chí Minh City's each see their own decisions; a province operator sees
+    their province's, a national operator all; the answer for another's decision is the plain 404."""
+    pa = await make_payment_app()
+    await issue(pa, decision("QD-HN"), source="urn:agency:HNI-CSGT")
+    await issue(pa, decision("QD-SG", province_code="79"), source="/agency/HCM-CSGT")
+
+    async def seen(role: str, **claims: Any) -> set[str]:
+        headers = {"authorization": f"Bearer {make_token(role, **claims)}"}
+        codes = {
+            no: (await pa.http.get(f"/fines/{no}", headers=headers)).status_code for no in ("QD-HN", "QD-SG")
+        }
+        assert set(codes.values()) <= {200, 404}, codes
+        return {no for no, code in codes.items() if code == 200}
+
+    assert await seen("agency", agency="HNI-CSGT") == {"QD-HN"}
+    assert await seen("agency", agency="HNI-CSGT", province="01") == {"QD-HN"}
+    assert await seen("agency", agency="HCM-CSGT", province="79") == {"QD-SG"}
+    assert await seen("agency", agency="HNI-CSGT", province="79") == set()  # its code, another province
+    assert await seen("agency", agency="HNI-THUE") == set()  # another agency of the same province
+    assert await seen("agency") == set()  # a token without an agency code
+    assert await seen("operator", province="01") == {"QD-HN"}
+    assert await seen("operator", province="79") == {"QD-SG"}
+    assert await seen("operator") == {"QD-HN", "QD-SG"}  # national
+    body = (
+        await pa.http.get("/fines/QD-SG", headers={"authorization": f"Bearer {make_token('operator')}"})
+    ).json()
+    assert (body["agency_code"], body["province_code"]) == ("HCM-CSGT", "79")
+
+
 async def test_lookups_are_rate_limited_per_client(make_payment_app: Any) -> None:
-    pa = await make_payment_app(trust_forwarded_for=True, fines_lookup_burst=3, fines_lookup_per_minute=1)
+    pa = await make_payment_app(trusted_proxies=PROXY, fines_lookup_burst=3, fines_lookup_per_minute=1)
     codes = [(await lookup(pa, "BB-NONE", "Ai Đó", ip="9.9.9.9")).status_code for _ in range(4)]
     assert codes == [404, 404, 404, 429]
     limited = await lookup(pa, "BB-NONE", "Ai Đó", ip="9.9.9.9")
@@ -230,7 +267,7 @@ async def test_lookups_are_rate_limited_per_client(make_payment_app: Any) -> Non
 async def test_a_structured_mode_event_is_accepted_like_binary(make_payment_app: Any) -> None:
     from dvc_contracts.envelope import from_kafka, to_structured
 
-    pa = await make_payment_app(trust_forwarded_for=True)
+    pa = await make_payment_app(trusted_proxies=PROXY)
     headers, value = to_structured(
         new_event(topics.FINE_ISSUED, "urn:agency:HNI-CSGT", decision("QD-050"), subject="QD-050")
     )
@@ -238,3 +275,27 @@ async def test_a_structured_mode_event_is_accepted_like_binary(make_payment_app:
         await fines.on_fine_issued(from_kafka(headers, value), uow)
         await uow.commit()
     assert (await lookup(pa, "BB-QD-050", "Nguyễn Văn An")).status_code == 200
+
+
+async def test_a_spoofed_forwarded_for_from_an_untrusted_peer_does_not_buy_a_new_bucket(
+    make_payment_app: Any,
+) -> None:
+    """No proxy configured (or a peer that is not one): every made-up X-Forwarded-For is the same client."""
+    pa = await make_payment_app(fines_lookup_burst=2, fines_lookup_per_minute=1)
+    codes = [(await lookup(pa, "BB-NONE", "Ai Đó", ip=f"10.0.0.{i}")).status_code for i in range(3)]
+    assert codes == [404, 404, 429]
+
+
+async def test_through_a_trusted_proxy_the_right_most_untrusted_hop_is_the_client(
+    make_payment_app: Any,
+) -> None:
+    pa = await make_payment_app(
+        trusted_proxies="127.0.0.0/8, 10.0.0.0/8", fines_lookup_burst=2, fines_lookup_per_minute=1
+    )
+    # The citizen 203.0.113.9 writes a new left-most address each time; the ingress and a load balancer append.
+    codes = [
+        (await lookup(pa, "BB-NONE", "Ai Đó", ip=f"6.6.6.{i}, 203.0.113.9, 10.0.0.2")).status_code
+        for i in range(3)
+    ]
+    assert codes == [404, 404, 429]
+    assert (await lookup(pa, "BB-NONE", "Ai Đó", ip="6.6.6.1, 203.0.113.10, 10.0.0.2")).status_code == 404

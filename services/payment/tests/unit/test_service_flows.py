@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 from prometheus_client import REGISTRY
@@ -59,7 +59,8 @@ async def request_payment(
 
 
 async def checkout(pa: PaymentApp, payment_id: str, provider: str) -> str:
-    r = await pa.http.post(f"/payments/{payment_id}/checkout", json={"provider": provider})
+    link = await pa.pay_link(payment_id)
+    r = await pa.http.post(f"/payments/{payment_id}/checkout{link}", json={"provider": provider})
     assert r.status_code == 201, r.text
     return str(r.json()["pay_url"])
 
@@ -103,7 +104,8 @@ async def test_a_checkout_waits_for_an_intent_still_on_its_way(make_payment_app:
     intent (woken by the consumer's commit) instead of answering 404."""
     pa = await make_payment_app(checkout_wait_seconds=60)
     pid = new_id()
-    pending = asyncio.create_task(pa.http.post(f"/payments/{pid}/checkout", json={"provider": "momo"}))
+    link = await pa.pay_link(pid)
+    pending = asyncio.create_task(pa.http.post(f"/payments/{pid}/checkout{link}", json={"provider": "momo"}))
     await until(lambda: _waiting(pa, 1))
     assert not pending.done()
     await request_payment(pa, pid, wake_checkouts=True)
@@ -118,7 +120,8 @@ async def test_a_waiting_checkout_finds_an_intent_created_elsewhere(make_payment
     """Created by another instance (no wake-up here): the waiter finds it on its next look."""
     pa = await make_payment_app(checkout_wait_seconds=60)
     pid = new_id()
-    pending = asyncio.create_task(pa.http.post(f"/payments/{pid}/checkout", json={"provider": "vnpay"}))
+    link = await pa.pay_link(pid)
+    pending = asyncio.create_task(pa.http.post(f"/payments/{pid}/checkout{link}", json={"provider": "vnpay"}))
     await until(lambda: _waiting(pa, 1))
     await request_payment(pa, pid, wake_checkouts=False)
     r = await pending
@@ -127,14 +130,16 @@ async def test_a_waiting_checkout_finds_an_intent_created_elsewhere(make_payment
 
 async def test_an_unknown_intent_is_still_404_after_the_wait(make_payment_app: Any) -> None:
     pa = await make_payment_app(checkout_wait_seconds=0.3)
-    r = await pa.http.post(f"/payments/{new_id()}/checkout", json={"provider": "momo"})
+    pid = new_id()
+    r = await pa.http.post(f"/payments/{pid}/checkout{await pa.pay_link(pid)}", json={"provider": "momo"})
     assert r.status_code == 404 and r.json()["detail"]["error"] == "not_found"
     assert pa.ctx.arrivals.waiting == 0
 
 
 async def test_checkouts_do_not_wait_beyond_the_limit_of_waiters(make_payment_app: Any) -> None:
     pa = await make_payment_app(checkout_wait_seconds=60, checkout_max_waiters=0)
-    r = await pa.http.post(f"/payments/{new_id()}/checkout", json={"provider": "momo"})
+    pid = new_id()
+    r = await pa.http.post(f"/payments/{pid}/checkout{await pa.pay_link(pid)}", json={"provider": "momo"})
     assert r.status_code == 404
 
 
@@ -220,10 +225,12 @@ async def test_the_portal_pay_page_lists_the_providers_and_redirects(make_paymen
     pa = await make_payment_app()
     pid = new_id()
     await request_payment(pa, pid)
-    page = await pa.http.get(f"/payments/{pid}/pay")
+    link = await pa.pay_link(pid)
+    page = await pa.http.get(f"/payments/{pid}/pay{link}")
     assert "135.000 ₫" in page.text and "Ví MoMo" in page.text and "PayGov" in page.text
+    assert f'action="/payments/{pid}/pay{link.replace("&", "&amp;")}"' in page.text  # the form keeps the link
     r = await pa.http.post(
-        f"/payments/{pid}/pay",
+        f"/payments/{pid}/pay{link}",
         content="provider=momo",
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
@@ -347,6 +354,11 @@ async def test_amount_mismatch_and_unknown_order_are_refused(make_payment_app: A
     assert await pa.status(pid) == "succeeded"
 
 
+def _link_until(pa: PaymentApp, pid: str, minutes: int = 10) -> str:
+    """A link valid beyond the intent's expiry: the intent's own state is still checked."""
+    return urlencode(pa.ctx.pay_links.params(pid, clock.now() + timedelta(minutes=minutes)))
+
+
 # --- failure, expiry, reconciliation ---------------------------------------------------------------------
 
 
@@ -381,7 +393,9 @@ async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payme
     assert await pa.status(pid) == "expired"
     [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
     assert expired["dossier_code"] == "79-261121-ABCDEF" and expired["amount_vnd"] == 135_000
-    r = await pa.http.post(f"/payments/{pid}/checkout", json={"provider": "vnpay"})
+    r = await pa.http.post(f"/payments/{pid}/checkout{await pa.pay_link(pid)}", json={"provider": "vnpay"})
+    assert r.status_code == 403 and r.json()["detail"]["error"] == "pay_link_expired"  # the link ends with it
+    r = await pa.http.post(f"/payments/{pid}/checkout?{_link_until(pa, pid)}", json={"provider": "vnpay"})
     assert r.status_code == 409 and r.json()["detail"]["error"] == "expired"
     assert await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 0
 

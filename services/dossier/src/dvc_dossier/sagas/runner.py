@@ -92,6 +92,7 @@ async def _run(
                 amount_vnd=amount,
                 description=desc,
                 payer_name=dossier.applicant_name,
+                payer_sub=dossier.owner_sub,  # the citizen who filed it pays with their own login
                 requested_at=now,
                 expires_at=now + timedelta(seconds=uow.payment_expiry_seconds),
             )

@@ -1,11 +1,13 @@
-"""Payment tables: intents, provider attempts, history, refunds, the callback replay guard, fine decisions;
-and the local provider sandboxes' own tables (what the real gateways would keep on their side)."""
+"""Payment tables: intents, provider attempts, history, refunds, the callback replay guard, fine decisions,
+rate-limit buckets shared by the replicas; and the local provider sandboxes' own tables (what the real
+gateways would keep on their side)."""
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
     Date,
+    Float,
     Index,
     Integer,
     String,
@@ -33,6 +35,7 @@ payments = Table(
     Column("discount_vnd", BigInteger, nullable=False, default=0),  # fines: early-payment discount given
     Column("description", Text, nullable=False),
     Column("payer_name", Text, nullable=True),
+    Column("owner_sub", String(128), nullable=True),  # the citizen (token sub) who may pay with their login
     Column("citizen_phone", String(32), nullable=True),
     Column("preferred_provider", String(16), nullable=True),
     Column("status", String(16), nullable=False),
@@ -137,6 +140,7 @@ callbacks = Table(
     Column("outcome", String(32), nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
     UniqueConstraint("provider", "dedup_key", name="uq_provider_callbacks_key"),
+    Index("ix_provider_callbacks_received_at", "received_at"),  # pruned after PAYMENT_CALLBACK_RETENTION_DAYS
 )
 
 fines = Table(
@@ -151,6 +155,7 @@ fines = Table(
     Column("plate", String(32), nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("issuing_unit", Text, nullable=False),
+    Column("agency_code", String(64), nullable=True),  # issuing agency (event source): staff scope
     Column("province_code", String(8), nullable=False),
     Column("decided_at", UtcDateTime, nullable=False),
     Column("status", String(16), nullable=False),  # unpaid | settled
@@ -172,6 +177,18 @@ fine_history = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("event_id", String(100), nullable=True),
     Column("note", Text, nullable=True),
+)
+
+# Rate limits (GCRA, a token bucket kept as one number): ``tat`` is when the bucket will be full again (unix
+# seconds); one atomic upsert per request, so every replica shares the bucket. A row whose tat has passed is a
+# full bucket, the same as no row: pruned.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(200), primary_key=True),  # scope:client
+    Column("tat", Float, nullable=False),
+    Column("allowed", Boolean, nullable=False),  # the last request's answer
+    Index("ix_rate_limits_tat", "tat"),
 )
 
 # --- the local sandboxes: the providers' side (not read by the payment code, only over their HTTP APIs) ----

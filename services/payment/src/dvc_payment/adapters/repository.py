@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, case, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dvc_payment.adapters.orm import attempts, callbacks, fine_history, fines, history, payments, refunds
+from dvc_payment.adapters.orm import (
+    attempts,
+    callbacks,
+    fine_history,
+    fines,
+    history,
+    payments,
+    rate_limits,
+    refunds,
+)
 from dvc_payment.domain.model import PAYABLE, AttemptStatus, RefundStatus
 from dvckit.db import dialect_name
 
@@ -116,6 +125,10 @@ class AttemptRepository(_Repo):
     async def for_payment(self, payment_id: str) -> list[Any]:
         q = select(attempts).where(attempts.c.payment_id == payment_id).order_by(attempts.c.created_at)
         return list((await self.session.execute(q)).all())
+
+    async def count_for(self, payment_id: str) -> int:
+        q = select(func.count()).select_from(attempts).where(attempts.c.payment_id == payment_id)
+        return int(await self.session.scalar(q) or 0)
 
     async def others_open(self, payment_id: str, ref: str) -> bool:
         q = (
@@ -228,6 +241,40 @@ class CallbackLog(_Repo):
         if inserted:  # some keys were new, one was known: a replay all the same, undo the new ones
             await self.session.execute(delete(callbacks).where(callbacks.c.id.in_(inserted)))
         return False
+
+    async def prune(self, before: datetime, limit: int) -> int:
+        """Forget notifications received before ``before`` (at most ``limit`` rows); how many went."""
+        old = select(callbacks.c.id).where(callbacks.c.received_at < before).limit(limit)
+        result: Any = await self.session.execute(delete(callbacks).where(callbacks.c.id.in_(old)))
+        return int(result.rowcount or 0)
+
+
+class RateLimitRepository(_Repo):
+    async def take(self, key: str, *, now: float, interval: float, tolerance: float) -> float | None:
+        """One request against the bucket ``key`` (GCRA, one atomic upsert): None if allowed, else the seconds
+        until it would be. ``interval``: seconds per token; ``tolerance``: (burst - 1) × interval."""
+        t = rate_limits
+        start = case((t.c.tat > now, t.c.tat), else_=now)  # greatest(tat, now), in SQLite too
+        allowed = start - now <= tolerance
+        stmt = (
+            self._insert(t)
+            .values(key=key, tat=now + interval, allowed=True)
+            .on_conflict_do_update(
+                index_elements=[t.c.key],
+                set_={"tat": case((allowed, start + interval), else_=t.c.tat), "allowed": allowed},
+            )
+            .returning(t.c.tat, t.c.allowed)
+        )
+        row = (await self.session.execute(stmt)).one()
+        return None if row.allowed else max(0.0, float(row.tat) - tolerance - now)
+
+    async def prune(self, now: float, limit: int) -> int:
+        """Drop buckets that are full again (the same as no row)."""
+        t = rate_limits
+        full = select(t.c.key).where(t.c.tat < now).limit(limit)
+        # tat < now again in the outer statement: a bucket hit meanwhile is re-checked, not dropped.
+        result: Any = await self.session.execute(delete(t).where(t.c.tat < now, t.c.key.in_(full)))
+        return int(result.rowcount or 0)
 
 
 class FineRepository(_Repo):

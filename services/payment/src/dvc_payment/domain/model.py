@@ -118,8 +118,11 @@ class SuccessOutcome:
     refund_reason: str | None  # an automatic refund of this attempt, and why
 
 
-def decide_success(status: str, purpose: str, fine_open: bool | None) -> SuccessOutcome:
-    """``fine_open``: for a fine payment, whether the decision is still unpaid (None if unknown here).
+def decide_success(
+    status: str, purpose: str, fine_open: bool | None, *, fine_amount_ok: bool = True
+) -> SuccessOutcome:
+    """``fine_open``: for a fine payment, whether the decision is still unpaid (None if unknown here);
+    ``fine_amount_ok``: whether the intent pays that decision in full (its amount was not corrected since).
 
     - pending → succeeded: fee-paid (and the fine settled).
     - failed → succeeded: fee-paid(late); the dossier still waits for its fee (it has not expired).
@@ -127,6 +130,7 @@ def decide_success(status: str, purpose: str, fine_open: bool | None) -> Success
       unless it is a fine still unpaid, which this money settles.
     - already succeeded or refunded (a second charge, e.g. two attempts both paid): refunded, no fee-paid.
     - a fine already settled by another payment: fee-paid, then refunded.
+    - a fine whose decision asks for another amount than this intent paid: not settled; fee-paid, refunded.
     """
     st = PaymentStatus(status)
     if st in (P.SUCCEEDED, P.REFUNDED):
@@ -137,6 +141,8 @@ def decide_success(status: str, purpose: str, fine_open: bool | None) -> Success
     is_fine = purpose == "fine"
     if is_fine and fine_open is False:
         return SuccessOutcome(P.SUCCEEDED, late, True, False, "fine_already_settled")
+    if is_fine and fine_open and not fine_amount_ok:
+        return SuccessOutcome(P.SUCCEEDED, late, True, False, "fine_amount_mismatch")
     if is_fine and fine_open:
         return SuccessOutcome(P.SUCCEEDED, late, True, True, None)
     if st is P.EXPIRED:

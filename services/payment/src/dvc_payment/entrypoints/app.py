@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs.expiry_job(ctx),
         jobs.reconciliation_job(ctx),
         jobs.refund_job(ctx),
+        jobs.maintenance_job(ctx),
     ]
     if ctx.sandbox is not None:
         routers.append(build_sandbox_router(ctx.sandbox))

@@ -1,5 +1,6 @@
 """Signed server-to-server callbacks from the providers. The signature (and freshness) is verified before
-anything is read into the service; a replay, an unknown order or a wrong amount is refused and logged."""
+anything is read into the service; a replay, an unknown order or a wrong amount is refused and logged (a wrong
+amount is also kept in the intent's history), and answered as the provider's protocol asks."""
 
 from __future__ import annotations
 
@@ -48,9 +49,8 @@ async def _handle(ctx: PaymentContext, request: Request, name: str) -> Response:
         record_callback_metric(name, exc.reason)
         return _reply(provider, exc.reason)
     async with ctx.uow() as uow:
-        outcome = await apply_notice(uow, name, notice, source="callback", now=now)
-        if outcome not in REFUSED:
-            await uow.commit()
+        outcome = await apply_notice(uow, name, notice, source="callback", now=now, policy=ctx.policy)
+        await uow.commit()  # a refusal writes nothing, except the record of an amount mismatch
     record_callback_metric(name, outcome)
     if outcome in REFUSED:
         log.warning(

@@ -13,11 +13,13 @@ from dvc_payment.adapters.providers import build_providers
 from dvc_payment.adapters.providers.base import HttpPort, Provider
 from dvc_payment.adapters.sandbox import SandboxCore
 from dvc_payment.config import Settings
-from dvc_payment.entrypoints.ratelimit import TokenBucketLimiter
+from dvc_payment.domain.access import PayAccess, PayLinkSigner
+from dvc_payment.entrypoints.ratelimit import Rate, SharedRateLimiter
 from dvc_payment.service.arrivals import IntentArrivals
 from dvc_payment.service.common import Policy, Urls
 from dvc_payment.service.payments import CheckoutResult, start_checkout
 from dvc_payment.service.uow import PaymentUnitOfWork
+from dvckit.client_ip import TrustedProxies
 from dvckit.runtime import Runtime
 
 
@@ -28,8 +30,10 @@ class PaymentContext:
     policy: Policy
     http: HttpPort
     providers: dict[str, Provider]
-    limiter: TokenBucketLimiter
+    limiter: SharedRateLimiter
     arrivals: IntentArrivals
+    pay_links: PayLinkSigner
+    proxies: TrustedProxies
     sandbox: SandboxCore | None = None
     _closed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -48,8 +52,12 @@ class PaymentContext:
             policy=Policy.from_settings(settings),
             http=http,
             providers=build_providers(settings, http),
-            limiter=TokenBucketLimiter(settings.fines_lookup_burst, settings.fines_lookup_per_minute),
+            limiter=SharedRateLimiter(
+                runtime.uow, Rate(settings.fines_lookup_burst, settings.fines_lookup_per_minute), "fines"
+            ),
             arrivals=arrivals or IntentArrivals(max_waiters=settings.checkout_max_waiters),
+            pay_links=PayLinkSigner(settings.pay_link_secret.get_secret_value().encode()),
+            proxies=settings.proxies,
             sandbox=sandbox,
         )
 
@@ -57,15 +65,15 @@ class PaymentContext:
         return self.runtime.uow()
 
     async def checkout(
-        self, request: Request, payment_id: str, provider: str, *, actor: str = "citizen"
+        self, request: Request, payment_id: str, provider: str, *, access: PayAccess
     ) -> CheckoutResult:
         """Start a checkout; an intent not known yet (its payment-requested still on the way) is waited for
-        up to ``checkout_wait_seconds``."""
+        up to ``checkout_wait_seconds`` (its owner is checked once it is known)."""
 
         def attempt() -> Awaitable[CheckoutResult]:
             return start_checkout(
                 self.uow, self.providers, payment_id, provider,
-                urls=self.urls(request), client_ip=self.client_ip(request), policy=self.policy, actor=actor,
+                urls=self.urls(request), client_ip=self.client_ip(request), policy=self.policy, access=access,
             )  # fmt: skip
 
         return await self.arrivals.when_known(payment_id, attempt, wait=self.settings.checkout_wait_seconds)
@@ -74,14 +82,13 @@ class PaymentContext:
         base = self.settings.public_base_url.rstrip("/")
         if not base and request is not None:
             base = str(request.base_url).rstrip("/")
-        return Urls(public_base=base, notify_base=self.settings.public_base_url.rstrip("/"))
+        return Urls(
+            public_base=base, notify_base=self.settings.public_base_url.rstrip("/"), links=self.pay_links
+        )
 
     def client_ip(self, request: Request) -> str:
-        if self.settings.trust_forwarded_for:
-            forwarded = request.headers.get("x-forwarded-for", "")
-            if forwarded:
-                return forwarded.split(",")[0].strip()
-        return request.client.host if request.client else "unknown"
+        """The TCP peer, or behind the configured proxies the right-most untrusted X-Forwarded-For hop."""
+        return self.proxies.of(request)
 
     async def run_http_lifetime(self, _: Runtime[Any]) -> None:
         """Background task: closes the provider HTTP clients when the app stops."""

@@ -1,5 +1,5 @@
 """Traffic fines over HTTP: the public, rate-limited three-factor lookup (pinned contract), paying a fine,
-and the staff view of a decision."""
+and the staff view of a decision (an agency sees its own decisions, an operator those of their province)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from dvc_contracts import clock
+from dvc_payment.domain.fines import visible_to
 from dvc_payment.domain.model import PaymentError
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.entrypoints.http import http_error
@@ -31,8 +32,8 @@ NOT_FOUND = {
 }
 
 
-def _rate_limit(request: Request, ctx: PaymentContext) -> None:
-    wait = ctx.limiter.take(ctx.client_ip(request))
+async def _rate_limit(request: Request, ctx: PaymentContext) -> None:
+    wait = await ctx.limiter.take(ctx.client_ip(request))
     if wait is not None:
         FINE_LOOKUPS.labels("rate_limited").inc()
         seconds = ctx.limiter.retry_after(wait)
@@ -87,7 +88,8 @@ def view_out(v: fines.FineView, ctx: PaymentContext, request: Request) -> dict[s
             "payment_id": v.payment.id,
             "status": v.payment.status,
             "expires_at": v.payment.expires_at,
-            "pay_page": ctx.urls(request).absolute(f"/payments/{v.payment.id}/pay"),
+            # a pay link: who proved the three facts may pay (the page itself asks for nothing more)
+            "pay_page": ctx.urls(request).pay_page(v.payment.id, v.payment.expires_at),
         }
     return out
 
@@ -107,7 +109,7 @@ async def lookup(
     violation_date: Annotated[str, Query(description="ngày vi phạm, YYYY-MM-DD")],
     name: Annotated[str, Query(min_length=1, max_length=200, description="họ và tên người vi phạm")],
 ) -> dict[str, Any]:
-    _rate_limit(request, ctx)
+    await _rate_limit(request, ctx)
     day = _date(violation_date)
     async with ctx.uow() as uow:
         view = await fines.lookup_fine(
@@ -132,7 +134,7 @@ class PayFine(BaseModel):
     "/fines/{decision_no:path}/pay", status_code=201, summary="Pay a fine (same three-factor check) → pay_url"
 )
 async def pay(request: Request, decision_no: str, body: PayFine, ctx: Ctx) -> dict[str, Any]:
-    _rate_limit(request, ctx)
+    await _rate_limit(request, ctx)
     try:
         result, quote = await fines.pay_fine(
             ctx.uow, ctx.providers, decision_no=decision_no, record_no=body.record_no,
@@ -148,6 +150,7 @@ async def pay(request: Request, decision_no: str, body: PayFine, ctx: Ctx) -> di
         "payment_id": result.payment_id,
         "provider": result.provider,
         "pay_url": result.pay_url,
+        "pay_page": ctx.urls(request).pay_page(result.payment_id, result.expires_at),  # to choose again
         "amount": quote.amount,
         "discount_vnd": quote.discount_vnd,
         "amount_due": result.amount_vnd,
@@ -155,10 +158,15 @@ async def pay(request: Request, decision_no: str, body: PayFine, ctx: Ctx) -> di
     }
 
 
-@router.get("/fines/{decision_no:path}", summary="A decision with its history (agency/operator)")
-async def get_fine(decision_no: str, ctx: Ctx, _: Staff) -> dict[str, Any]:
+@router.get(
+    "/fines/{decision_no:path}",
+    summary="A decision with its history (its issuing agency; operators of its province, national ones)",
+)
+async def get_fine(decision_no: str, ctx: Ctx, staff: Staff) -> dict[str, Any]:
     async with ctx.uow() as uow:
         f = await uow.fines.get(decision_no)
+        if f is not None and not visible_to(staff, agency_code=f.agency_code, province_code=f.province_code):
+            f = None  # the same answer as no such decision
         hist = await uow.fines.history(decision_no) if f is not None else []
     if f is None:
         raise HTTPException(
@@ -172,6 +180,7 @@ async def get_fine(decision_no: str, ctx: Ctx, _: Staff) -> dict[str, Any]:
         "plate": f.plate,
         "amount": f.amount,
         "issuing_unit": f.issuing_unit,
+        "agency_code": f.agency_code,
         "province_code": f.province_code,
         "decided_at": f.decided_at,
         "status": f.status,

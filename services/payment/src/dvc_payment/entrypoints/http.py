@@ -1,9 +1,12 @@
-"""Thin HTTP routes for payment intents: create (Idempotency-Key), status, checkout, the portal's pay pages."""
+"""Thin HTTP routes for payment intents: create (Idempotency-Key), status, checkout, the portal's pay pages.
+
+Checkout and the pay page need the intent's owner (a citizen token whose sub owns it) or a pay link we signed
+(``?exp=…&sig=…``): a payment id alone creates no provider order."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
@@ -11,6 +14,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
 
 from dvc_contracts import clock
+from dvc_payment.domain.access import PayAccess
 from dvc_payment.domain.model import STATUS_TEXT, PaymentError
 from dvc_payment.entrypoints import pages
 from dvc_payment.entrypoints.context import PaymentContext, context
@@ -21,6 +25,7 @@ from dvckit.auth.jwt import Principal
 router = APIRouter(tags=["payments"])
 Ctx = Annotated[PaymentContext, Depends(context)]
 Staff = Annotated[Principal, Depends(require_role("agency", "operator"))]
+citizen = require_role("citizen")
 
 ERROR_STATUS = {
     "not_found": 404,
@@ -28,6 +33,12 @@ ERROR_STATUS = {
     "expired": 409,
     "idempotency_conflict": 409,
     "unknown_provider": 422,
+    "unknown_decision": 422,
+    "amount_mismatch": 422,
+    "pay_link_invalid": 403,
+    "pay_link_expired": 403,
+    "not_owner": 403,
+    "too_many_attempts": 429,
     "provider_unavailable": 503,
 }
 
@@ -47,13 +58,17 @@ class CreatePayment(BaseModel):
     payer_name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=32)
     provider: str | None = Field(default=None, max_length=16)
+    payer_sub: str | None = Field(
+        default=None, max_length=128, description="the citizen (login sub) who may pay it with their token"
+    )
 
 
 class StartCheckout(BaseModel):
     provider: str = Field(min_length=1, max_length=16, description="vnpay | momo | paygov")
 
 
-def payment_out(p: Any, ctx: PaymentContext, request: Request) -> dict[str, Any]:
+def payment_out(p: Any, ctx: PaymentContext, request: Request, *, signed: bool = False) -> dict[str, Any]:
+    """``signed``: the pay page as a signed pay link (only for those entitled to hand it to the citizen)."""
     return {
         "payment_id": p.id,
         "purpose": p.purpose,
@@ -70,7 +85,7 @@ def payment_out(p: Any, ctx: PaymentContext, request: Request) -> dict[str, Any]
         "created_at": p.created_at,
         "expires_at": p.expires_at,
         "paid_at": p.paid_at,
-        "pay_page": ctx.urls(request).absolute(f"/payments/{p.id}/pay"),
+        "pay_page": ctx.urls(request).pay_page(p.id, p.expires_at if signed else None),
     }
 
 
@@ -115,6 +130,7 @@ async def create_payment(
         payer_name=body.payer_name,
         citizen_phone=body.phone,
         provider=body.provider,
+        owner_sub=body.payer_sub,
     )
     async with ctx.uow() as uow:
         try:
@@ -128,7 +144,7 @@ async def create_payment(
     if not created:
         response.status_code = 200
         response.headers["idempotent-replayed"] = "true"
-    return payment_out(p, ctx, request)
+    return payment_out(p, ctx, request, signed=True)
 
 
 @router.get("/payments/{payment_id}", summary="A payment's status (public: no personal data)")
@@ -146,7 +162,7 @@ async def payment_history(request: Request, payment_id: str, ctx: Ctx, _: Staff)
         hist = await uow.payments.history(payment_id)
         tries = await uow.attempts.for_payment(payment_id)
         refunds = await uow.refunds.for_payment(payment_id)
-    return payment_out(p, ctx, request) | {
+    return payment_out(p, ctx, request, signed=True) | {
         "history": [
             {
                 "action": h.action,
@@ -189,12 +205,68 @@ async def payment_history(request: Request, payment_id: str, ctx: Ctx, _: Staff)
     }
 
 
-@router.post(
-    "/payments/{payment_id}/checkout", status_code=201, summary="Start paying with a provider → pay_url"
-)
-async def checkout(request: Request, payment_id: str, body: StartCheckout, ctx: Ctx) -> dict[str, Any]:
+# --- paying: the owner or a signed pay link -------------------------------------------------------------
+
+
+def _link(request: Request) -> dict[str, str]:
+    """The pay link's ``exp`` and ``sig``, from the query (or the result page's path)."""
+    values = {**request.query_params, **request.path_params}
+    return {k: values[k] for k in ("exp", "sig") if values.get(k)}
+
+
+async def pay_access(request: Request, payment_id: str, ctx: Ctx) -> PayAccess:
+    """A pay link we signed for this intent, else a citizen's token (its owner is checked with the intent):
+    401 with neither, 403 for a forged or expired link or a token of another role."""
+    link = _link(request)
+    if link:
+        try:
+            ctx.pay_links.check(payment_id, link.get("exp"), link.get("sig"), clock.now())
+        except PaymentError as exc:
+            raise http_error(exc) from exc
+        return PayAccess.by_link()
+    if request.headers.get("authorization"):
+        return PayAccess.by_owner((await citizen(request)).sub)
+    raise HTTPException(
+        401,
+        detail={
+            "error": "pay_link_required",
+            "message": "Cần liên kết thanh toán được cấp cho bạn, hoặc đăng nhập bằng tài khoản của người nộp.",
+        },
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+Access = Annotated[PayAccess, Depends(pay_access)]
+
+
+def _pay_page_path(payment_id: str, link: dict[str, str]) -> str:
+    return f"/payments/{payment_id}/pay" + (f"?{urlencode(link)}" if link else "")
+
+
+def _choose_page(request: Request, ctx: PaymentContext, p: Any, error: str | None = None) -> HTMLResponse:
+    choices = [(n, pr.display_name) for n, pr in ctx.providers.items()]
+    return pages.choose_provider_page(p, choices, action=_pay_page_path(p.id, _link(request)), error=error)
+
+
+async def _owned(ctx: PaymentContext, payment_id: str, access: PayAccess) -> Any:
+    p = await _get(ctx, payment_id)
     try:
-        result = await ctx.checkout(request, payment_id, body.provider)
+        access.check(p.owner_sub)
+    except PaymentError as exc:
+        raise http_error(exc) from exc
+    return p
+
+
+@router.post(
+    "/payments/{payment_id}/checkout",
+    status_code=201,
+    summary="Start paying with a provider → pay_url (the owner's token or a signed pay link)",
+)
+async def checkout(
+    request: Request, payment_id: str, body: StartCheckout, ctx: Ctx, access: Access
+) -> dict[str, Any]:
+    try:
+        result = await ctx.checkout(request, payment_id, body.provider, access=access)
     except PaymentError as exc:
         raise http_error(exc) from exc
     return {
@@ -207,21 +279,35 @@ async def checkout(request: Request, payment_id: str, body: StartCheckout, ctx: 
     }
 
 
+@router.get(
+    "/payments/{payment_id}/link",
+    summary="The owner's signed pay link, to open the pay page in a browser (the owner's citizen token)",
+)
+async def owner_pay_link(
+    request: Request, payment_id: str, ctx: Ctx, who: Annotated[Principal, Depends(citizen)]
+) -> dict[str, Any]:
+    p = await _owned(ctx, payment_id, PayAccess.by_owner(who.sub))
+    return {
+        "payment_id": p.id,
+        "pay_page": ctx.urls(request).pay_page(p.id, p.expires_at),
+        "expires_at": p.expires_at,
+    }
+
+
 @router.get("/payments/{payment_id}/pay", response_class=HTMLResponse, summary="Pay page: choose a provider")
-async def pay_page(payment_id: str, ctx: Ctx) -> HTMLResponse:
-    p = await _get(ctx, payment_id)
-    return pages.choose_provider_page(p, [(n, pr.display_name) for n, pr in ctx.providers.items()])
+async def pay_page(request: Request, payment_id: str, ctx: Ctx, access: Access) -> HTMLResponse:
+    return _choose_page(request, ctx, await _owned(ctx, payment_id, access))
 
 
 @router.post("/payments/{payment_id}/pay", summary="Pay page form: go to the chosen provider (303)")
-async def pay_form(request: Request, payment_id: str, ctx: Ctx) -> Response:
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+async def pay_form(request: Request, payment_id: str, ctx: Ctx, access: Access) -> Response:
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     try:
-        result = await ctx.checkout(request, payment_id, form.get("provider", ""))
+        result = await ctx.checkout(request, payment_id, form.get("provider", ""), access=access)
     except PaymentError as exc:
-        p = await _get(ctx, payment_id)
-        choices = [(n, pr.display_name) for n, pr in ctx.providers.items()]
-        page = pages.choose_provider_page(p, choices, error=exc.message)
+        if exc.code in ("not_found", "not_owner"):
+            raise http_error(exc) from exc
+        page = _choose_page(request, ctx, await _get(ctx, payment_id), error=exc.message)
         page.status_code = ERROR_STATUS.get(exc.code, 409)
         return page
     return RedirectResponse(result.pay_url, status_code=303)
@@ -232,5 +318,13 @@ async def pay_form(request: Request, payment_id: str, ctx: Ctx) -> Response:
     response_class=HTMLResponse,
     summary="Where providers send the citizen back",
 )
-async def result(payment_id: str, ctx: Ctx) -> HTMLResponse:
-    return pages.result_page(await _get(ctx, payment_id))
+@router.get("/payments/{payment_id}/result/{exp}/{sig}", response_class=HTMLResponse, include_in_schema=False)
+async def result(request: Request, payment_id: str, ctx: Ctx) -> HTMLResponse:
+    """Public (what GET /payments/{id} shows); "try again" carries the pay link when this page was given one."""
+    p = await _get(ctx, payment_id)
+    link = _link(request)
+    try:
+        ctx.pay_links.check(payment_id, link.get("exp"), link.get("sig"), clock.now())
+    except PaymentError:
+        link = {}
+    return pages.result_page(p, retry_url=_pay_page_path(p.id, link))

@@ -1,4 +1,4 @@
-"""Background jobs started with the app: expiry, reconciliation, refunds. Each loops on its own interval;
+"""Background jobs started with the app: expiry, reconciliation, refunds, maintenance. Each loops on its own interval;
 a failure is logged and retried, never fatal. Several instances can run them: rows are claimed with
 SKIP LOCKED leases (PostgreSQL)."""
 
@@ -8,8 +8,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
+from dvc_contracts import clock
 from dvc_payment.entrypoints.context import PaymentContext
-from dvc_payment.service import payments, refunds
+from dvc_payment.service import maintenance, payments, refunds
 from dvckit.logging import get_logger
 from dvckit.runtime import Runtime
 
@@ -62,3 +63,14 @@ def refund_job(ctx: PaymentContext) -> Callable[[Runtime[Any]], Coroutine[Any, A
         )
 
     return run_refunds
+
+
+def maintenance_job(ctx: PaymentContext) -> Callable[[Runtime[Any]], Coroutine[Any, Any, None]]:
+    async def run_maintenance(_: Runtime[Any]) -> None:
+        await _loop(
+            "maintenance",
+            ctx.settings.maintenance_interval_seconds,
+            lambda: maintenance.prune(ctx.uow, policy=ctx.policy, now=clock.now()),
+        )
+
+    return run_maintenance

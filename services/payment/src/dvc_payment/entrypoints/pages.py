@@ -26,8 +26,9 @@ def _summary(p: Any) -> str:
 
 
 def choose_provider_page(
-    p: Any, providers: list[tuple[str, str]], *, error: str | None = None
+    p: Any, providers: list[tuple[str, str]], *, action: str, error: str | None = None
 ) -> HTMLResponse:
+    """``action``: where the form posts (the pay page itself, with the pay link's signature if it had one)."""
     if p.status in ("succeeded", "refunded", "expired"):
         return page("Cổng Dịch vụ công — Thanh toán", _summary(p), color=PORTAL_COLOR)
     buttons = "".join(
@@ -37,11 +38,11 @@ def choose_provider_page(
     )
     notice = f'<p class="sandbox">{html.escape(error)}</p>' if error else ""
     body = f"""{_summary(p)}{notice}
-<form method="post" action="/payments/{html.escape(p.id)}/pay"><p>Chọn kênh thanh toán:</p>{buttons}</form>"""
+<form method="post" action="{html.escape(action)}"><p>Chọn kênh thanh toán:</p>{buttons}</form>"""
     return page("Cổng Dịch vụ công — Thanh toán", body, color=PORTAL_COLOR)
 
 
-def result_page(p: Any) -> HTMLResponse:
+def result_page(p: Any, *, retry_url: str) -> HTMLResponse:
     waiting = p.status in ("created", "pending")
     refresh = '<meta http-equiv="refresh" content="2">' if waiting else ""
     lead = {
@@ -51,11 +52,7 @@ def result_page(p: Any) -> HTMLResponse:
         "expired": "Khoản thanh toán đã hết hạn.",
         "refunded": "Khoản thanh toán đã được hoàn tiền.",
     }.get(p.status, STATUS_TEXT.get(p.status, p.status))
-    retry = (
-        f'<p><a href="/payments/{html.escape(p.id)}/pay">Thanh toán lại</a></p>'
-        if p.status == "failed"
-        else ""
-    )
+    retry = f'<p><a href="{html.escape(retry_url)}">Thanh toán lại</a></p>' if p.status == "failed" else ""
     return page(
         "Cổng Dịch vụ công — Kết quả thanh toán",
         f"{refresh}<p>{lead}</p>{_summary(p)}{retry}",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from dvc_contracts import topics
 from dvc_contracts.events import (
@@ -19,6 +20,7 @@ from dvc_contracts.events import (
     RefundFailedV1,
 )
 from dvc_payment.config import Settings
+from dvc_payment.domain.access import PayLinkSigner
 from dvc_payment.domain.fines import DiscountRule
 from dvc_payment.domain.model import PaymentStatus, RefundStatus, ensure_transition
 from dvc_payment.metrics import FINES, PAID_AMOUNT, PAYMENTS
@@ -38,6 +40,8 @@ class Policy:
     reconcile_max_interval: timedelta = timedelta(minutes=15)
     reconcile_lookback: timedelta = timedelta(hours=24)
     refund_max_attempts: int = 5
+    max_attempts: int = 20  # provider orders per intent
+    callback_retention: timedelta = timedelta(days=30)
     discount: DiscountRule = field(default_factory=DiscountRule)
 
     @classmethod
@@ -48,6 +52,8 @@ class Policy:
             reconcile_max_interval=timedelta(seconds=s.reconcile_max_interval_seconds),
             reconcile_lookback=timedelta(hours=s.reconcile_lookback_hours),
             refund_max_attempts=s.refund_max_attempts,
+            max_attempts=s.max_attempts_per_payment,
+            callback_retention=timedelta(days=s.callback_retention_days),
             discount=DiscountRule(percent=s.fine_discount_percent, days=s.fine_discount_days),
         )
 
@@ -58,13 +64,28 @@ class Policy:
 
 @dataclass(frozen=True)
 class Urls:
-    """``public_base``: how browsers reach this service; ``notify_base``: how providers do ('' = in-process)."""
+    """``public_base``: how browsers reach this service; ``notify_base``: how providers do ('' = in-process);
+    ``links``: signs pay links."""
 
     public_base: str
     notify_base: str = ""
+    links: PayLinkSigner | None = None
 
-    def return_url(self, payment_id: str) -> str:
-        return f"{self.public_base}/payments/{payment_id}/result"
+    def pay_page(self, payment_id: str, until: datetime | None = None) -> str:
+        """The portal's pay page; a signed pay link, valid until ``until``, when it is given."""
+        url = f"{self.public_base}/payments/{payment_id}/pay"
+        if until is None or self.links is None:
+            return url
+        return f"{url}?{urlencode(self.links.params(payment_id, until))}"
+
+    def return_url(self, payment_id: str, until: datetime | None = None) -> str:
+        """Where providers send the citizen back. Signed in the path (providers append their own query), so
+        that "try again" on the result page still carries the pay link."""
+        url = f"{self.public_base}/payments/{payment_id}/result"
+        if until is None or self.links is None:
+            return url
+        signed = self.links.params(payment_id, until)
+        return f"{url}/{signed['exp']}/{signed['sig']}"
 
     def notify_url(self, provider: str) -> str:
         return f"{self.notify_base}/callbacks/{provider}"

@@ -11,7 +11,16 @@ from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import FineIssuedV1, PayloadError, parse_data
 from dvc_payment.adapters.providers.base import Provider
-from dvc_payment.domain.fines import FineQuote, FineRejected, check_fine, name_key, names_match, record_key
+from dvc_payment.domain.fines import (
+    FineQuote,
+    FineRejected,
+    agency_from_source,
+    check_fine,
+    intent_settles,
+    name_key,
+    names_match,
+    record_key,
+)
 from dvc_payment.domain.model import PaymentError, PaymentStatus, default_expiry
 from dvc_payment.metrics import FINES
 from dvc_payment.service.common import Policy, UowFactory, Urls, log, new_payment_id
@@ -67,6 +76,7 @@ async def on_fine_issued(event: CloudEvent, uow: PaymentUnitOfWork) -> None:
         "plate": data.plate,
         "amount": data.amount,
         "issuing_unit": data.issuing_unit,
+        "agency_code": agency_from_source(event.source),
         "province_code": data.province_code,
         "decided_at": data.decided_at,
         "issued_event_id": event.id,
@@ -123,7 +133,7 @@ async def lookup_fine(
         discount = int(fine.discount_vnd or 0)
         quote = FineQuote(fine.amount, discount, 0, 0, policy.discount.until(fine.decided_at))
         return FineView(fine, quote, "settled", p)
-    p = await uow.payments.open_for_fine(fine.decision_no, now)
+    p = await _open_intent(uow, fine, policy, now)
     if p is not None:  # the amount quoted when the intent was made holds until it expires
         quote = FineQuote(
             fine.amount,
@@ -167,39 +177,55 @@ async def pay_fine(
             raise PaymentError("not_found", "Không tìm thấy quyết định xử phạt khớp với thông tin đã nhập.")
         if fine.status == "settled":
             raise PaymentError("already_paid", "Quyết định xử phạt này đã được nộp phạt, không cần nộp lại.")
-        p = await uow.payments.open_for_fine(decision_no, now)
-        if p is None:
-            quote = policy.discount.quote(fine.amount, fine.decided_at, now)
-            payment_id = new_payment_id()
-            req = NewPayment(
-                purpose="fine",
-                amount_vnd=quote.amount_due,
-                discount_vnd=quote.discount_vnd,
-                description=f"Nộp phạt vi phạm hành chính giao thông, QĐ {decision_no}",
-                decision_no=decision_no,
-                province_code=fine.province_code,
-                payer_name=fine.offender_name,
-                citizen_phone=phone,
-                provider=provider,
-            )
-            values = intent_values(
-                payment_id, req, source="fine", now=now, expires_at=default_expiry(now, policy.ttl_minutes)
-            )
-            await uow.payments.add_once(values)
-            await record_created(uow, payment_id, "citizen:fine", now, None)
-            log.info(
-                "fine.payment_created",
-                decision_no=decision_no,
-                payment_id=payment_id,
-                amount=quote.amount_due,
-            )
-        else:
-            payment_id = p.id
-            quote = FineQuote(
-                fine.amount, p.discount_vnd, p.amount_vnd, 0, policy.discount.until(fine.decided_at)
-            )
+        payment_id, quote = await _intent_for(
+            uow, fine, provider=provider, phone=phone, policy=policy, now=now
+        )
         await uow.commit()
     result = await start_checkout(
         uow_factory, providers, payment_id, provider, urls=urls, client_ip=client_ip, policy=policy
     )
     return result, quote
+
+
+async def _open_intent(uow: PaymentUnitOfWork, fine: Any, policy: Policy, now: datetime) -> Any:
+    """The fine's open intent, if it still pays the decision in full (not one made before the amount was
+    corrected)."""
+    p = await uow.payments.open_for_fine(fine.decision_no, now)
+    if p is None or not intent_settles(
+        policy.discount, fine.amount, fine.decided_at,
+        amount_vnd=p.amount_vnd, discount_vnd=p.discount_vnd, quoted_at=p.created_at,
+    ):  # fmt: skip
+        return None
+    return p
+
+
+async def _intent_for(
+    uow: PaymentUnitOfWork, fine: Any, *, provider: str, phone: str | None, policy: Policy, now: datetime
+) -> tuple[str, FineQuote]:
+    """The fine's open intent (see _open_intent), else a new intent for what is due today."""
+    if (p := await _open_intent(uow, fine, policy, now)) is not None:
+        return p.id, FineQuote(
+            fine.amount, p.discount_vnd, p.amount_vnd, 0, policy.discount.until(fine.decided_at)
+        )
+    quote = policy.discount.quote(fine.amount, fine.decided_at, now)
+    payment_id = new_payment_id()
+    req = NewPayment(
+        purpose="fine",
+        amount_vnd=quote.amount_due,
+        discount_vnd=quote.discount_vnd,
+        description=f"Nộp phạt vi phạm hành chính giao thông, QĐ {fine.decision_no}",
+        decision_no=fine.decision_no,
+        province_code=fine.province_code,
+        payer_name=fine.offender_name,
+        citizen_phone=phone,
+        provider=provider,
+    )
+    values = intent_values(
+        payment_id, req, source="fine", now=now, expires_at=default_expiry(now, policy.ttl_minutes)
+    )
+    await uow.payments.add_once(values)
+    await record_created(uow, payment_id, "citizen:fine", now, None)
+    log.info(
+        "fine.payment_created", decision_no=fine.decision_no, payment_id=payment_id, amount=quote.amount_due
+    )
+    return payment_id, quote

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,8 @@ from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import PayloadError, PaymentRequestedV1, parse_data
 from dvc_payment.adapters.providers.base import AttemptInfo, CheckoutRequest, Notice, Provider, ProviderError
+from dvc_payment.domain.access import PayAccess, check_attempts
+from dvc_payment.domain.fines import FineQuote, check_amount_due, intent_settles
 from dvc_payment.domain.model import (
     AttemptStatus,
     PaymentError,
@@ -62,6 +64,7 @@ class NewPayment:
     citizen_phone: str | None = None
     provider: str | None = None
     discount_vnd: int = 0
+    owner_sub: str | None = None  # the citizen who may pay it with their own login
 
     def canonical_hash(self) -> str:
         return hashlib.sha256(
@@ -83,6 +86,7 @@ def intent_values(
         "discount_vnd": req.discount_vnd,
         "description": req.description,
         "payer_name": req.payer_name,
+        "owner_sub": req.owner_sub,
         "citizen_phone": req.citizen_phone,
         "preferred_provider": req.provider,
         "status": PaymentStatus.CREATED.value,
@@ -125,6 +129,9 @@ async def on_payment_requested(
         raise Rejected(
             "invalid_payload", "amount_vnd: must be greater than 0 (free procedures need no payment)"
         )
+    if await uow.payments.get(data.payment_id) is not None:
+        await _request_repeated(uow, data)
+        return
     now = clock.now()
     req = NewPayment(
         purpose=data.purpose,
@@ -137,7 +144,14 @@ async def on_payment_requested(
         payer_name=data.payer_name,
         citizen_phone=data.citizen_phone,
         provider=data.provider,
+        owner_sub=data.payer_sub,
     )
+    if req.purpose == "fine":
+        try:
+            quote = await fine_due(uow, req.decision_no, req.amount_vnd, policy=policy, now=now)
+        except PaymentError as exc:
+            raise Rejected(exc.code, exc.message) from exc
+        req = replace(req, discount_vnd=quote.discount_vnd)
     expires_at = data.expires_at or default_expiry(now, policy.ttl_minutes)
     values = intent_values(data.payment_id, req, source="event", now=now, expires_at=expires_at)
     values["request_event_id"] = event.id
@@ -154,6 +168,11 @@ async def on_payment_requested(
             phone=mask_phone(data.citizen_phone),
         )
         return
+    await _request_repeated(uow, data)
+
+
+async def _request_repeated(uow: PaymentUnitOfWork, data: PaymentRequestedV1) -> None:
+    """A payment-requested whose payment_id exists: a no-op, or a conflict if it asks for something else."""
     existing = await uow.payments.get(data.payment_id)
     if existing is not None and (existing.amount_vnd, existing.purpose) != (data.amount_vnd, data.purpose):
         raise Rejected(
@@ -161,6 +180,23 @@ async def on_payment_requested(
             f"payment_id {data.payment_id} already exists with another amount or purpose",
         )
     log.info("payment.request_repeated", payment_id=data.payment_id)
+
+
+async def fine_due(
+    uow: PaymentUnitOfWork, decision_no: str | None, amount_vnd: int, *, policy: Policy, now: datetime
+) -> FineQuote:
+    """A new intent for a fine asks exactly what is due now (the early-payment discount applied by rule), for
+    a decision the police sent and nobody paid yet; PaymentError otherwise."""
+    fine = await uow.fines.get(decision_no) if decision_no else None
+    if fine is None:
+        raise PaymentError(
+            "unknown_decision", "Không tìm thấy quyết định xử phạt (decision_no) cần nộp phạt."
+        )
+    if fine.status == "settled":
+        raise PaymentError("already_paid", "Quyết định xử phạt này đã được nộp phạt, không cần nộp lại.")
+    quote = policy.discount.quote(fine.amount, fine.decided_at, now)
+    check_amount_due(quote, amount_vnd, fine.decision_no)
+    return quote
 
 
 async def create_payment(
@@ -172,9 +208,15 @@ async def create_payment(
     policy: Policy,
     now: datetime,
 ) -> tuple[Any, bool]:
-    """POST /payments: same key + same body → the same intent; same key + another body → PaymentError."""
+    """POST /payments: same key + same body → the same intent; same key + another body → PaymentError.
+    A fine's intent must ask exactly what is due now (PaymentError amount_mismatch)."""
     key = f"{caller}:{idempotency_key}"
     digest = req.canonical_hash()
+    if (existing := await uow.payments.get_by_idempotency_key(key)) is not None:
+        return _replayed(existing, digest), False
+    if req.purpose == "fine":
+        quote = await fine_due(uow, req.decision_no, req.amount_vnd, policy=policy, now=now)
+        req = replace(req, discount_vnd=quote.discount_vnd)
     payment_id = new_payment_id()
     values = intent_values(
         payment_id, req, source="http", now=now, expires_at=default_expiry(now, policy.ttl_minutes)
@@ -182,15 +224,19 @@ async def create_payment(
     if await uow.payments.add_once(values):
         await record_created(uow, payment_id, f"http:{caller}", now, None)
         return await uow.payments.get(payment_id), True
-    existing = await uow.payments.get_by_idempotency_key(key)
+    existing = await uow.payments.get_by_idempotency_key(key)  # the same key, created meanwhile
     if existing is None:  # pragma: no cover - a random id collision
         raise PaymentError("conflict", "Vui lòng thử lại.")
+    return _replayed(existing, digest), False
+
+
+def _replayed(existing: Any, digest: str) -> Any:
     if existing.request_hash != digest:
         raise PaymentError(
             "idempotency_conflict",
             "Idempotency-Key này đã được dùng cho một yêu cầu thanh toán khác.",
         )
-    return existing, False
+    return existing
 
 
 # --- checkout ----------------------------------------------------------------------------------------------
@@ -215,8 +261,11 @@ async def start_checkout(
     urls: Urls,
     client_ip: str,
     policy: Policy,
-    actor: str = "citizen",
+    access: PayAccess | None = None,
 ) -> CheckoutResult:
+    """``access``: how the caller was let in (a signed link, or a citizen token checked against the intent's
+    owner here); None when the caller already proved the right another way (a fine's three facts)."""
+    actor = access.actor if access is not None else "citizen"
     provider = providers.get(provider_name)
     if provider is None:
         raise PaymentError("unknown_provider", f"Không hỗ trợ kênh thanh toán '{provider_name}'.")
@@ -226,7 +275,10 @@ async def start_checkout(
         p = await uow.payments.get(payment_id, for_update=True)
         if p is None:
             raise PaymentError("not_found", f"Không tìm thấy khoản thanh toán {payment_id}.")
+        if access is not None:
+            access.check(p.owner_sub)
         check_payable(p.status, p.expires_at, now)
+        check_attempts(await uow.attempts.count_for(p.id), policy.max_attempts)
         await uow.attempts.add(
             {
                 "ref": ref,
@@ -245,7 +297,7 @@ async def start_checkout(
         payment_id=p.id,
         amount_vnd=p.amount_vnd,
         description=p.description,
-        return_url=urls.return_url(p.id),
+        return_url=urls.return_url(p.id, p.expires_at),
         notify_url=urls.notify_url(provider_name),
         created_at=now,
         expires_at=p.expires_at,
@@ -289,21 +341,21 @@ async def start_checkout(
 
 
 async def apply_notice(
-    uow: PaymentUnitOfWork, provider_name: str, notice: Notice, *, source: str, now: datetime
+    uow: PaymentUnitOfWork,
+    provider_name: str,
+    notice: Notice,
+    *,
+    source: str,
+    now: datetime,
+    policy: Policy,
 ) -> str:
-    """Apply a verified notice once. Returns applied | ignored | replayed | unknown_ref | amount_mismatch."""
+    """Apply a verified notice once. Returns applied | ignored | replayed | unknown_ref | amount_mismatch
+    (recorded: the order is not paid by it; the caller commits)."""
     attempt = await uow.attempts.get(notice.ref)
     if attempt is None or attempt.provider != provider_name:
         return "unknown_ref"
     if notice.outcome != "pending" and notice.amount_vnd != attempt.amount_vnd:
-        log.error(
-            "payment.amount_mismatch",
-            provider=provider_name,
-            ref=notice.ref,
-            expected_vnd=attempt.amount_vnd,
-            notified_vnd=notice.amount_vnd,
-            source=source,
-        )
+        await _record_amount_mismatch(uow, provider_name, attempt, notice, source=source, now=now)
         return "amount_mismatch"
     if notice.outcome == "pending":
         return "ignored"
@@ -316,12 +368,50 @@ async def apply_notice(
     p = await uow.payments.get(attempt.payment_id, for_update=True)
     attempt = await uow.attempts.get(notice.ref, for_update=True)
     if notice.outcome == "success":
-        return await _apply_success(uow, p, attempt, notice, actor=actor, now=now)
+        return await _apply_success(uow, p, attempt, notice, actor=actor, now=now, policy=policy)
     return await _apply_failure(uow, p, attempt, notice, actor=actor, now=now)
 
 
+async def _record_amount_mismatch(
+    uow: PaymentUnitOfWork, provider_name: str, attempt: Any, notice: Notice, *, source: str, now: datetime
+) -> None:
+    """A provider says an order was paid (or failed) for another amount than ours: nothing moves; the
+    mismatch is kept (once per order and amount: reconciliation asks again) in the intent's history."""
+    log.error(
+        "payment.amount_mismatch",
+        provider=provider_name,
+        ref=notice.ref,
+        expected_vnd=attempt.amount_vnd,
+        notified_vnd=notice.amount_vnd,
+        source=source,
+    )
+    key = f"amount_mismatch:{notice.ref}:{notice.amount_vnd}"
+    if await uow.callbacks.record(
+        provider_name, [key], attempt_ref=notice.ref, source=source, outcome="amount_mismatch", at=now
+    ):
+        await uow.payments.add_history(
+            attempt.payment_id, action="amount_mismatch", at=now, actor=f"{source}:{provider_name}",
+            attempt_ref=attempt.ref,
+            reason=f"{notice.outcome}: provider {notice.amount_vnd} VND, order {attempt.amount_vnd} VND",
+        )  # fmt: skip
+
+
+async def _fine_for(uow: PaymentUnitOfWork, p: Any, policy: Policy) -> tuple[Any, bool]:
+    """The decision a fine intent pays (locked), and whether the intent pays it in full."""
+    if p.purpose != "fine" or not p.decision_no:
+        return None, True
+    fine = await uow.fines.get(p.decision_no, for_update=True)
+    if fine is None:
+        return None, True
+    settles = intent_settles(
+        policy.discount, fine.amount, fine.decided_at,
+        amount_vnd=p.amount_vnd, discount_vnd=p.discount_vnd, quoted_at=p.created_at,
+    )  # fmt: skip
+    return fine, settles
+
+
 async def _apply_success(
-    uow: PaymentUnitOfWork, p: Any, attempt: Any, notice: Notice, *, actor: str, now: datetime
+    uow: PaymentUnitOfWork, p: Any, attempt: Any, notice: Notice, *, actor: str, now: datetime, policy: Policy
 ) -> str:
     if attempt.status == AttemptStatus.SUCCEEDED.value:
         return "ignored"
@@ -335,10 +425,9 @@ async def _apply_success(
         updated_at=now,
         next_poll_at=None,
     )
-    fine = None
-    if p.purpose == "fine" and p.decision_no:
-        fine = await uow.fines.get(p.decision_no, for_update=True)
-    decision = decide_success(p.status, p.purpose, None if fine is None else fine.status == "unpaid")
+    fine, settles = await _fine_for(uow, p, policy)
+    fine_open = None if fine is None else fine.status == "unpaid"
+    decision = decide_success(p.status, p.purpose, fine_open, fine_amount_ok=settles)
     if decision.new_status is not None:
         event_id = await publish_fee_paid(
             uow, p, provider=attempt.provider, txn_id=txn, paid_at=paid_at, late=decision.late
@@ -437,7 +526,7 @@ async def poll_attempt(
         result = (
             "error"
             if notice is None
-            else await apply_notice(uow, attempt.provider, notice, source="reconcile", now=now)
+            else await apply_notice(uow, attempt.provider, notice, source="reconcile", now=now, policy=policy)
         )
         fresh = await uow.attempts.get(attempt.ref, for_update=True)
         keep_polling = (

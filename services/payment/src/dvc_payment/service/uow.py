@@ -8,6 +8,7 @@ from dvc_payment.adapters.repository import (
     CallbackLog,
     FineRepository,
     PaymentRepository,
+    RateLimitRepository,
     RefundRepository,
 )
 from dvckit.uow import UnitOfWork
@@ -49,3 +50,7 @@ class PaymentUnitOfWork(UnitOfWork):
     @property
     def fines(self) -> FineRepository:
         return FineRepository(self.session)
+
+    @property
+    def rate_limits(self) -> RateLimitRepository:
+        return RateLimitRepository(self.session)

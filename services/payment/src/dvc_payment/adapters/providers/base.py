@@ -116,8 +116,9 @@ class Provider(Protocol):
 # --- signing -----------------------------------------------------------------------------------------------
 
 
-def hmac_hex(secret: str, message: str, algo: str = "sha256") -> str:
-    return hmac.new(secret.encode(), message.encode(), getattr(hashlib, algo)).hexdigest()
+def hmac_hex(secret: str, message: str | bytes, algo: str = "sha256") -> str:
+    raw = message.encode() if isinstance(message, str) else message
+    return hmac.new(secret.encode(), raw, getattr(hashlib, algo)).hexdigest()
 
 
 def same_signature(expected: str, given: str | None) -> bool:

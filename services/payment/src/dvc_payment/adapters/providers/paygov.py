@@ -49,8 +49,9 @@ H_MERCHANT, H_TS, H_NONCE, H_SIG = (
 
 
 def signature(secret: str, timestamp: str, nonce: str, body: bytes | str) -> str:
-    text = body.decode() if isinstance(body, bytes) else body
-    return hmac_hex(secret, f"{timestamp}.{nonce}.{text}", "sha256")
+    """Over the bytes as received: a body that is not UTF-8 is then refused as malformed, not a crash."""
+    raw = body.encode() if isinstance(body, str) else body
+    return hmac_hex(secret, f"{timestamp}.{nonce}.".encode() + raw, "sha256")
 
 
 def signed_headers(
@@ -88,6 +89,15 @@ def dumps(body: Mapping[str, object]) -> bytes:
 
 
 FAILURE_STATUSES = {"FAILED": "declined", "CANCELLED": "cancelled", "EXPIRED": "timeout"}
+REFUSAL_TEXT = {
+    "replayed": "Thông báo này đã được xử lý.",
+    "unknown_ref": "Không tìm thấy đơn hàng.",
+    "amount_mismatch": "Số tiền không khớp với đơn hàng.",
+    "bad_signature": "Chữ ký không hợp lệ.",
+    "stale": "Thông báo đã quá hạn.",
+    "malformed": "Nội dung thông báo không hợp lệ (phải là JSON UTF-8).",
+    "wrong_merchant": "Sai mã đơn vị chấp nhận thanh toán.",
+}
 
 
 class PaygovProvider:
@@ -177,8 +187,13 @@ class PaygovProvider:
         )
 
     def callback_reply(self, outcome: str) -> tuple[int, dict[str, object] | None]:
+        """200 ``{"status": "ok"}``; a refusal in the service's one error format (the platform reads the status:
+        200 and 409 are final, anything else is retried)."""
         status = {"applied": 200, "ignored": 200, "replayed": 409, "unknown_ref": 404}.get(outcome, 400)
-        return status, {"status": "ok" if status == 200 else "rejected", "reason": outcome}
+        if status == 200:
+            return status, {"status": "ok"}
+        message = REFUSAL_TEXT.get(outcome, "Thông báo thanh toán không hợp lệ.")
+        return status, {"detail": {"error": outcome, "message": message}}
 
     async def query(self, attempt: AttemptInfo) -> Notice:
         answer = await self._call("GET", f"/api/v1/payments/{attempt.ref}", None, "paygov status")
