@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -146,3 +147,17 @@ def test_over_long_strings_are_refused_not_stored() -> None:
         refusal = refuse(rep(0, "received", **{name: value}), PROC, None)
         assert refusal is not None and refusal.reason == "invalid_payload" and name in refusal.message
         assert refuse(rep(0, "received", **{name: value[:limit]}), PROC, None) is None
+
+
+@pytest.mark.parametrize(
+    "code", ['=HYPERLINK("http://x")', "+84912345678", "-1+1", "@SUM(A1)", "01 26", "<b>01</b>"]
+)
+def test_a_dossier_code_follows_the_documented_pattern(code: str) -> None:
+    """Agency-chosen codes reach CSV exports and pages: nothing a spreadsheet runs, no spaces, no markup."""
+    refusal = refuse(rep(0, "received", dossier_code=code), PROC, None)
+    assert refusal is not None and refusal.reason == "invalid_payload" and "dossier_code" in refusal.message
+
+
+@pytest.mark.parametrize("code", ["000.00.01.H26-240506-0007", "01-261204-7KQ2MX", "D1", "a_b.c-9"])
+def test_the_codes_agencies_use_are_accepted(code: str) -> None:
+    assert refuse(rep(0, "received", dossier_code=code), PROC, None) is None

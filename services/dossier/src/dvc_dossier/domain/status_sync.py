@@ -14,6 +14,7 @@ report stale.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +27,9 @@ FINISHED = frozenset({"completed", "returned", "rejected", "withdrawn"})
 SEQUENCE_WINDOW = 1000  # a report may be at most this far above the dossier's current sequence
 # The longest value stored for each free-text or code field of a report (the columns' widths and sane sizes):
 # a longer one is refused with a clear reason instead of failing the whole batch in the database.
+# A dossier code as agencies' one-stop systems write it (e.g. 000.00.01.H26-240506-0007, 01-261204-7KQ2MX):
+# nothing a spreadsheet would run as a formula, no spaces, no markup, once it reaches exports and pages.
+DOSSIER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_LENGTHS = {"dossier_code": 64, "province_code": 8, "citizen_phone": 32, "result": 500, "note": 2000}
 
 
@@ -82,6 +86,11 @@ def _too_long(report: AgencyStatusReportedV1) -> Refusal | None:
         value = getattr(report, name)
         if value is not None and len(value) > limit:
             return Refusal("invalid_payload", f"{name}: at most {limit} characters (got {len(value)})")
+    if not DOSSIER_CODE.match(report.dossier_code):
+        return Refusal(
+            "invalid_payload",
+            "dossier_code: letters A-Z a-z, digits, '.', '_' and '-' only, starting with a letter or digit",
+        )
     return None
 
 
