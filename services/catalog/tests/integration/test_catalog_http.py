@@ -86,6 +86,17 @@ async def test_search_filters_and_versions(
             "/procedures", json=body | {"fee": {"kind": "fixed", "amount_vnd": -1}}, headers=operator
         )
         assert bad.status_code == 422
+        # offered in today's provinces only: a former code is refused, naming the province it is now part of
+        old = await http.post("/procedures", json=body | {"provinces": ["79", "30"]}, headers=operator)
+        assert old.status_code == 422 and old.json()["detail"]["error"] == "invalid_province"
+        assert "Mã 30 (tỉnh Hải Dương cũ)" in old.json()["detail"]["message"]
+        assert "thành phố Hải Phòng, mã 31" in old.json()["detail"]["message"]
+        found = await http.get("/procedures", params={"province": "74"})
+        assert (
+            found.status_code == 422
+            and "Thành phố Hồ Chí Minh, mã 79".lower() in found.json()["detail"]["message"].lower()
+        )
+        assert (await http.get("/procedures", params={"province": "03"})).status_code == 422
         assert (await http.post("/procedures", json=body, headers={})).status_code == 401
         # a province's operator reads the catalog but changes nothing in it
         province_operator = {"authorization": f"Bearer {make_token('operator', province='79')}"}

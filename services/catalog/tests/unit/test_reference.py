@@ -1,4 +1,4 @@
-"""Reference data: provinces, agencies, sectors."""
+"""Reference data: agencies, sectors, and the provinces of dvc_contracts.units."""
 
 from __future__ import annotations
 
@@ -9,60 +9,21 @@ from dvc_catalog.domain.reference import (
     AGENCY_BY_CODE,
     CODE_PATTERN,
     PROVINCE_BY_CODE,
-    PROVINCES,
+    PROVINCE_CODES,
     SECTOR_BY_CODE,
     SECTORS,
     check_reference_data,
 )
+from dvc_contracts import units
 
 
-def test_exactly_63_provinces_with_unique_codes() -> None:
-    assert len(PROVINCES) == 63
-    assert len({p.code for p in PROVINCES}) == 63
-    assert len({p.slug for p in PROVINCES}) == 63
-    assert len({p.name for p in PROVINCES}) == 63
-    assert all(len(p.code) == 2 and p.code.isdigit() for p in PROVINCES)
-    assert [p.code for p in PROVINCES] == sorted(p.code for p in PROVINCES)
-
-
-@pytest.mark.parametrize(
-    ("code", "name"),
-    [
-        ("01", "Hà Nội"),
-        ("79", "TP. Hồ Chí Minh"),
-        ("48", "Đà Nẵng"),
-        ("31", "Hải Phòng"),
-        ("92", "Cần Thơ"),
-        ("46", "Thừa Thiên Huế"),
-        ("77", "Bà Rịa - Vũng Tàu"),
-        ("96", "Cà Mau"),
-        ("02", "Hà Giang"),
-    ],
-)
-def test_known_official_codes(code: str, name: str) -> None:
-    assert PROVINCE_BY_CODE[code].name == name
-
-
-def test_five_centrally_run_cities_and_full_names() -> None:
-    cities = sorted(p.code for p in PROVINCES if p.kind == "city")
-    assert cities == ["01", "31", "48", "79", "92"]
-    assert PROVINCE_BY_CODE["79"].full_name == "Thành phố Hồ Chí Minh"
-    assert PROVINCE_BY_CODE["01"].full_name == "Thành phố Hà Nội"
-    assert PROVINCE_BY_CODE["02"].full_name == "Tỉnh Hà Giang"
-
-
-def test_regions() -> None:
-    counts = {r: sum(1 for p in PROVINCES if p.region == r) for r in ("north", "central", "south")}
-    assert counts == {"north": 25, "central": 19, "south": 19}
-    assert PROVINCE_BY_CODE["38"].region == "central"  # Thanh Hóa
-    assert PROVINCE_BY_CODE["70"].region == "south"  # Bình Phước
-
-
-def test_slugs_are_ascii() -> None:
-    for p in PROVINCES:
-        assert p.slug.isascii() and p.slug == p.slug.lower(), p
-    assert PROVINCE_BY_CODE["79"].slug == "ho-chi-minh"
-    assert PROVINCE_BY_CODE["66"].slug == "dak-lak"
+def test_provinces_are_todays_34_from_the_one_reference() -> None:
+    assert PROVINCE_BY_CODE is units.CURRENT_BY_CODE and len(PROVINCE_CODES) == 34
+    assert (
+        PROVINCE_BY_CODE["24"].name == "Bắc Ninh"
+        and PROVINCE_BY_CODE["79"].full_name == "Thành phố Hồ Chí Minh"
+    )
+    assert "27" not in PROVINCE_CODES and "02" not in PROVINCE_CODES  # former units: Bắc Ninh (cũ), Hà Giang
 
 
 def test_required_agencies() -> None:
@@ -133,6 +94,6 @@ def test_sectors() -> None:
 def test_tables_are_consistent_and_read_only() -> None:
     check_reference_data()
     with pytest.raises(TypeError):
-        PROVINCE_BY_CODE["99"] = PROVINCES[0]  # type: ignore[index]
+        PROVINCE_BY_CODE["99"] = units.CURRENT[0]  # type: ignore[index]
     with pytest.raises(AttributeError):
-        PROVINCES[0].name = "x"  # type: ignore[misc]
+        units.CURRENT[0].name = "x"  # type: ignore[misc]

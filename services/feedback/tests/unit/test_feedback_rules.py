@@ -270,3 +270,26 @@ def test_unknown_subjects_are_clear_errors(sub: Submission, code: str, field: st
         route(check_submission(sub), dossier=dossier, procedure=None, named_agency_known=False)
     assert info.value.code == code and field in info.value.fields and info.value.status == 422
     assert "Không tìm thấy" in info.value.message or "thuộc tỉnh" in info.value.message
+
+
+# --- provinces since 1 July 2025 (dvc_contracts.units) ------------------------------------------------------
+
+
+def test_a_former_province_code_is_refused_naming_the_province_it_now_belongs_to() -> None:
+    with pytest.raises(FeedbackError) as info:
+        check_submission(Submission(**{**GOOD.__dict__, "province_code": "02"}))
+    assert info.value.fields["province_code"] == (
+        "Mã 02 (tỉnh Hà Giang cũ) không còn dùng từ ngày 01/07/2025: địa bàn này nay thuộc tỉnh Tuyên Quang, mã 08."
+    )
+    assert check_submission(Submission(**{**GOOD.__dict__, "province_code": "08"})).province_code == "08"
+
+
+def test_feedback_on_a_dossier_of_a_former_province_goes_to_the_province_of_today() -> None:
+    old = DossierInfo("74-240506-AAAAAA", "CA-TINH", "DKX-OTO", "74")  # Bình Dương, filed in 2024
+    routed = route(check_submission(_sub(dossier_code=old.code, province_code="79")), dossier=old,
+                   procedure=None, named_agency_known=False)  # fmt: skip
+    assert (routed.agency_code, routed.basis, routed.province_code) == ("CA-TINH", "dossier", "79")
+    with pytest.raises(FeedbackError) as info:
+        route(check_submission(_sub(dossier_code=old.code, province_code="01")), dossier=old, procedure=None,
+              named_agency_known=False)  # fmt: skip
+    assert info.value.code == "province_mismatch" and "mã 79 (TP. Hồ Chí Minh)" in info.value.message

@@ -1,7 +1,9 @@
 """The real dashboard in headless Chromium (Debian's chromium + chromedriver, driven by Selenium): an operator
 logs in with a token, sees the numbers change as the test emits events to the broker (server-sent events,
-no reload), filters to one province, and opens an overdue dossier's history. Screenshots go to
-test-artifacts/reporting/ (gitignored). Chromium is installed by tests/browser/ensure-chromium.sh."""
+no reload), filters to one province, opens an overdue dossier's history, colours the map of the 34 provinces
+and filters by clicking it, switches to the 63 provinces of before 1 July 2025 (same totals), and is told where
+an old province code went. Screenshots go to test-artifacts/reporting/ (gitignored). Chromium is installed by
+tests/browser/ensure-chromium.sh."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +137,9 @@ async def seed(emitter: Emitter, e: Events) -> tuple[str, list[str]]:
                 provider=["vnpay", "momo", "zalopay"][i % 3],
             )
         )
+    # a dossier of 2024 in Quảng Nam (49): on today's map it is Đà Nẵng's (48)
+    old = datetime(2024, 9, 3, 2, 0, tzinfo=UTC)
+    payloads.append(e.submitted(e.code("QN"), "49", proc, at=old, due=old.date() + timedelta(days=5)))
     payloads += [
         e.fine(f"QD-{e.run}-1", "79"),
         e.fine_settled(f"QD-{e.run}-1", "79"),
@@ -232,3 +237,70 @@ async def test_operator_watches_the_dashboard_live(
     assert any("Đang xử lý" in h for h in history) and any("Thanh toán" in h for h in history)
     assert browser.find_element(By.ID, "dossier-title").text == f"Hồ sơ {overdue}"
     await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / "04-overdue-dossier.png"))
+
+    # 5. The map of the 34 provinces: coloured by a chosen figure, with a legend; a click filters.
+    def use_map() -> tuple[int, list[str]]:
+        browser.find_element(By.CSS_SELECTOR, "#dossier-dialog .close").click()
+        wait(browser, lambda d: d.find_element(By.ID, "dossier-dialog").get_attribute("open") is None)
+        browser.find_element(By.ID, "f-reset").click()
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map g.tile")) == 34)
+        Select(browser.find_element(By.ID, "map-metric")).select_by_value("online_share")
+        wait(
+            browser,
+            lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-map-metric") == "online_share",
+        )
+        legend = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#map-legend li")]
+        labels = browser.execute_script(
+            "return [...document.querySelectorAll('#map text.name')].map((t) => t.textContent)"
+        )
+        browser.execute_script("document.getElementById('map-panel').scrollIntoView()")
+        browser.save_screenshot(str(ARTIFACTS / "05-map.png"))
+        browser.find_element(By.CSS_SELECTOR, '#map g.tile[data-province="79"]').click()
+        rows = (
+            "return [...document.querySelectorAll('#province-table tbody tr')].map((r) => r.dataset.province)"
+        )
+        wait(browser, lambda d: d.execute_script(rows) == ["79"])
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, '#map g.tile.selected[data-province="79"]'))
+        return len(legend), labels
+
+    classes, labels = await asyncio.to_thread(use_map)
+    assert classes == 6, "five classes and 'no figure'"
+    assert {"Hà Nội", "Đà Nẵng", "TP.HCM", "Đắk Lắk", "Cà Mau"} <= set(labels) and len(labels) == 34
+    assert "province=79" in browser.current_url
+    await asyncio.to_thread(browser.execute_script, "document.getElementById('map-panel').scrollIntoView()")
+    await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / "06-map-filtered.png"))
+
+    # 6. The 63 provinces of before 1 July 2025, on request: the same national totals.
+    def sixty_three() -> tuple[list[str], str]:
+        browser.get(dashboard.url + "/?units=2024")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-loaded]"))
+        rows = (
+            "return [...document.querySelectorAll('#province-table tbody tr')].map((r) => r.dataset.province)"
+        )
+        codes = wait(browser, lambda d: (lambda c: c if len(c) >= 63 else None)(d.execute_script(rows)))
+        browser.save_screenshot(str(ARTIFACTS / "07-63-provinces.png"))
+        return codes, browser.find_element(By.ID, "province-heading").text
+
+    codes, heading = await asyncio.to_thread(sixty_three)
+    assert "63 tỉnh, thành phố" in heading and {"02", "49", "77"} <= set(codes)
+    now_34, then_63 = (
+        (await api("/api/provinces"))["items"],
+        (await api("/api/provinces", units="2024"))["items"],
+    )
+    assert sum(r["dossiers_total"] for r in now_34) == sum(r["dossiers_total"] for r in then_63)
+    assert next(r for r in then_63 if r["province_code"] == "49")["now_name"] == "Đà Nẵng"
+
+    # 7. An old code in the address bar: the page says which province it belongs to now.
+    def old_code() -> str:
+        browser.get(dashboard.url + "/?province=49")
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-loaded]"))
+        notice = browser.find_element(By.ID, "notice")
+        wait(browser, lambda d: notice.is_displayed())
+        browser.save_screenshot(str(ARTIFACTS / "08-old-code.png"))
+        return str(notice.text)
+
+    notice = await asyncio.to_thread(old_code)
+    assert (
+        notice
+        == "Mã 49 (tỉnh Quảng Nam cũ) không còn dùng từ ngày 01/07/2025: địa bàn này nay thuộc thành phố Đà Nẵng, mã 48."
+    )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from dvc_contracts import agencies, topics
+from dvc_contracts import agencies, topics, units
 from dvc_contracts.clock import now, vn_today
 from dvc_reporting.adapters.queries import SUMMARY_KEYS
 from dvckit.devbroker import NO_ADMIN_OFFSETS_KINDS, DevBroker
@@ -110,11 +110,15 @@ async def test_summary_figures_and_province_scope(
         and rows[0]["payments_total_vnd"] == 150_000
     )
 
-    # The other province, for a national operator; the national table lists the 63 real provinces.
+    # The other province, for a national operator; the national table lists the 34 provinces of today, and
+    # the 63 of before 1 July 2025 on request (units=2024), with what no former province can be given.
     s98 = await summary(reporting, national, province="98")
     assert {k: s98[k] for k in expected_98} == expected_98
     national_rows = (await reporting.get("/api/provinces", national)).json()["items"]
-    assert len(national_rows) == 63 and {r["province_name"] for r in national_rows} >= {"Hà Nội", "Đắk Lắk"}
+    assert len(national_rows) == 34 and {r["province_name"] for r in national_rows} >= {"Hà Nội", "Đắk Lắk"}
+    former_rows = (await reporting.get("/api/provinces", national, units="2024")).json()["items"]
+    assert {r["province_code"] for r in former_rows} - {""} == {u.code for u in units.FORMER}
+    assert {r["province_name"] for r in former_rows} >= {"Hà Giang", "Bắc Giang", "Bà Rịa - Vũng Tàu"}
 
     # Extended figures and the dashboard's other endpoints.
     fig = (await reporting.get("/api/figures", national, province="97")).json()
@@ -262,7 +266,7 @@ async def test_csv_exports(reporting: Reporting, make_token: Callable[..., str])
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert r.text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
-    assert len(rows) == 63 and "Thừa Thiên Huế" in {row["province_name"] for row in rows}
+    assert len(rows) == 34 and "Huế" in {row["province_name"] for row in rows}
     r = await reporting.get("/api/overdue", token, format="csv", province="97")
     rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
     assert rows and all(row["province_code"] == "97" for row in rows)

@@ -25,7 +25,7 @@ from dvc_contracts.events import (
     SmsSentV1,
 )
 from dvc_reporting.domain import projection as p
-from dvc_reporting.domain.reference import FINISHED, PROVINCE_NAMES, PROVINCES, STATUS_CODES
+from dvc_reporting.domain.reference import FINISHED, STATUS_CODES
 
 T0 = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)  # 08:30 in Viet Nam
 
@@ -107,9 +107,13 @@ def test_a_cross_agency_dossier_contributes_once() -> None:
     c = p.dossier_contributions(state)
     dossier_rows = {k: v for k, v in c.items() if k[0] == "agg_dossiers"}
     assert dossier_rows == {
-        ("agg_dossiers", ("01", "HO-TICH", "CA-XA", "online", "completed")): {"n": 1, "on_time": 1, "late": 0}
+        ("agg_dossiers", ("01", "HO-TICH", "CA-XA", "online", "completed", "")): {
+            "n": 1,
+            "on_time": 1,
+            "late": 0,
+        }
     }
-    assert c[("agg_online_procedures", ("01", "HO-TICH", "CA-XA", "P1"))] == {"n": 1}
+    assert c[("agg_online_procedures", ("01", "HO-TICH", "CA-XA", "P1", ""))] == {"n": 1}
     assert not any(k[0] == "agg_open_due" for k in c)  # finished: never overdue
 
 
@@ -117,7 +121,7 @@ def test_counter_dossier_appears_at_its_first_status_event() -> None:
     state, _ = fold_all([("x", status(0, "received", channel="counter", due_date=date(2026, 11, 20)))])
     assert state.status == "received" and state.channel == "counter" and state.day == date(2026, 11, 2)
     c = p.dossier_contributions(state)
-    assert c[("agg_open_due", ("01", date(2026, 11, 20)))] == {"n": 1}
+    assert c[("agg_open_due", ("01", date(2026, 11, 20), ""))] == {"n": 1}
     assert not any(k[0] == "agg_online_procedures" for k in c)
 
 
@@ -140,7 +144,7 @@ def test_late_finish_counts_as_late() -> None:
     state, _ = fold_all([("a", submitted()), ("b", status(5, "completed", occurred_at=at))])
     assert state.finished_day == date(2026, 11, 7) and state.on_time is False
     c = p.dossier_contributions(state)
-    assert c[("agg_dossiers_daily", (date(2026, 11, 7), "01", "HO-TICH", "online"))] == {
+    assert c[("agg_dossiers_daily", (date(2026, 11, 7), "01", "HO-TICH", "online", ""))] == {
         "finished": 1,
         "finished_on_time": 0,
     }
@@ -187,13 +191,13 @@ def test_sms_receipt_before_send_and_payments_take_the_dossier_province() -> Non
         failed_at=T0,
     )
     orders = {
-        p.resolve_province(_fold(p.SmsState("m1"), p.fold_sms, o), "79")
+        p.resolve_province(_fold(p.SmsState("m1"), p.fold_sms, o), ("79", None))
         for o in itertools.permutations([sent, delivered, failed])
     }
     assert len(orders) == 1
     (s,) = orders
     assert s.provider == "viettel" and s.segments == 3 and s.province_code == "79"
-    assert p.sms_contributions(s)[("agg_sms_total", ("79", "viettel"))] == {
+    assert p.sms_contributions(s)[("agg_sms_total", ("79", "viettel", ""))] == {
         "sent": 1,
         "segments": 3,
         "delivered": 1,
@@ -208,14 +212,14 @@ def test_sms_receipt_before_send_and_payments_take_the_dossier_province() -> Non
         provider_txn_id="1",
         paid_at=T0,
     )
-    pay = p.resolve_province(p.fold_payment(p.PaymentState("pay1"), paid), "01")
+    pay = p.resolve_province(p.fold_payment(p.PaymentState("pay1"), paid), ("01", None))
     again = p.fold_payment(pay, paid)  # a repeat of the same payment counts once
     assert p.payment_contributions(again) == {
-        ("agg_payments", (date(2026, 11, 2), "01", "vnpay", "dossier_fee")): {
+        ("agg_payments", (date(2026, 11, 2), "01", "vnpay", "dossier_fee", "")): {
             "count": 1,
             "amount_vnd": 135_000,
         },
-        ("agg_payments_total", ("01", "vnpay", "dossier_fee")): {"count": 1, "amount_vnd": 135_000},
+        ("agg_payments_total", ("01", "vnpay", "dossier_fee", "")): {"count": 1, "amount_vnd": 135_000},
     }
 
 
@@ -231,7 +235,7 @@ def test_fines_issued_and_settled_in_any_order() -> None:
     a = _fold(p.FineState("QD1"), p.fold_fine, [issued, settled])
     b = _fold(p.FineState("QD1"), p.fold_fine, [settled, issued])
     assert a == b
-    assert p.fine_contributions(a)[("agg_fines_total", ("01",))] == {
+    assert p.fine_contributions(a)[("agg_fines_total", ("01", ""))] == {
         "issued": 1, "issued_vnd": 2_000_000, "settled": 1, "settled_online": 1, "paid_vnd": 2_000_000,
     }  # fmt: skip
 
@@ -264,11 +268,6 @@ def test_dead_letter_headers() -> None:
     )
     assert row["rejected_at"] == T0 and row["record_key"] == "key"
     assert p.dead_letter_row(0, 0, None, [])["reason"] == "unknown"
-
-
-def test_reference_provinces() -> None:
-    assert len(PROVINCES) == 63 and len(PROVINCE_NAMES) == 63
-    assert PROVINCE_NAMES["79"] == "TP. Hồ Chí Minh" and PROVINCE_NAMES["46"] == "Thừa Thiên Huế"
 
 
 def test_vn_day_boundary() -> None:

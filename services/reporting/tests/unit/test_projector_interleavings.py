@@ -106,12 +106,20 @@ def story(rnd: random.Random) -> list[Record]:
             processing_days=5, social_saving_vnd=saving, published_at=T0,
         ))  # fmt: skip
     statuses = ["received", "processing", "supplement_requested", "processing", "completed", "returned"]
-    provinces = ["01", "79", "48"]
+    provinces = [
+        "01",
+        "79",
+        "48",
+        "74",
+        "49",
+    ]  # and two retired codes (Bình Dương, Quảng Nam): read as the 63
     dossiers = [f"D{d:02d}" for d in range(30)]
     for d, code in enumerate(dossiers):
         province = rnd.choice(provinces)
         other = rnd.choice(provinces)  # an agency report that disagrees with the submission
         start = T0 - timedelta(days=rnd.randint(0, 12), hours=rnd.randint(0, 23))
+        if d % 6 == 2:  # opened around the rearrangement of 1 July 2025 (00:00 in Viet Nam = 17:00 UTC)
+            start = datetime(2025, 6, 30, 16, 30, tzinfo=UTC) + timedelta(hours=d % 4)
         due = D0 + timedelta(days=rnd.randint(-4, 4))
         online = d % 3 != 0
         proc = "P1" if d % 2 else "P2"
@@ -329,7 +337,7 @@ async def test_payments_and_sms_follow_the_province_of_their_dossier(new_engine:
         provinces = {r[0]: r[6] for r in snap["payments"]} | {r[0]: r[2] for r in snap["sms"]}
         assert provinces == {"PX": "01", "PY": "48", "MX": "01"}
         assert snap["agg_payments_total"] == [
-            ("01", "vnpay", "dossier_fee", 1, 135_000),
-            ("48", "vnpay", "dossier_fee", 1, 1_000),
+            ("01", "vnpay", "dossier_fee", "", 1, 135_000),
+            ("48", "vnpay", "dossier_fee", "", 1, 1_000),
         ]
-        assert snap["agg_sms_total"] == [("01", "viettel", 1, 2, 0, 0)]
+        assert snap["agg_sms_total"] == [("01", "viettel", "", 1, 2, 0, 0)]

@@ -16,8 +16,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from dvc_catalog.domain.reference import AGENCY_BY_CODE, PROVINCES
+from dvc_catalog.domain.reference import AGENCY_BY_CODE
 from dvc_catalog.domain.seed_procedures import LEVELS, SEED_PROCEDURES, doc
+from dvc_contracts.units import CURRENT as PROVINCES
 
 Audience = Literal["person", "org", "both"]
 

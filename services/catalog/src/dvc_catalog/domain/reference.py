@@ -1,9 +1,5 @@
-"""Reference data for the catalog: provinces, agencies and sectors (pure data, no I/O).
-
-Provinces are the 63 provinces and centrally-run cities that existed from 1 August 2008 (Hà Tây merged into
-Hà Nội) until the 2025 reorganisation, i.e. the "63/63 địa phương" the seeds talk about. Their codes are the
-official 2-digit administrative codes of the national list of administrative units (Quyết định 124/2004/QĐ-TTg
-and its amendments): stable, never reused, and what the agencies' one-stop systems already send.
+"""Reference data for the catalog: agencies and sectors (pure data, no I/O); provinces come from
+``dvc_contracts.units`` (the 34 provinces and centrally-run cities since 1 July 2025, Nghị quyết 202/2025/QH15).
 
 Agency and sector codes are this portal's own stable identifiers: ASCII, upper-case, words joined by hyphens
 (``BCA-CSGT``, ``BKHDT``). Local bodies (``SO-TP``, ``UBND-XA`` …) are *types* of body that exist in every
@@ -18,111 +14,17 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, Literal
 
-Region = Literal["north", "central", "south"]
-ProvinceKind = Literal["city", "province"]
+from dvc_contracts import units
+
 AgencyKind = Literal["ministry", "agency", "province_department", "enterprise"]
 
 CODE_PATTERN: Final = re.compile(r"^[A-Z0-9]+(?:-[A-Z0-9]+)*$")
-PROVINCE_CODE_PATTERN: Final = re.compile(r"^[0-9]{2}$")
-SLUG_PATTERN: Final = re.compile(r"^[a-z]+(?:-[a-z]+)*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Province:
-    """A province or centrally-run city (tỉnh / thành phố trực thuộc trung ương)."""
-
-    code: str  # official 2-digit code, e.g. "01"
-    name: str  # common Vietnamese name, e.g. "Hà Nội", "TP. Hồ Chí Minh"
-    slug: str  # ASCII slug, e.g. "ha-noi"
-    region: Region
-    kind: ProvinceKind = "province"
-
-    @property
-    def full_name(self) -> str:
-        """Official style: "Thành phố Hà Nội", "Tỉnh Hà Giang"."""
-        if self.kind == "city":
-            return "Thành phố " + self.name.removeprefix("TP. ")
-        return "Tỉnh " + self.name
-
-
-def _p(code: str, name: str, slug: str, region: Region, kind: ProvinceKind = "province") -> Province:
-    return Province(code=code, name=name, slug=slug, region=region, kind=kind)
-
-
-# Regions follow the usual three-way split: north = Northern midlands and mountains + Red River Delta (01–37);
-# central = North Central Coast, South Central Coast and Central Highlands (38–68); south = Southeast and the
-# Mekong Delta (70–96).
-PROVINCES: Final[tuple[Province, ...]] = (
-    # Miền Bắc
-    _p("01", "Hà Nội", "ha-noi", "north", "city"),
-    _p("02", "Hà Giang", "ha-giang", "north"),
-    _p("04", "Cao Bằng", "cao-bang", "north"),
-    _p("06", "Bắc Kạn", "bac-kan", "north"),
-    _p("08", "Tuyên Quang", "tuyen-quang", "north"),
-    _p("10", "Lào Cai", "lao-cai", "north"),
-    _p("11", "Điện Biên", "dien-bien", "north"),
-    _p("12", "Lai Châu", "lai-chau", "north"),
-    _p("14", "Sơn La", "son-la", "north"),
-    _p("15", "Yên Bái", "yen-bai", "north"),
-    _p("17", "Hòa Bình", "hoa-binh", "north"),
-    _p("19", "Thái Nguyên", "thai-nguyen", "north"),
-    _p("20", "Lạng Sơn", "lang-son", "north"),
-    _p("22", "Quảng Ninh", "quang-ninh", "north"),
-    _p("24", "Bắc Giang", "bac-giang", "north"),
-    _p("25", "Phú Thọ", "phu-tho", "north"),
-    _p("26", "Vĩnh Phúc", "vinh-phuc", "north"),
-    _p("27", "Bắc Ninh", "bac-ninh", "north"),
-    _p("30", "Hải Dương", "hai-duong", "north"),
-    _p("31", "Hải Phòng", "hai-phong", "north", "city"),
-    _p("33", "Hưng Yên", "hung-yen", "north"),
-    _p("34", "Thái Bình", "thai-binh", "north"),
-    _p("35", "Hà Nam", "ha-nam", "north"),
-    _p("36", "Nam Định", "nam-dinh", "north"),
-    _p("37", "Ninh Bình", "ninh-binh", "north"),
-    # Miền Trung và Tây Nguyên
-    _p("38", "Thanh Hóa", "thanh-hoa", "central"),
-    _p("40", "Nghệ An", "nghe-an", "central"),
-    _p("42", "Hà Tĩnh", "ha-tinh", "central"),
-    _p("44", "Quảng Bình", "quang-binh", "central"),
-    _p("45", "Quảng Trị", "quang-tri", "central"),
-    _p("46", "Thừa Thiên Huế", "thua-thien-hue", "central"),
-    _p("48", "Đà Nẵng", "da-nang", "central", "city"),
-    _p("49", "Quảng Nam", "quang-nam", "central"),
-    _p("51", "Quảng Ngãi", "quang-ngai", "central"),
-    _p("52", "Bình Định", "binh-dinh", "central"),
-    _p("54", "Phú Yên", "phu-yen", "central"),
-    _p("56", "Khánh Hòa", "khanh-hoa", "central"),
-    _p("58", "Ninh Thuận", "ninh-thuan", "central"),
-    _p("60", "Bình Thuận", "binh-thuan", "central"),
-    _p("62", "Kon Tum", "kon-tum", "central"),
-    _p("64", "Gia Lai", "gia-lai", "central"),
-    _p("66", "Đắk Lắk", "dak-lak", "central"),
-    _p("67", "Đắk Nông", "dak-nong", "central"),
-    _p("68", "Lâm Đồng", "lam-dong", "central"),
-    # Miền Nam
-    _p("70", "Bình Phước", "binh-phuoc", "south"),
-    _p("72", "Tây Ninh", "tay-ninh", "south"),
-    _p("74", "Bình Dương", "binh-duong", "south"),
-    _p("75", "Đồng Nai", "dong-nai", "south"),
-    _p("77", "Bà Rịa - Vũng Tàu", "ba-ria-vung-tau", "south"),
-    _p("79", "TP. Hồ Chí Minh", "ho-chi-minh", "south", "city"),
-    _p("80", "Long An", "long-an", "south"),
-    _p("82", "Tiền Giang", "tien-giang", "south"),
-    _p("83", "Bến Tre", "ben-tre", "south"),
-    _p("84", "Trà Vinh", "tra-vinh", "south"),
-    _p("86", "Vĩnh Long", "vinh-long", "south"),
-    _p("87", "Đồng Tháp", "dong-thap", "south"),
-    _p("89", "An Giang", "an-giang", "south"),
-    _p("91", "Kiên Giang", "kien-giang", "south"),
-    _p("92", "Cần Thơ", "can-tho", "south", "city"),
-    _p("93", "Hậu Giang", "hau-giang", "south"),
-    _p("94", "Sóc Trăng", "soc-trang", "south"),
-    _p("95", "Bạc Liêu", "bac-lieu", "south"),
-    _p("96", "Cà Mau", "ca-mau", "south"),
-)
-
-PROVINCE_BY_CODE: Final = MappingProxyType({p.code: p for p in PROVINCES})
-PROVINCE_CODES: Final[frozenset[str]] = frozenset(PROVINCE_BY_CODE)
+# Provinces are the portal's one reference, dvc_contracts.units: the 34 of today (what new procedures are offered
+# in) and the 63 of before 1 July 2025, with the mapping between them.
+PROVINCE_BY_CODE: Final = units.CURRENT_BY_CODE
+PROVINCE_CODES: Final[frozenset[str]] = units.CURRENT_CODES
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,22 +193,15 @@ SECTOR_CODES: Final[frozenset[str]] = frozenset(SECTOR_BY_CODE)
 
 
 def check_reference_data() -> None:
-    """Raise ValueError if the reference tables are inconsistent: not exactly 63 provinces, duplicate or
-    malformed codes, an agency whose parent is unknown, a sector whose ministry is unknown."""
-    if len(PROVINCES) != 63:
-        raise ValueError(f"expected 63 provinces, got {len(PROVINCES)}")
+    """Raise ValueError if the reference tables are inconsistent: duplicate or malformed codes, an agency whose
+    parent is unknown, a sector whose ministry is unknown."""
     for label, codes in (
-        ("province", [p.code for p in PROVINCES]),
-        ("province slug", [p.slug for p in PROVINCES]),
         ("agency", [a.code for a in AGENCIES]),
         ("sector", [s.code for s in SECTORS]),
     ):
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
             raise ValueError(f"duplicate {label} codes: {duplicates}")
-    for p in PROVINCES:
-        if not PROVINCE_CODE_PATTERN.match(p.code) or not SLUG_PATTERN.match(p.slug):
-            raise ValueError(f"malformed province {p}")
     for a in AGENCIES:
         if not CODE_PATTERN.match(a.code):
             raise ValueError(f"malformed agency code {a.code!r}")

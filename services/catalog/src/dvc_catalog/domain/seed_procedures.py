@@ -308,7 +308,9 @@ SAVING_COMPULSORY_SOCIAL_INSURANCE: Final = round(1_329_000_000_000 / (780_000 *
 # Lệ phí trước bạ, ô tô chở người từ 9 chỗ trở xuống, first registration (Nghị định 10/2022/NĐ-CP): 10% of the
 # taxable value; provinces may raise it by up to 50%. Real published provincial rates: 12% in Hà Nội, Hải Phòng,
 # Quảng Ninh, Lạng Sơn, Cao Bằng, Sơn La, Cần Thơ; 11% in Hà Tĩnh; 10% elsewhere. No cap for these cars. The
-# taxable value is the Ministry of Finance price list; here the applicant declares it (assumption).
+# taxable value is the Ministry of Finance price list; here the applicant declares it (assumption). Keys are
+# today's codes (dvc_contracts.units); Hải Phòng (31) and Cần Thơ (92) absorbed other provinces on 1 July 2025:
+# their former city's rate is assumed for the whole new unit until its council sets one (assumption).
 LPTB_CAR_RULE: Final[Mapping[str, Any]] = MappingProxyType(
     {
         "type": "percent_of_value",

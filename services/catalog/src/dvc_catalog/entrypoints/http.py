@@ -64,7 +64,10 @@ class ProcedureIn(BaseModel):
     allowed_agency_codes: list[str] = []
     chained_flow: str | None = None
     social_saving_vnd: int | None = Field(default=None, ge=0)
-    provinces: list[str] = []
+    provinces: list[str] = Field(
+        default=[],
+        description="codes of today's provinces where it is offered (dvc_contracts.units); [] = nationwide",
+    )
     description: str | None = None
 
 
@@ -89,10 +92,17 @@ async def search_procedures(
     sector: str | None = None,
     agency: str | None = None,
     level: Literal["central", "province", "district", "commune"] | None = None,
-    province: str | None = Query(None, description="province code; nationwide procedures always match"),
+    province: str | None = Query(
+        None, description="code of one of the 34 provinces of today; nationwide procedures always match"
+    ),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0),
 ) -> dict[str, Any]:
+    if province is not None:
+        try:
+            handlers.check_provinces([province])
+        except ProcedureError as exc:
+            raise _error(exc) from exc
     async with _uow(request) as uow:
         total, items = await uow.procedures.search(
             folded_text=fold(q) if q else None,

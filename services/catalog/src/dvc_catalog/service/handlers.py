@@ -7,11 +7,19 @@ from typing import Any
 
 from dvc_catalog.domain.model import Procedure, ProcedureError
 from dvc_catalog.service.uow import CatalogUnitOfWork
-from dvc_contracts import clock, topics
+from dvc_contracts import clock, topics, units
 from dvc_contracts.events import ProcedurePublishedV1, ProcedureRetiredV1
 
 
+def check_provinces(codes: list[str]) -> None:
+    """A procedure is offered in today's provinces: a former code is refused, naming the one it now is."""
+    problems = [m for m in (units.check_current(c) for c in codes) if m]
+    if problems:
+        raise ProcedureError("invalid_province", " ".join(problems))
+
+
 async def create_draft(uow: CatalogUnitOfWork, fields: dict[str, Any]) -> Procedure:
+    check_provinces(fields.get("provinces") or [])
     code = fields["code"]
     version = await uow.procedures.next_version(code)
     draft = Procedure(**(fields | {"version": version, "status": "draft"}))

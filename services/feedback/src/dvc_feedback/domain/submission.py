@@ -18,14 +18,12 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from dvc_contracts import units
 from dvc_feedback.domain.model import CATEGORIES, KINDS, FeedbackError, Kind
 
-# The 63 provinces and centrally-run cities (official 2-digit codes of the national list of administrative
-# units, Quyết định 124/2004/QĐ-TTg), the codes every agency system sends.
-PROVINCE_CODES: Final = frozenset(
-    "01 02 04 06 08 10 11 12 14 15 17 19 20 22 24 25 26 27 30 31 33 34 35 36 37 38 40 42 44 45 46 48 49 51 "
-    "52 54 56 58 60 62 64 66 67 68 70 72 74 75 77 79 80 82 83 84 86 87 89 91 92 93 94 95 96".split()
-)
+# New feedback names one of today's 34 provinces and centrally-run cities (dvc_contracts.units, since
+# 1 July 2025); a former province's code is refused with a message naming the province it now belongs to.
+PROVINCE_CODES: Final = units.CURRENT_CODES
 _PHONE: Final = re.compile(r"^(?:\+84|84|0)[1-9]\d{8}$")
 _PHONE_NOISE: Final = re.compile(r"[\s.\-()\u00a0]")
 _CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$")
@@ -87,9 +85,7 @@ def check_submission(sub: Submission) -> CleanSubmission:
         errors["content"] = "Nội dung phải có từ 20 đến 5000 ký tự."
     province = _blank(sub.province_code)
     if province is not None and province not in PROVINCE_CODES:
-        errors["province_code"] = (
-            f"Mã tỉnh/thành phố '{province}' không hợp lệ (2 chữ số, ví dụ 01 là Hà Nội)."
-        )
+        errors["province_code"] = units.check_current(province) or ""
     procedure, dossier, agency = _blank(sub.procedure_code), _blank(sub.dossier_code), _blank(sub.agency_code)
     for name, value in (("procedure_code", procedure), ("dossier_code", dossier), ("agency_code", agency)):
         if value is not None and not _CODE.match(value):
@@ -166,14 +162,16 @@ def route(
                 "ít phút để được đồng bộ).",
                 {"dossier_code": "Mã hồ sơ"},
             )
-        if sub.province_code and sub.province_code != dossier.province_code:
+        # a dossier filed before 1 July 2025 keeps its former province's code: compare today's units
+        today = units.current_of(dossier.province_code) or dossier.province_code
+        if sub.province_code and sub.province_code != today:
             raise FeedbackError(
                 "province_mismatch",
-                f"Hồ sơ {dossier.code} thuộc tỉnh/thành phố mã {dossier.province_code}, không phải "
+                f"Hồ sơ {dossier.code} thuộc tỉnh/thành phố mã {today} ({units.name(today)}), không phải "
                 f"{sub.province_code}.",
                 {"province_code": "Mã tỉnh/thành phố"},
             )
-        return Routing(dossier.agency_code, "dossier", dossier.province_code, dossier.procedure_code)
+        return Routing(dossier.agency_code, "dossier", today, dossier.procedure_code)
     assert sub.province_code is not None  # checked: a province is required without a dossier
     if sub.agency_code and not named_agency_known:
         raise FeedbackError(

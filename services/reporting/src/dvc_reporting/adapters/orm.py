@@ -49,7 +49,11 @@ dossiers = Table(
     Column("code", String(64), primary_key=True),
     Column("procedure_code", String(64), nullable=True),
     Column("procedure_name", Text, nullable=True),
+    # today's unit (one of the 34) and, before 1 July 2025, the unit of the 63; province_sent is what the
+    # events carried (domain.projection.placed)
     Column("province_code", String(8), nullable=True),
+    Column("former_province", String(8), nullable=True),
+    Column("province_sent", String(8), nullable=True),
     Column("sector", String(64), nullable=True),
     Column("channel", String(16), nullable=True),
     Column("has_submitted", Boolean, nullable=False, server_default=false()),
@@ -128,6 +132,7 @@ payments = Table(
     Column("decision_no", String(64), nullable=True),
     Column("late", Boolean, nullable=False, server_default=false()),
     Column("own_province", String(8), nullable=True),
+    Column("former_province", String(8), nullable=True),
     Index("ix_payments_dossier", "dossier_code"),
 )
 
@@ -144,6 +149,8 @@ fines = Table(
     Column("settled_at", UtcDateTime, nullable=True),
     Column("settled_channel", String(16), nullable=True),
     Column("paid_vnd", BigInteger, nullable=False, server_default=ZERO),
+    Column("province_sent", String(8), nullable=True),
+    Column("former_province", String(8), nullable=True),
 )
 
 feedback = Table(
@@ -165,6 +172,8 @@ feedback = Table(
     Column("answered_at", UtcDateTime, nullable=True),
     Column("answered_on_time", Boolean, nullable=True),
     Column("reported_on_time", Boolean, nullable=True),
+    Column("province_sent", String(8), nullable=True),
+    Column("former_province", String(8), nullable=True),
     Index(
         "ix_feedback_open_due",
         "province_code",
@@ -191,6 +200,7 @@ sms = Table(
     Column("failed", Boolean, nullable=False, server_default=false()),
     Column("failed_at", UtcDateTime, nullable=True),
     Column("failure_status", String(32), nullable=True),
+    Column("former_province", String(8), nullable=True),
     Index("ix_sms_dossier", "dossier_code"),
 )
 

@@ -8,7 +8,7 @@ from their per-day aggregates. Overdue = not finished and due date before today 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import Table, and_, case, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dvc_contracts.clock import VN_TZ
+from dvc_contracts.units import Edition
 from dvc_reporting.adapters.orm import (
     agency_rejections,
     agg_dossiers,
@@ -40,8 +41,9 @@ from dvc_reporting.adapters.orm import (
     feedback,
     procedures,
 )
+from dvc_reporting.adapters.ranking import SINCE_REFORM, SINCE_REFORM_NAME, province_rows
 from dvc_reporting.domain.projection import overdue_buckets
-from dvc_reporting.domain.reference import FINISHED, PROVINCES, STATUS_CODES, province_name, sector_name
+from dvc_reporting.domain.reference import FINISHED, STATUS_CODES, province_name, sector_name
 
 SUMMARY_KEYS = (
     "dossiers_total",
@@ -60,11 +62,26 @@ SUMMARY_KEYS = (
 
 @dataclass(frozen=True)
 class Filters:
+    """What a view shows. ``province`` is always one of today's 34 units; the "2024" view (``units``) ranks the
+    63 of before 1 July 2025, and its ``former`` filter is one of them (``province`` is then its unit of today:
+    the API sets both, so every index on province_code still serves)."""
+
     province: str | None = None
     sector: str | None = None
     agency: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    former: str | None = None
+    units: Edition = "2025"
+
+    @property
+    def place_column(self) -> str:
+        """The column a per-province figure groups by in this view."""
+        return "former_province" if self.units == "2024" else "province_code"
+
+    def side(self) -> Filters:
+        """The filters that payments, fines, feedback and SMS have (no sector, no agency)."""
+        return replace(self, sector=None, agency=None)
 
     @property
     def dated(self) -> bool:
@@ -84,6 +101,17 @@ def _rate(on_time: int, late: int) -> float | None:
     return round(on_time / (on_time + late), 4) if on_time + late else None
 
 
+def _places(row: Any) -> dict[str, Any]:
+    """A dossier's province today, and the one of the 63 it was in (when it opened before 1 July 2025)."""
+    former = row["former_province"]
+    return {
+        "province_code": row["province_code"],
+        "province_name": province_name(row["province_code"]),
+        "former_province_code": former,
+        "former_province_name": province_name(former, "2024") if former else None,
+    }
+
+
 class ReportQueries:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -95,6 +123,8 @@ class ReportQueries:
         conds: list[Any] = []
         if f.province is not None and "province_code" in t.c:
             conds.append(t.c.province_code == f.province)
+        if f.former is not None and "former_province" in t.c:
+            conds.append(t.c.former_province == f.former)
         if f.sector is not None and "sector" in t.c:
             conds.append(t.c.sector == f.sector)
         if f.agency is not None and "agency_code" in t.c:
@@ -233,15 +263,11 @@ class ReportQueries:
         out = {c: _int(v) for c, v in zip(cols, row, strict=True)}
         if f.dated:
             conds = [feedback.c.received.is_(True), not_(feedback.c.answered), feedback.c.due_date < today]
-            conds += self._dims(feedback, Filters(province=f.province)) + self._days_at(
-                feedback.c.received_at, f
-            )
+            conds += self._dims(feedback, f.side()) + self._days_at(feedback.c.received_at, f)
             q = select(func.count()).select_from(feedback).where(and_(*conds))
         else:
             t = agg_feedback_open_due
-            q = select(func.sum(t.c.n)).where(
-                t.c.due_date < today, *self._dims(t, Filters(province=f.province))
-            )
+            q = select(func.sum(t.c.n)).where(t.c.due_date < today, *self._dims(t, f.side()))
         out["overdue"] = await self._scalar(q)
         return out
 
@@ -271,7 +297,7 @@ class ReportQueries:
     async def _headline(self, f: Filters, today: date, full: bool) -> dict[str, Any]:
         by_status, (on_time, late, online, counter) = await self._dossier_totals(f)
         count, paid_vnd = await self.payments(f)
-        side = Filters(province=f.province, date_from=f.date_from, date_to=f.date_to)
+        side = f.side()
         fines = await self.fines(side)
         fb = await self.feedback(side, today) if full else await self._feedback_counts(side)
         sms = await self.sms(side)
@@ -320,103 +346,23 @@ class ReportQueries:
     # -- per province -----------------------------------------------------------------------------------------
 
     async def provinces(self, f: Filters, today: date) -> list[dict[str, Any]]:
-        """One row per province (all 63, or the filtered one), busiest first."""
-        finished = tuple(sorted(FINISHED))
-        if f.dated:
-            d = dossiers
-            q = (
-                select(
-                    d.c.province_code,
-                    func.count(),
-                    func.sum(case((d.c.channel == "online", 1), else_=0)),
-                    func.sum(case((d.c.status.in_(finished), 1), else_=0)),
-                    func.sum(case((d.c.on_time.is_(True), 1), else_=0)),
-                    func.sum(case((d.c.on_time.is_(False), 1), else_=0)),
-                )
-                .where(self._dossier_where(f))
-                .group_by(d.c.province_code)
-            )
-        else:
-            a = agg_dossiers
-            q = (
-                select(
-                    a.c.province_code,
-                    func.sum(a.c.n),
-                    func.sum(case((a.c.channel == "online", a.c.n), else_=0)),
-                    func.sum(case((a.c.status.in_(finished), a.c.n), else_=0)),
-                    func.sum(a.c.on_time),
-                    func.sum(a.c.late),
-                )
-                .where(and_(true(), *self._dims(a, f)))
-                .group_by(a.c.province_code)
-            )
-        dossier_rows = {r[0]: r[1:] for r in (await self.conn.execute(q)).all()}
-        overdue = await self.overdue_by(f, today, "province")
-        overdue_by = {r["key"]: r["overdue"] for r in overdue}
-        side = Filters(province=f.province, date_from=f.date_from, date_to=f.date_to)
-        pay_t = agg_payments if f.dated else agg_payments_total
-        pay_q = (
-            select(pay_t.c.province_code, func.sum(pay_t.c.amount_vnd))
-            .where(and_(true(), *self._dims(pay_t, side), *(self._days(pay_t, side) if f.dated else [])))
-            .group_by(pay_t.c.province_code)
-        )
-        paid = {k: _int(v) for k, v in (await self.conn.execute(pay_q)).all()}
-        fb_t = agg_feedback if f.dated else agg_feedback_total
-        fb_q = (
-            select(fb_t.c.province_code, func.sum(fb_t.c.received), func.sum(fb_t.c.answered))
-            .where(and_(true(), *self._dims(fb_t, side), *(self._days(fb_t, side) if f.dated else [])))
-            .group_by(fb_t.c.province_code)
-        )
-        fbs = {k: (_int(r), _int(a)) for k, r, a in (await self.conn.execute(fb_q)).all()}
-        codes = [c for c, _ in PROVINCES] if f.province is None else [f.province]
-        out = []
-        for code in codes:
-            total, online, done, on_time, late = (_int(x) for x in dossier_rows.get(code, (0, 0, 0, 0, 0)))
-            received, answered = fbs.get(code, (0, 0))
-            out.append(
-                {
-                    "province_code": code,
-                    "province_name": province_name(code),
-                    "dossiers_total": total,
-                    "dossiers_online": online,
-                    "online_share": round(online / total, 4) if total else None,
-                    "dossiers_open": total - done,
-                    "dossiers_overdue": overdue_by.get(code, 0),
-                    "finished_on_time": on_time,
-                    "finished_late": late,
-                    "on_time_rate": _rate(on_time, late),
-                    "payments_total_vnd": paid.get(code, 0),
-                    "feedback_received": received,
-                    "feedback_answered": answered,
-                }
-            )
-        out.sort(key=lambda r: (-r["dossiers_total"], r["province_code"]))
-        for i, row in enumerate(out, 1):
-            row["rank"] = i
-        return out
+        """One row per province of the view's edition (or the filtered one), busiest first."""
+        return await province_rows(self, f, today)
 
     # -- breakdowns ---------------------------------------------------------------------------------------------
 
     async def breakdown(self, f: Filters) -> list[dict[str, Any]]:
         """Dossiers by province × sector × status × channel (the API's cube; CSV-friendly)."""
+        t = dossiers if f.dated else agg_dossiers
+        keys = (t.c[f.place_column], t.c.sector, t.c.status, t.c.channel)
         if f.dated:
-            d = dossiers
-            q = (
-                select(d.c.province_code, d.c.sector, d.c.status, d.c.channel, func.count())
-                .where(self._dossier_where(f))
-                .group_by(d.c.province_code, d.c.sector, d.c.status, d.c.channel)
-            )
+            q = select(*keys, func.count()).where(self._dossier_where(f)).group_by(*keys)
         else:
-            a = agg_dossiers
-            q = (
-                select(a.c.province_code, a.c.sector, a.c.status, a.c.channel, func.sum(a.c.n))
-                .where(and_(true(), *self._dims(a, f)))
-                .group_by(a.c.province_code, a.c.sector, a.c.status, a.c.channel)
-            )
+            q = select(*keys, func.sum(t.c.n)).where(and_(true(), *self._dims(t, f))).group_by(*keys)
         rows = [
             {
-                "province_code": p,
-                "province_name": province_name(p),
+                "province_code": p or SINCE_REFORM,
+                "province_name": self._place_name(p, f),
                 "sector": s,
                 "sector_name": sector_name(s),
                 "status": st,
@@ -433,7 +379,7 @@ class ReportQueries:
         """Per day (Viet Nam): dossiers received online / at counters, finished (on time), payments, SMS…"""
         end = f.date_to or today
         start = f.date_from or (end - timedelta(days=days - 1))
-        span = Filters(province=f.province, sector=f.sector, agency=f.agency, date_from=start, date_to=end)
+        span = replace(f, date_from=start, date_to=end)
         series: dict[date, dict[str, int]] = {}
 
         def slot(day: date) -> dict[str, int]:
@@ -482,7 +428,7 @@ class ReportQueries:
             )
             for day, fin, fin_ok in (await self.conn.execute(q2)).all():
                 slot(day).update(finished=_int(fin), finished_on_time=_int(fin_ok))
-        side = Filters(province=f.province, date_from=start, date_to=end)
+        side = replace(f.side(), date_from=start, date_to=end)
         for t, cols in (
             (agg_payments, ("count", "amount_vnd")),
             (agg_sms, ("sent", "delivered", "failed")),
@@ -523,32 +469,41 @@ class ReportQueries:
         if dim == "province" and not (f.dated or f.by_dossier_dims):
             t = agg_open_due
             q = (
-                select(t.c.province_code, func.sum(t.c.n))
+                select(t.c[f.place_column], func.sum(t.c.n))
                 .where(t.c.due_date < today, *self._dims(t, f))
-                .group_by(t.c.province_code)
+                .group_by(t.c[f.place_column])
             )
             rows = [(k, _int(n)) for k, n in (await self.conn.execute(q)).all()]
         elif not f.dated:
             t, where = self._overdue_buckets(f, today, by_province=dim == "province")
             col = t.c.agency_code if dim == "agency" else t.c.procedure_code
-            col = t.c.province_code if dim == "province" else col
+            col = t.c[f.place_column] if dim == "province" else col
             q = select(col, func.sum(t.c.n)).where(where).group_by(col)
             # the aggregate keys an unknown agency or procedure as "" (the dossiers table: NULL)
             rows = [(k or None, _int(n)) for k, n in (await self.conn.execute(q)).all()]
         else:
-            col = {"province": dossiers.c.province_code, "agency": dossiers.c.agency_code}.get(
+            col = {"province": dossiers.c[f.place_column], "agency": dossiers.c.agency_code}.get(
                 dim, dossiers.c.procedure_code
             )
             q = select(col, func.count()).where(self._overdue_where(f, today)).group_by(col)
             rows = [(k, _int(n)) for k, n in (await self.conn.execute(q)).all()]
-        names = await self._names(dim, [k for k, _ in rows])
+        if dim == "province":  # the 2024 view: what cannot be placed in the 63 is one key, whatever its NULL
+            merged: dict[Any, int] = {}
+            for k, n in rows:
+                merged[k or None] = merged.get(k or None, 0) + n
+            rows = list(merged.items())
+        names = await self._names(dim, [k for k, _ in rows], f)
         out = [{"key": k, "name": names.get(k, k), "overdue": n} for k, n in rows if n]
         out.sort(key=lambda r: (-r["overdue"], r["key"] or ""))
         return out
 
-    async def _names(self, dim: str, keys: list[str]) -> dict[str, str]:
+    @staticmethod
+    def _place_name(code: str | None, f: Filters) -> str:
+        return SINCE_REFORM_NAME if f.units == "2024" and not code else province_name(code, f.units)
+
+    async def _names(self, dim: str, keys: list[str], f: Filters) -> dict[str, str]:
         if dim == "province":
-            return {k: province_name(k) for k in keys}
+            return {k: self._place_name(k, f) for k in keys}
         if dim == "agency":
             return await self.agency_names()
         q = select(procedures.c.code, procedures.c.name).where(procedures.c.code.in_(keys))
@@ -572,6 +527,7 @@ class ReportQueries:
                 d.c.procedure_code,
                 d.c.procedure_name,
                 d.c.province_code,
+                d.c.former_province,
                 d.c.sector,
                 d.c.agency_code,
                 d.c.channel,
@@ -592,8 +548,7 @@ class ReportQueries:
                     "code": r["code"],
                     "procedure_code": r["procedure_code"],
                     "procedure_name": r["procedure_name"],
-                    "province_code": r["province_code"],
-                    "province_name": province_name(r["province_code"]),
+                    **_places(r),
                     "sector": r["sector"],
                     "agency_code": r["agency_code"],
                     "agency_name": agencies.get(r["agency_code"] or "", r["agency_code"]),
@@ -649,8 +604,7 @@ class ReportQueries:
             "code": row["code"],
             "procedure_code": row["procedure_code"],
             "procedure_name": row["procedure_name"],
-            "province_code": row["province_code"],
-            "province_name": province_name(row["province_code"]),
+            **_places(row),
             "sector": row["sector"],
             "sector_name": sector_name(row["sector"]),
             "channel": row["channel"],
@@ -669,7 +623,7 @@ class ReportQueries:
     # -- payments ----------------------------------------------------------------------------------------------
 
     async def payments_by(self, f: Filters, by: str) -> list[dict[str, Any]]:
-        side = Filters(province=f.province, date_from=f.date_from, date_to=f.date_to)
+        side = f.side()
         if by == "day":
             t = agg_payments
             q = (

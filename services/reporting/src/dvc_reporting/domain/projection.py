@@ -21,6 +21,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypeVar
 
+from dvc_contracts import units
 from dvc_contracts.clock import vn_date
 from dvc_contracts.events import (
     AgencyStatusRejectedV1,
@@ -81,6 +82,15 @@ def state_to_row(state: Any) -> dict[str, Any]:
     return {name: getattr(state, name) for name in field_names(type(state))}
 
 
+Placed = tuple[str | None, str | None]  # (current province code, former province code or None)
+
+
+def placed(code: str | None, at: datetime | date | None) -> Placed:
+    """Where a province code an event carried at ``at`` is today, and which of the 63 it was (Viet Nam's day
+    decides which edition the code belongs to: ``units.place``)."""
+    return units.place(code, vn_date(at) if isinstance(at, datetime) else at)
+
+
 def _min(a: datetime | None, b: datetime | None) -> datetime | None:
     if a is None:
         return b
@@ -93,15 +103,18 @@ def _min(a: datetime | None, b: datetime | None) -> datetime | None:
 # Aggregates: name -> (key columns, value columns). The adapters build one table per entry.
 # --------------------------------------------------------------------------------------------------------------
 
+# Every key with ``province_code`` (today's unit, one of the 34) ends with ``former_province``: the unit of the 63
+# (before 1 July 2025) the row falls in, "" when it cannot be told (a current code used since that day). The
+# default view groups by province_code, the "2024" view by former_province (``units.place``).
 AGGREGATES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     # dossiers now, by where they are and their current status (no day: the headline and per-province figures)
     "agg_dossiers": (
-        ("province_code", "sector", "agency_code", "channel", "status"),
+        ("province_code", "sector", "agency_code", "channel", "status", "former_province"),
         ("n", "on_time", "late"),
     ),
     # dossiers received per day (by submission day) and finished per day (by finishing day)
     "agg_dossiers_daily": (
-        ("day", "province_code", "sector", "channel"),
+        ("day", "province_code", "sector", "channel", "former_province"),
         ("received", "finished", "finished_on_time"),
     ),
     # the same without the province, by sector and agency: the trend of the nation, of a sector or of an agency
@@ -111,35 +124,50 @@ AGGREGATES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         ("received", "finished", "finished_on_time"),
     ),
     # online dossiers per procedure: the social-cost saving is n × the procedure's social_saving_vnd
-    "agg_online_procedures": (("province_code", "sector", "agency_code", "procedure_code"), ("n",)),
+    "agg_online_procedures": (
+        ("province_code", "sector", "agency_code", "procedure_code", "former_province"),
+        ("n",),
+    ),
     # unfinished dossiers by due date: overdue(today) = sum(n) where due_date < today
-    "agg_open_due": (("province_code", "due_date"), ("n",)),
+    "agg_open_due": (("province_code", "due_date", "former_province"), ("n",)),
     # the same by sector, agency and procedure, each dossier counted in three buckets of its due date (its year,
     # its month, its day: ``due_buckets``); overdue(today) sums the buckets of ``overdue_buckets(today)``, which
     # cover every day before today once and read at most (years + 11 + 30) rows per key, not one per due date
     # (the key starts with the buckets, so that its primary key serves the range scans of a province's view)
     "agg_open_due_buckets": (
-        ("province_code", "grain", "period", "sector", "agency_code", "procedure_code"),
+        ("province_code", "grain", "period", "sector", "agency_code", "procedure_code", "former_province"),
         ("n",),
     ),
     # the same without the province (the views of the nation, a sector, an agency: 63 times fewer rows)
     "agg_open_due_buckets_national": (("grain", "period", "sector", "agency_code", "procedure_code"), ("n",)),
-    "agg_payments": (("day", "province_code", "provider", "purpose"), ("count", "amount_vnd")),
-    "agg_payments_total": (("province_code", "provider", "purpose"), ("count", "amount_vnd")),
+    "agg_payments": (
+        ("day", "province_code", "provider", "purpose", "former_province"),
+        ("count", "amount_vnd"),
+    ),
+    "agg_payments_total": (
+        ("province_code", "provider", "purpose", "former_province"),
+        ("count", "amount_vnd"),
+    ),
     "agg_fines": (
-        ("day", "province_code"),
+        ("day", "province_code", "former_province"),
         ("issued", "issued_vnd", "settled", "settled_online", "paid_vnd"),
     ),
     "agg_fines_total": (
-        ("province_code",),
+        ("province_code", "former_province"),
         ("issued", "issued_vnd", "settled", "settled_online", "paid_vnd"),
     ),
-    "agg_feedback": (("day", "province_code"), ("received", "answered", "answered_late")),
-    "agg_feedback_total": (("province_code",), ("received", "answered", "answered_late")),
+    "agg_feedback": (("day", "province_code", "former_province"), ("received", "answered", "answered_late")),
+    "agg_feedback_total": (("province_code", "former_province"), ("received", "answered", "answered_late")),
     # unanswered feedback by its response deadline: overdue(today) = sum(n) where due_date < today
-    "agg_feedback_open_due": (("province_code", "due_date"), ("n",)),
-    "agg_sms": (("day", "province_code", "provider"), ("sent", "segments", "delivered", "failed")),
-    "agg_sms_total": (("province_code", "provider"), ("sent", "segments", "delivered", "failed")),
+    "agg_feedback_open_due": (("province_code", "due_date", "former_province"), ("n",)),
+    "agg_sms": (
+        ("day", "province_code", "provider", "former_province"),
+        ("sent", "segments", "delivered", "failed"),
+    ),
+    "agg_sms_total": (
+        ("province_code", "provider", "former_province"),
+        ("sent", "segments", "delivered", "failed"),
+    ),
 }
 
 
@@ -230,7 +258,7 @@ class DossierState:
     # what the dossier is (from dossier-submitted, else the current status event, else a forward)
     procedure_code: str | None = None
     procedure_name: str | None = None
-    province_code: str | None = None
+    province_sent: str | None = None  # the province code the events carried (former or current)
     sector: str | None = None
     channel: str | None = None
     has_submitted: bool = False
@@ -262,6 +290,10 @@ class DossierState:
     finished_at: datetime | None = None
     finished_day: date | None = None
     on_time: bool | None = None
+    province_code: str | None = None  # today's unit of province_sent, as of the day the dossier opened
+    former_province: str | None = (
+        None  # its unit of the 63, when it opened before 1 July 2025 (or the code is)
+    )
 
 
 @dataclass(frozen=True)
@@ -297,16 +329,20 @@ def derive(s: DossierState) -> DossierState:
     finished = status in FINISHED
     finished_at = s.status_at if finished and s.ev_status else None
     on_time = vn_date(finished_at) <= due if finished_at is not None and due is not None else None
+    day = vn_date(opened) if opened else None
+    province, former = placed(s.province_sent, day)
     return evolve(
         s,
         status=status,
         agency_code=agency,
         due_date=due,
-        day=vn_date(opened) if opened else None,
+        day=day,
         finished=finished,
         finished_at=finished_at,
         finished_day=vn_date(finished_at) if finished_at else None,
         on_time=on_time,
+        province_code=province,
+        former_province=former,
     )
 
 
@@ -320,7 +356,7 @@ def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[Dos
             has_submitted=True,
             procedure_code=data.procedure_code,
             procedure_name=data.procedure_name,
-            province_code=data.province_code,
+            province_sent=data.province_code,
             sector=data.sector,
             channel=data.channel,
             submitted_at=_min(s.submitted_at, data.submitted_at),
@@ -353,7 +389,7 @@ def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[Dos
                     s,
                     procedure_code=data.procedure_code,
                     procedure_name=data.procedure_name or s.procedure_name,
-                    province_code=data.province_code,
+                    province_sent=data.province_code,
                     sector=data.sector,
                     channel=data.channel,
                 )
@@ -392,7 +428,7 @@ def fold_dossier(s: DossierState, event_id: str, data: DossierFact) -> tuple[Dos
         fwd_count=s.fwd_count + 1,
         procedure_code=s.procedure_code or data.procedure_code,
         procedure_name=s.procedure_name or data.procedure_name,
-        province_code=s.province_code or data.province_code,
+        province_sent=s.province_sent or data.province_code,
     )
     entry = HistoryEntry(
         event_id,
@@ -413,20 +449,27 @@ def dossier_contributions(s: DossierState) -> Contributions:
     if s.status is None or s.province_code is None:
         return c  # not a dossier yet (only a forward, or a payment/SMS that named it, has been seen)
     prov, sector, agency, channel = s.province_code, s.sector or "", s.agency_code or "", s.channel or ""
+    was = s.former_province or ""
     _add(
         c,
         "agg_dossiers",
-        (prov, sector, agency, channel, s.status),
+        (prov, sector, agency, channel, s.status, was),
         n=1,
         on_time=int(s.on_time is True),
         late=int(s.on_time is False),
     )
     if s.day is not None:
-        _add(c, "agg_dossiers_daily", (s.day, prov, sector, channel), received=1)
+        _add(c, "agg_dossiers_daily", (s.day, prov, sector, channel, was), received=1)
         _add(c, "agg_dossiers_daily_national", (s.day, sector, agency, channel), received=1)
     if s.finished_at is not None:
         fin_day, on_time = vn_date(s.finished_at), int(s.on_time is True)
-        _add(c, "agg_dossiers_daily", (fin_day, prov, sector, channel), finished=1, finished_on_time=on_time)
+        _add(
+            c,
+            "agg_dossiers_daily",
+            (fin_day, prov, sector, channel, was),
+            finished=1,
+            finished_on_time=on_time,
+        )
         _add(
             c,
             "agg_dossiers_daily_national",
@@ -435,12 +478,12 @@ def dossier_contributions(s: DossierState) -> Contributions:
             finished_on_time=on_time,
         )
     if s.channel == "online" and s.procedure_code:
-        _add(c, "agg_online_procedures", (prov, sector, agency, s.procedure_code), n=1)
+        _add(c, "agg_online_procedures", (prov, sector, agency, s.procedure_code, was), n=1)
     if not s.finished and s.due_date is not None:
-        _add(c, "agg_open_due", (prov, s.due_date), n=1)
+        _add(c, "agg_open_due", (prov, s.due_date, was), n=1)
         procedure = s.procedure_code or ""
         for grain, period in due_buckets(s.due_date):
-            _add(c, "agg_open_due_buckets", (prov, grain, period, sector, agency, procedure), n=1)
+            _add(c, "agg_open_due_buckets", (prov, grain, period, sector, agency, procedure, was), n=1)
             _add(c, "agg_open_due_buckets_national", (grain, period, sector, agency, procedure), n=1)
     return c
 
@@ -463,11 +506,12 @@ class PaymentState:
     decision_no: str | None = None
     late: bool = False
     own_province: str | None = None  # the province the fee-paid event carried, if any
+    former_province: str | None = None  # derived with province_code (``placed``)
 
 
 def fold_payment(s: PaymentState, data: FeePaidV1) -> PaymentState:
     own = data.province_code or s.own_province
-    return evolve(
+    s = evolve(
         s,
         paid=True,
         purpose=data.purpose,
@@ -475,11 +519,11 @@ def fold_payment(s: PaymentState, data: FeePaidV1) -> PaymentState:
         amount_vnd=data.amount_vnd,
         paid_at=data.paid_at,
         own_province=own,
-        province_code=own or s.province_code,
         dossier_code=data.dossier_code,
         decision_no=data.decision_no,
         late=data.late,
     )
+    return resolve_province(s, None)
 
 
 def payment_contributions(s: PaymentState) -> Contributions:
@@ -487,8 +531,9 @@ def payment_contributions(s: PaymentState) -> Contributions:
     if not s.paid or s.paid_at is None:
         return c
     prov, provider, purpose = s.province_code or "", s.provider or "", s.purpose or ""
-    _add(c, "agg_payments", (vn_date(s.paid_at), prov, provider, purpose), count=1, amount_vnd=s.amount_vnd)
-    _add(c, "agg_payments_total", (prov, provider, purpose), count=1, amount_vnd=s.amount_vnd)
+    key = (prov, provider, purpose, s.former_province or "")
+    _add(c, "agg_payments", (vn_date(s.paid_at), *key), count=1, amount_vnd=s.amount_vnd)
+    _add(c, "agg_payments_total", key, count=1, amount_vnd=s.amount_vnd)
     return c
 
 
@@ -500,7 +545,7 @@ def payment_contributions(s: PaymentState) -> Contributions:
 @dataclass(frozen=True)
 class FineState:
     decision_no: str
-    province_code: str | None = None
+    province_code: str | None = None  # derived: today's unit of province_sent (``placed``)
     issuing_unit: str | None = None
     issued: bool = False
     amount_vnd: int = 0
@@ -509,46 +554,55 @@ class FineState:
     settled_at: datetime | None = None
     settled_channel: str | None = None
     paid_vnd: int = 0
+    province_sent: str | None = None  # the code the issue carried, else the settlement's
+    former_province: str | None = None  # derived
+
+
+def _place_fine(s: FineState) -> FineState:
+    province, former = placed(s.province_sent, s.decided_at if s.issued else s.settled_at)
+    return evolve(s, province_code=province, former_province=former)
 
 
 def fold_fine(s: FineState, data: FineIssuedV1 | FineSettledV1) -> FineState:
     if isinstance(data, FineIssuedV1):
-        return evolve(
+        s = evolve(
             s,
             issued=True,
-            province_code=data.province_code,
+            province_sent=data.province_code,
             issuing_unit=data.issuing_unit,
             amount_vnd=data.amount,
             decided_at=data.decided_at,
         )
-    return evolve(
+        return _place_fine(s)
+    s = evolve(
         s,
         settled=True,
         settled_at=data.settled_at,
         settled_channel=data.channel,
         paid_vnd=data.amount_paid,
-        province_code=s.province_code if s.issued else data.province_code,
+        province_sent=s.province_sent if s.issued else data.province_code,
         issuing_unit=s.issuing_unit or data.issuing_unit,
     )
+    return _place_fine(s)
 
 
 def fine_contributions(s: FineState) -> Contributions:
     c: Contributions = {}
-    prov = s.province_code or ""
+    prov, was = s.province_code or "", s.former_province or ""
     if s.issued and s.decided_at is not None:
-        _add(c, "agg_fines", (vn_date(s.decided_at), prov), issued=1, issued_vnd=s.amount_vnd)
-        _add(c, "agg_fines_total", (prov,), issued=1, issued_vnd=s.amount_vnd)
+        _add(c, "agg_fines", (vn_date(s.decided_at), prov, was), issued=1, issued_vnd=s.amount_vnd)
+        _add(c, "agg_fines_total", (prov, was), issued=1, issued_vnd=s.amount_vnd)
     if s.settled and s.settled_at is not None:
         online = int(s.settled_channel == "online")
         _add(
             c,
             "agg_fines",
-            (vn_date(s.settled_at), prov),
+            (vn_date(s.settled_at), prov, was),
             settled=1,
             settled_online=online,
             paid_vnd=s.paid_vnd,
         )
-        _add(c, "agg_fines_total", (prov,), settled=1, settled_online=online, paid_vnd=s.paid_vnd)
+        _add(c, "agg_fines_total", (prov, was), settled=1, settled_online=online, paid_vnd=s.paid_vnd)
     return c
 
 
@@ -575,6 +629,8 @@ class FeedbackState:
     answered_at: datetime | None = None
     answered_on_time: bool | None = None  # derived: as reported by the answer, else answered_at <= due_date
     reported_on_time: bool | None = None  # ``on_time`` of the latest feedback-answered, when it carried one
+    province_sent: str | None = None  # the code the feedback-received carried, else the answer's
+    former_province: str | None = None  # derived with province_code (``placed``)
 
 
 def fold_feedback(s: FeedbackState, data: FeedbackReceivedV1 | FeedbackAnsweredV1) -> FeedbackState:
@@ -584,7 +640,7 @@ def fold_feedback(s: FeedbackState, data: FeedbackReceivedV1 | FeedbackAnsweredV
             received=True,
             kind=data.kind,
             category=data.category,
-            province_code=data.province_code,
+            province_sent=data.province_code,
             recv_agency=data.agency_code,
             procedure_code=data.procedure_code,
             dossier_code=data.dossier_code or s.dossier_code,
@@ -597,7 +653,7 @@ def fold_feedback(s: FeedbackState, data: FeedbackReceivedV1 | FeedbackAnsweredV
             answered=True,
             answered_at=data.answered_at,
             answer_agency=data.agency_code,
-            province_code=s.province_code if s.received else data.province_code,
+            province_sent=s.province_sent if s.received else data.province_code,
             dossier_code=s.dossier_code or data.dossier_code,
             due_date=s.due_date or data.due_date,
             reported_on_time=data.on_time,  # an optional v1 field, when the producer sends it
@@ -607,21 +663,28 @@ def fold_feedback(s: FeedbackState, data: FeedbackReceivedV1 | FeedbackAnsweredV
     on_time = s.reported_on_time
     if on_time is None and s.answered and s.answered_at is not None and s.due_date is not None:
         on_time = vn_date(s.answered_at) <= s.due_date
-    return evolve(s, agency_code=s.answer_agency or s.recv_agency, answered_on_time=on_time)
+    province, former = placed(s.province_sent, s.received_at if s.received else s.answered_at)
+    return evolve(
+        s,
+        agency_code=s.answer_agency or s.recv_agency,
+        answered_on_time=on_time,
+        province_code=province,
+        former_province=former,
+    )
 
 
 def feedback_contributions(s: FeedbackState) -> Contributions:
     c: Contributions = {}
-    prov = s.province_code or ""
+    prov, was = s.province_code or "", s.former_province or ""
     if s.received and s.received_at is not None:
-        _add(c, "agg_feedback", (vn_date(s.received_at), prov), received=1)
-        _add(c, "agg_feedback_total", (prov,), received=1)
+        _add(c, "agg_feedback", (vn_date(s.received_at), prov, was), received=1)
+        _add(c, "agg_feedback_total", (prov, was), received=1)
     if s.received and not s.answered and s.due_date is not None:
-        _add(c, "agg_feedback_open_due", (prov, s.due_date), n=1)
+        _add(c, "agg_feedback_open_due", (prov, s.due_date, was), n=1)
     if s.answered and s.answered_at is not None:
         late = int(s.answered_on_time is False)
-        _add(c, "agg_feedback", (vn_date(s.answered_at), prov), answered=1, answered_late=late)
-        _add(c, "agg_feedback_total", (prov,), answered=1, answered_late=late)
+        _add(c, "agg_feedback", (vn_date(s.answered_at), prov, was), answered=1, answered_late=late)
+        _add(c, "agg_feedback_total", (prov, was), answered=1, answered_late=late)
     return c
 
 
@@ -646,6 +709,7 @@ class SmsState:
     failed: bool = False
     failed_at: datetime | None = None
     failure_status: str | None = None
+    former_province: str | None = None  # the dossier's, with province_code
 
 
 def _agreed(a: str | None, b: str | None) -> str | None:
@@ -692,7 +756,7 @@ def fold_sms(s: SmsState, data: SmsSentV1 | SmsDeliveredV1 | SmsFailedV1) -> Sms
 
 def sms_contributions(s: SmsState) -> Contributions:
     c: Contributions = {}
-    key = (s.province_code or "", s.provider or "")
+    key = (s.province_code or "", s.provider or "", s.former_province or "")
     if s.sent and s.sent_at is not None:
         _add(c, "agg_sms", (vn_date(s.sent_at), *key), sent=1, segments=s.segments)
         _add(c, "agg_sms_total", key, sent=1, segments=s.segments)
@@ -705,12 +769,21 @@ def sms_contributions(s: SmsState) -> Contributions:
     return c
 
 
-def resolve_province(s: Any, province: str | None) -> Any:
-    """A payment or an SMS that names a dossier shows the dossier's (current) ``province`` unless it carries
-    its own (payments may; SMS never do). Called with the dossier's province every time the row is folded and
-    every time the dossier's province changes, so the row does not depend on which arrived first."""
-    placed = getattr(s, "own_province", None) or province or s.province_code
-    return s if placed == s.province_code else evolve(s, province_code=placed)
+def resolve_province(s: Any, dossier: Placed | None) -> Any:
+    """A payment or an SMS that names a dossier shows the dossier's (current) place ``dossier`` — its
+    (province_code, former_province) — unless it carries its own province (payments may, placed with the day
+    it was paid; SMS never do). Called with the dossier's place every time the row is folded and every time
+    that place changes, so the row does not depend on which arrived first."""
+    own = getattr(s, "own_province", None)
+    if own:
+        where = placed(own, s.paid_at)
+    elif dossier is not None and dossier[0]:
+        where = dossier
+    else:
+        return s
+    if where == (s.province_code, s.former_province):
+        return s
+    return evolve(s, province_code=where[0], former_province=where[1])
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Reference data the dashboard shows by name: the 63 provinces, the sectors, the statuses (pure data).
+"""Reference data the dashboard shows by name: the sectors, the statuses (pure data).
 
-The province codes are the official 2-digit administrative codes (the "63/63 địa phương" of 2008-2025), the
-codes every agency status event carries. Embedded here on purpose: reporting never imports another service.
-Agency names come from the events themselves (procedure-published carries agency_name).
+Provinces are the portal's one reference, ``dvc_contracts.units``: the 34 of today and the 63 of before
+1 July 2025 ("edition" 2025 and 2024). Agency names come from the events themselves (procedure-published
+carries agency_name).
 """
 
 from __future__ import annotations
@@ -10,22 +10,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
-PROVINCES: Final[tuple[tuple[str, str], ...]] = (
-    ("01", "Hà Nội"), ("02", "Hà Giang"), ("04", "Cao Bằng"), ("06", "Bắc Kạn"), ("08", "Tuyên Quang"),
-    ("10", "Lào Cai"), ("11", "Điện Biên"), ("12", "Lai Châu"), ("14", "Sơn La"), ("15", "Yên Bái"),
-    ("17", "Hòa Bình"), ("19", "Thái Nguyên"), ("20", "Lạng Sơn"), ("22", "Quảng Ninh"), ("24", "Bắc Giang"),
-    ("25", "Phú Thọ"), ("26", "Vĩnh Phúc"), ("27", "Bắc Ninh"), ("30", "Hải Dương"), ("31", "Hải Phòng"),
-    ("33", "Hưng Yên"), ("34", "Thái Bình"), ("35", "Hà Nam"), ("36", "Nam Định"), ("37", "Ninh Bình"),
-    ("38", "Thanh Hóa"), ("40", "Nghệ An"), ("42", "Hà Tĩnh"), ("44", "Quảng Bình"), ("45", "Quảng Trị"),
-    ("46", "Thừa Thiên Huế"), ("48", "Đà Nẵng"), ("49", "Quảng Nam"), ("51", "Quảng Ngãi"), ("52", "Bình Định"),
-    ("54", "Phú Yên"), ("56", "Khánh Hòa"), ("58", "Ninh Thuận"), ("60", "Bình Thuận"), ("62", "Kon Tum"),
-    ("64", "Gia Lai"), ("66", "Đắk Lắk"), ("67", "Đắk Nông"), ("68", "Lâm Đồng"), ("70", "Bình Phước"),
-    ("72", "Tây Ninh"), ("74", "Bình Dương"), ("75", "Đồng Nai"), ("77", "Bà Rịa - Vũng Tàu"),
-    ("79", "TP. Hồ Chí Minh"), ("80", "Long An"), ("82", "Tiền Giang"), ("83", "Bến Tre"), ("84", "Trà Vinh"),
-    ("86", "Vĩnh Long"), ("87", "Đồng Tháp"), ("89", "An Giang"), ("91", "Kiên Giang"), ("92", "Cần Thơ"),
-    ("93", "Hậu Giang"), ("94", "Sóc Trăng"), ("95", "Bạc Liêu"), ("96", "Cà Mau"),
-)  # fmt: skip
-PROVINCE_NAMES: Final = MappingProxyType(dict(PROVINCES))
+from dvc_contracts import units
 
 SECTORS: Final[tuple[tuple[str, str], ...]] = (
     ("GTVT", "Giao thông vận tải"), ("DUONG-BO", "Đường bộ"), ("DANG-KIEM", "Đăng kiểm"),
@@ -71,10 +56,8 @@ FINISHED: Final[frozenset[str]] = frozenset({"completed", "returned", "rejected"
 CHANNEL_NAMES: Final = MappingProxyType({"online": "Trực tuyến", "counter": "Trực tiếp"})
 
 
-def province_name(code: str | None) -> str:
-    if not code:
-        return "Chưa xác định"
-    return PROVINCE_NAMES.get(code, code)
+def province_name(code: str | None, edition: units.Edition = "2025") -> str:
+    return units.name(code, edition)
 
 
 def sector_name(code: str | None) -> str:

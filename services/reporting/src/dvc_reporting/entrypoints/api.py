@@ -12,6 +12,7 @@ import io
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -19,18 +20,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from dvc_contracts import clock
+from dvc_contracts import clock, units
 from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.queries import Filters
-from dvc_reporting.domain.reference import (
-    CHANNEL_NAMES,
-    PROVINCES,
-    SECTOR_NAMES,
-    STATUSES,
-    province_name,
-)
-from dvc_reporting.entrypoints.auth import COOKIE, Operator, national_only, scope_province, verify_operator
+from dvc_reporting.domain import tilemap
+from dvc_reporting.domain.reference import CHANNEL_NAMES, SECTOR_NAMES, STATUSES, province_name
+from dvc_reporting.entrypoints.auth import COOKIE, Operator, national_only, verify_operator
 from dvc_reporting.entrypoints.context import ReportingContext, ctx
+from dvc_reporting.entrypoints.places import UNITS_Q, place_filter, scope_of
 from dvckit.auth.jwt import Principal
 
 router = APIRouter(prefix="/api")
@@ -38,7 +35,10 @@ Ctx = Annotated[ReportingContext, Depends(ctx)]
 Format = Literal["json", "csv"]
 
 PROVINCE_Q = Query(
-    None, pattern=r"^\d{2}$", description="mã tỉnh/thành phố (2 chữ số), ví dụ 01 Hà Nội, 79 TP. HCM"
+    None,
+    pattern=r"^\d{2}$",
+    description="mã tỉnh/thành phố (2 chữ số) của đơn vị hành chính hiện nay, ví dụ 01 Hà Nội, 79 TP. HCM; "
+    "với units=2024: mã của một trong 63 tỉnh, thành phố trước ngày 01/07/2025",
 )
 SECTOR_Q = Query(None, max_length=64, description="mã lĩnh vực, ví dụ DUONG-BO")
 AGENCY_Q = Query(None, max_length=64, description="mã cơ quan đang chịu trách nhiệm, ví dụ BCA-CSGT")
@@ -53,10 +53,12 @@ def filters(
     agency: str | None = AGENCY_Q,
     date_from: date | None = FROM_Q,
     date_to: date | None = TO_Q,
+    units: units.Edition = UNITS_Q,
 ) -> Filters:
     if date_from and date_to and date_from > date_to:
         raise HTTPException(422, detail={"error": "bad_range", "message": "date_from phải trước date_to."})
-    return Filters(scope_province(principal, province), sector or None, agency or None, date_from, date_to)
+    current, former = place_filter(principal, province, units)
+    return Filters(current, sector or None, agency or None, date_from, date_to, former, units)
 
 
 Filtered = Annotated[Filters, Depends(filters)]
@@ -111,8 +113,8 @@ def _me(p: Principal) -> Me:
         sub=p.sub,
         name=p.name,
         role=p.role,
-        province=p.province,
-        province_name=province_name(p.province) if p.province else None,
+        province=scope_of(p),
+        province_name=province_name(scope_of(p)) if p.province else None,
     )
 
 
@@ -186,7 +188,14 @@ async def figures(f: Filtered, c: Ctx) -> dict[str, Any]:
         return await q.figures(f, vn_today())
 
 
-@router.get("/provinces", tags=["figures"], summary="Per-province table (63 provinces, busiest first)")
+@router.get(
+    "/provinces",
+    tags=["figures"],
+    summary="Per-province table: the 34 of today (default), or the 63 of before 1 July 2025 (units=2024)",
+    description="units=2024 groups the same figures by the 63 former provinces, plus one row (province_code "
+    '"") for what a current province did since 1 July 2025 that no former one can be given: both tables add '
+    "up to the same totals.",
+)
 async def provinces(f: Filtered, c: Ctx, format: Format = "json") -> Any:
     async with c.queries() as q:
         rows = await q.provinces(f, vn_today())
@@ -244,7 +253,7 @@ async def overdue_by(
 async def dossier(code: str, principal: Operator, c: Ctx) -> dict[str, Any]:
     async with c.queries() as q:
         found = await q.dossier(code)
-    if found is None or (principal.province and principal.province != found["province_code"]):
+    if found is None or (principal.province and scope_of(principal) != found["province_code"]):
         raise HTTPException(404, detail={"error": "not_found", "message": f"Không tìm thấy hồ sơ {code}."})
     return found
 
@@ -266,14 +275,62 @@ async def reference(principal: Operator, c: Ctx) -> dict[str, Any]:
         agencies = await q.agency_names()
         seen_agencies = await q.agencies_seen()
         seen_sectors = await q.sectors_seen()
-    provinces = [{"code": k, "name": n} for k, n in PROVINCES if principal.province in (None, k)]
+    scope = scope_of(principal)
     return {
-        "provinces": provinces,
+        "provinces": [
+            {
+                "code": u.code,
+                "name": u.name,
+                "full_name": u.full_name,
+                "formed_from": list(u.formed_from),
+                "population": u.population,
+            }
+            for u in units.CURRENT
+            if scope in (None, u.code)
+        ],
+        "former_provinces": [
+            {"code": u.code, "name": u.name, "full_name": u.full_name, "now": u.now}
+            for u in units.FORMER
+            if scope in (None, u.now)
+        ],
+        "units_source": dict(units.SOURCE),
         "sectors": [{"code": s, "name": SECTOR_NAMES.get(s, s)} for s in seen_sectors],
         "agencies": [{"code": a, "name": agencies.get(a, a)} for a in seen_agencies],
         "statuses": [{"code": k, "name": n} for k, n in STATUSES],
         "channels": [{"code": k, "name": n} for k, n in CHANNEL_NAMES.items()],
-        "scope": principal.province,
+        "scope": scope,
+    }
+
+
+@router.get(
+    "/map",
+    tags=["figures"],
+    summary="The 34 provinces on a tile map, coloured by one figure (with the legend's classes)",
+    description="A hand-made tile grid laid out geographically (no licensed boundary geometry is shipped). "
+    "Honours sector, agency and the date range; a national operator sees every province (the filtered one is "
+    "``selected``), a province operator only theirs. dossiers_per_1000 only where the population is known.",
+)
+async def province_map(
+    f: Filtered, c: Ctx, principal: Operator, metric: tilemap.Metric = "overdue_share"
+) -> dict[str, Any]:
+    today = replace(f, province=scope_of(principal), former=None, units="2025")
+    async with c.queries() as q:
+        rows = await q.provinces(today, vn_today())
+    tiles = tilemap.tiles(rows, metric)
+    steps = tilemap.legend([t["value"] for t in tiles])
+    for t in tiles:
+        t["class"] = tilemap.shade(t["value"], steps)
+    title, basis, kind = tilemap.METRICS[metric]
+    return {
+        "metric": metric,
+        "title": title,
+        "basis": basis,
+        "format": kind,
+        "legend": steps,
+        "tiles": tiles,
+        "islands": [{"name": n, "of": o, "col": col, "row": row} for n, o, col, row in tilemap.ISLANDS],
+        "selected": f.province,
+        "population_source": units.SOURCE["population"],
     }
 
 

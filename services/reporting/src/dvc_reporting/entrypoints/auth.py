@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from dvc_reporting.domain.reference import province_name
 from dvckit.auth.jwt import Principal, TokenError, TokenVerifier
 
 COOKIE = "dvc_operator_token"
@@ -66,18 +65,3 @@ def national_only(principal: Principal) -> None:
                 "message": "Chỉ cán bộ vận hành cấp quốc gia xem được tình trạng đường truyền dữ liệu.",
             },
         )
-
-
-def scope_province(principal: Principal, province: str | None) -> str | None:
-    """A province operator (token claim ``province``) sees only their province, whatever they ask for."""
-    if principal.province is None:
-        return province
-    if province is not None and province != principal.province:
-        raise HTTPException(
-            status.HTTP_403_FORBIDDEN,
-            detail={
-                "error": "forbidden_province",
-                "message": f"Tài khoản này chỉ xem được số liệu của {province_name(principal.province)}.",
-            },
-        )
-    return principal.province

@@ -3,7 +3,6 @@ re-reads the JSON API whenever the server-sent event stream says the read model 
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,15 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from dvc_contracts import units
 from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.queries import Filters
-from dvc_reporting.domain.reference import PROVINCES, STATUSES, province_name
+from dvc_reporting.domain import tilemap
+from dvc_reporting.domain.reference import STATUSES, province_name
 from dvc_reporting.entrypoints.auth import token_of, verify_operator
 from dvc_reporting.entrypoints.context import ctx
+from dvc_reporting.entrypoints.places import place_filter, scope_of
+from dvckit.auth.jwt import Principal
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -36,8 +39,9 @@ templates.env.filters["vnd"] = vnd
 templates.env.filters["pct"] = pct
 
 
-def _filters(request: Request, scope: str | None) -> Filters:
-    """The first paint honours the filters in the address bar (the API validates them; bad ones are dropped)."""
+def _filters(request: Request, principal: Principal) -> tuple[Filters, str | None]:
+    """The first paint honours the filters in the address bar; a province that cannot be shown is dropped,
+    with the message that says why (an old code names the province it now belongs to)."""
     q = request.query_params
 
     def day(name: str) -> date | None:
@@ -46,12 +50,23 @@ def _filters(request: Request, scope: str | None) -> Filters:
         except ValueError:
             return None
 
-    province = q.get("province") or None
-    if scope is not None or (province is not None and not re.fullmatch(r"\d{2}", province)):
-        province = scope
-    return Filters(
-        province, q.get("sector") or None, q.get("agency") or None, day("date_from"), day("date_to")
+    edition: units.Edition = "2024" if q.get("units") == "2024" else "2025"
+    notice: str | None = None
+    try:
+        province, former = place_filter(principal, q.get("province") or None, edition)
+    except HTTPException as exc:
+        detail: Any = exc.detail
+        (province, former), notice = (scope_of(principal), None), str(detail["message"])
+    filters = Filters(
+        province,
+        q.get("sector") or None,
+        q.get("agency") or None,
+        day("date_from"),
+        day("date_to"),
+        former,
+        edition,
     )
+    return filters, notice
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -69,16 +84,21 @@ async def dashboard(request: Request) -> Response:
     except HTTPException:
         return RedirectResponse("/login?het-han=1", status_code=303)
     c = ctx(request)
-    f = _filters(request, principal.province)
+    f, notice = _filters(request, principal)
     async with c.queries() as q:
         figures = await q.figures(f, vn_today())
         provinces = await q.provinces(f, vn_today())
+    scope = scope_of(principal)
     context: dict[str, Any] = {
         "me": principal,
-        "scope_name": province_name(principal.province) if principal.province else "Toàn quốc",
+        "scope": scope,
+        "scope_name": province_name(scope) if scope else "Toàn quốc",
         "figures": figures,
         "provinces": provinces,
-        "province_options": PROVINCES,
+        "filters": f,
+        "notice": notice,
+        "province_options": [u for u in units.units(f.units) if scope in (None, u.code, u.now)],
+        "metrics": [(k, title) for k, (title, _, _) in tilemap.METRICS.items()],
         "statuses": STATUSES,
         "national": principal.province is None,
         "today": vn_today().isoformat(),

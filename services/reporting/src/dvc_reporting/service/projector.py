@@ -114,8 +114,8 @@ class Projector:
 
     async def _dossiers(
         self, facts: list[tuple[str, Any]], wanted: set[str]
-    ) -> tuple[dict[str, str | None], set[str]]:
-        """Fold dossier events; returns the province of every dossier locked, and the codes whose province
+    ) -> tuple[dict[str, p.Placed], set[str]]:
+        """Fold dossier events; returns the place (province, former province) of every dossier locked, and the codes whose province
         became known or changed in this batch (the payments and SMS that show it are placed again now: a
         dossier's events may disagree, e.g. a forward or an agency report naming another province than the
         submission that arrives later, and the rows must not depend on what arrived first)."""
@@ -140,8 +140,13 @@ class Projector:
         await self._history([{**p.state_to_row(h), "amount_vnd": None, "detail": None} for h in history])
         if changed:
             self.changed.add("dossiers")
-        moved = {c for c in changed if new[c].province_code and new[c].province_code != old[c].province_code}
-        return {c: new[c].province_code for c in codes}, moved
+        where = {c: (new[c].province_code, new[c].former_province) for c in codes}
+        moved = {
+            c
+            for c in changed
+            if new[c].province_code and where[c] != (old[c].province_code, old[c].former_province)
+        }
+        return where, moved
 
     async def _history(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -184,7 +189,7 @@ class Projector:
         facts: list[tuple[str, Any]],
         fold: Callable[[Any, Any], Any],
         contributions: Callable[[Any], p.Contributions],
-        provinces: dict[str, str | None],
+        provinces: dict[str, p.Placed],
         moved: set[str],
     ) -> None:
         """Fold ``facts`` into rows that show their dossier's province unless they carry their own; rows of

@@ -4,6 +4,15 @@
 
 const NATIONAL = document.body.dataset.national === "true";
 const SCOPE = document.body.dataset.scope || "";
+const FILTER_KEYS = ["units", "province", "sector", "agency", "date_from", "date_to"];
+// map classes, lightest to darkest, per figure (ColorBrewer sequential schemes: Reds, Blues, Purples)
+const PALETTES = {
+  overdue_share: ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"],
+  online_share: ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"],
+  dossiers_per_1000: ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"],
+};
+const NO_FIGURE = "#d4d4d8";
+let reference = null;
 const nf = new Intl.NumberFormat("vi-VN");
 const STATUS_NAMES = {
   submitted: "Đã nộp", received: "Đã tiếp nhận", processing: "Đang xử lý", supplement_requested: "Yêu cầu bổ sung",
@@ -23,6 +32,7 @@ const vnTime = (iso) => (iso ? new Date(iso).toLocaleString("vi-VN", { timeZone:
 const vnDate = (iso) => (iso ? iso.split("-").reverse().join("/") : "—");
 
 let provinceRows = [];
+let mapMetric = "overdue_share";
 let sortKey = "dossiers_total";
 let sortDir = -1;
 
@@ -30,8 +40,9 @@ let sortDir = -1;
 function currentFilters() {
   const p = new URLSearchParams(location.search);
   const f = {};
-  for (const k of ["province", "sector", "agency", "date_from", "date_to"]) if (p.get(k)) f[k] = p.get(k);
-  if (SCOPE) f.province = SCOPE;
+  for (const k of FILTER_KEYS) if (p.get(k)) f[k] = p.get(k);
+  if (f.units !== "2024") delete f.units;
+  if (SCOPE && !f.units) f.province = SCOPE;  // in the 63, a province operator may pick one of theirs
   return f;
 }
 function query(extra = {}) {
@@ -45,8 +56,19 @@ function setFilters(f) {
   syncFilterInputs();
   refresh();
 }
+function provinceOptions(units) {
+  if (!reference) return;
+  const list = units === "2024" ? reference.former_provinces : reference.provinces;
+  const all = NATIONAL ? "Toàn quốc" : (units === "2024" ? $("#scope").textContent : "");
+  const none = NATIONAL || units === "2024" ? `<option value="">${esc(all)}</option>` : "";
+  $("#f-province").innerHTML = none + list.map((u) => `<option value="${esc(u.code)}">${esc(u.name)}${
+    u.now && u.now !== u.code ? ` (nay thuộc ${esc(u.now)})` : ""}</option>`).join("");
+  $("#f-province").disabled = !NATIONAL && units !== "2024";
+}
 function syncFilterInputs() {
   const f = currentFilters();
+  $("#f-units").value = f.units || "2025";
+  provinceOptions(f.units || "2025");
   $("#f-province").value = f.province || "";
   $("#f-sector").value = f.sector || "";
   $("#f-agency").value = f.agency || "";
@@ -58,10 +80,18 @@ function syncFilterInputs() {
   }
 }
 
+function showNotice(message) {
+  $("#notice").textContent = message || "";
+  $("#notice").hidden = !message;
+}
 async function api(path, extra = {}) {
   const r = await fetch(path + query(extra), { credentials: "same-origin" });
   if (r.status === 401) { location.href = "/login?het-han=1"; throw new Error("unauthenticated"); }
-  if (!r.ok) throw new Error(path + ": " + r.status);
+  if (!r.ok) {
+    const body = await r.json().catch(() => ({}));
+    if (body.detail && body.detail.message) showNotice(body.detail.message);
+    throw new Error(path + ": " + r.status);
+  }
   return r.json();
 }
 
@@ -88,17 +118,55 @@ function renderProvinces() {
     const x = a[sortKey] ?? -1, y = b[sortKey] ?? -1;
     return (x < y ? -1 : x > y ? 1 : 0) * sortDir || a.rank - b.rank;
   });
-  const selected = currentFilters().province;
-  if (NATIONAL) {
+  const f = currentFilters(), selected = f.province, old = f.units === "2024";
+  const all = old ? "Xếp hạng 63 tỉnh, thành phố (trước 01/07/2025)" : "Xếp hạng 34 tỉnh, thành phố";
+  if (NATIONAL || old) {
     $("#province-heading").textContent = selected && rows.length === 1
-      ? `Xếp hạng: ${rows[0].province_name} (bấm lại để xem toàn quốc)` : "Xếp hạng 63 tỉnh, thành phố";
+      ? `Xếp hạng: ${rows[0].province_name} (bấm lại để bỏ lọc)` : all;
   }
+  const extra = $("#extra-heading");
+  extra.textContent = old ? "Nay thuộc" : "Hồ sơ/1.000 dân";
+  extra.dataset.sort = old ? "now_name" : "dossiers_per_1000";
+  extra.className = old ? "" : "num";
   $("#province-table tbody").innerHTML = rows.map((p) => `
     <tr data-province="${esc(p.province_code)}" class="${p.province_code === selected ? "selected" : ""}">
       <td>${p.rank}</td><td>${esc(p.province_name)}</td><td class="num">${fmt(p.dossiers_total)}</td>
       <td class="num">${pct(p.online_share)}</td><td class="num">${fmt(p.dossiers_open)}</td>
       <td class="num overdue">${fmt(p.dossiers_overdue)}</td><td class="num">${pct(p.on_time_rate)}</td>
-      <td class="num">${fmt(p.payments_total_vnd)}</td></tr>`).join("");
+      <td class="num">${fmt(p.payments_total_vnd)}</td>
+      ${old ? `<td>${esc(p.now_name || "—")}</td>` : `<td class="num">${p.dossiers_per_1000 === null ? "—" : fmt(p.dossiers_per_1000)}</td>`}</tr>`).join("");
+}
+
+function mapValue(v, format) {
+  if (v === null || v === undefined) return "—";
+  return format === "pct" ? pct(v) : v.toLocaleString("vi-VN", { maximumFractionDigits: 1 });
+}
+function renderMap(m) {
+  const W = 78, H = 46, G = 4, cols = 7, rows = 17;
+  const colours = PALETTES[m.metric];
+  const selected = currentFilters().units === "2024" ? null : m.selected;
+  let svg = `<svg viewBox="0 0 ${cols * (W + G) + 48} ${rows * (H + G)}" xmlns="http://www.w3.org/2000/svg">`;
+  for (const t of m.tiles) {
+    const x = t.col * (W + G), y = t.row * (H + G);
+    const fill = t.class === null ? NO_FIGURE : colours[t.class];
+    const ink = t.class !== null && t.class >= 3 ? "#fff" : "#1d2433";
+    svg += `<g class="tile${t.code === selected ? " selected" : ""}" data-province="${esc(t.code)}" tabindex="0" role="button"
+      aria-label="${esc(t.name)}: ${esc(mapValue(t.value, m.format))}">
+      <rect x="${x}" y="${y}" width="${W}" height="${H}" rx="5" fill="${fill}"/>
+      <text x="${x + W / 2}" y="${y + 19}" fill="${ink}" class="name">${esc(t.label)}</text>
+      <text x="${x + W / 2}" y="${y + 36}" fill="${ink}" class="value">${esc(mapValue(t.value, m.format))}</text>
+      <title>${esc(t.name)}: ${esc(mapValue(t.value, m.format))} · ${fmt(t.dossiers_total)} hồ sơ</title></g>`;
+  }
+  for (const i of m.islands) {
+    svg += `<text x="${i.col * (W + G) - 6}" y="${i.row * (H + G) + H / 2}" class="island">${esc(i.name)}</text>`;
+  }
+  $("#map").innerHTML = svg + "</svg>";
+  const swatch = (c) => `<i style="background:${c}"></i>`;
+  $("#map-legend").innerHTML = m.legend.map((s, i) => `<li data-class="${i}">${swatch(colours[i])}${
+    esc(mapValue(s.from, m.format))} – ${esc(mapValue(s.to, m.format))}</li>`).join("")
+    + `<li>${swatch(NO_FIGURE)}Chưa có số liệu</li>`;
+  $("#map-basis").textContent = `${m.title}: ${m.basis}.`;
+  document.body.dataset.mapMetric = m.metric;
 }
 
 function renderTrends(items) {
@@ -200,9 +268,10 @@ async function refresh() {
   if (loading) { again = true; return loading; }
   loading = (async () => {
     try {
-      const [fig, prov, trends, overdue, byAgency, byProc, pays] = await Promise.all([
+      const [fig, prov, trends, overdue, byAgency, byProc, pays, map] = await Promise.all([
         api("/api/figures"), api("/api/provinces"), api("/api/trends"), api("/api/overdue", { limit: "50" }),
         api("/api/overdue/by/agency"), api("/api/overdue/by/procedure"), api("/api/payments"),
+        api("/api/map", { metric: mapMetric }),
       ]);
       renderFigures(fig);
       provinceRows = prov.items;
@@ -212,6 +281,7 @@ async function refresh() {
       renderSmallTable("#overdue-agency-table", byAgency.items, "Không có.");
       renderSmallTable("#overdue-procedure-table", byProc.items, "Không có.");
       renderPayments(pays.items);
+      renderMap(map);
       if (NATIONAL) renderPipeline(await api("/api/pipeline", {}));
       $("#updated-at").textContent = new Date().toLocaleTimeString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
       document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
@@ -226,6 +296,7 @@ async function refresh() {
 
 async function loadReference() {
   const ref = await api("/api/reference", {});
+  reference = ref;
   const f = currentFilters();
   $("#f-sector").innerHTML = `<option value="">Tất cả</option>` + ref.sectors.map((s) => `<option value="${esc(s.code)}">${esc(s.name)}</option>`).join("");
   $("#f-agency").innerHTML = `<option value="">Tất cả</option>` + ref.agencies.map((a) => `<option value="${esc(a.code)}">${esc(a.name)}</option>`).join("");
@@ -249,22 +320,35 @@ function connectLive() {
 // -- wiring ---------------------------------------------------------------------------------------------------------
 $("#filters").addEventListener("submit", (ev) => {
   ev.preventDefault();
+  showNotice("");
   setFilters({
-    province: $("#f-province").value, sector: $("#f-sector").value, agency: $("#f-agency").value,
-    date_from: $("#f-from").value, date_to: $("#f-to").value,
+    units: $("#f-units").value === "2024" ? "2024" : "", province: $("#f-province").value,
+    sector: $("#f-sector").value, agency: $("#f-agency").value, date_from: $("#f-from").value, date_to: $("#f-to").value,
   });
 });
+$("#f-units").addEventListener("change", () => provinceOptions($("#f-units").value));  // the codes differ
+$("#map-metric").addEventListener("change", () => { mapMetric = $("#map-metric").value; refresh(); });
+function pickTile(ev) {
+  const g = ev.target.closest("g[data-province]");
+  if (!g || !NATIONAL) return;
+  const f = currentFilters();
+  const again = !f.units && f.province === g.dataset.province;
+  showNotice("");
+  setFilters({ ...f, units: "", province: again ? "" : g.dataset.province });  // the map shows today's units
+}
+$("#map").addEventListener("click", pickTile);
+$("#map").addEventListener("keydown", (ev) => { if (ev.key === "Enter") pickTile(ev); });
 $("#f-reset").addEventListener("click", () => setFilters({}));
 $("#province-table thead").addEventListener("click", (ev) => {
   const key = ev.target.closest("th")?.dataset.sort;
   if (!key) return;
-  sortDir = key === sortKey ? -sortDir : (key === "province_name" || key === "rank" ? 1 : -1);
+  sortDir = key === sortKey ? -sortDir : (["province_name", "rank", "now_name"].includes(key) ? 1 : -1);
   sortKey = key;
   renderProvinces();
 });
 $("#province-table tbody").addEventListener("click", (ev) => {
   const tr = ev.target.closest("tr[data-province]");
-  if (!tr || !NATIONAL) return;
+  if (!tr || !tr.dataset.province || (!NATIONAL && currentFilters().units !== "2024")) return;
   const f = currentFilters();
   setFilters({ ...f, province: f.province === tr.dataset.province ? "" : tr.dataset.province });
 });
@@ -280,6 +364,11 @@ $("#logout").addEventListener("click", async () => {
   location.href = "/login";
 });
 
+if (document.body.dataset.badProvince) {  // the server said why (see #notice): drop it from the address bar
+  const p = new URLSearchParams(location.search);
+  p.delete("province");
+  history.replaceState(null, "", p.toString() ? "?" + p : location.pathname);
+}
 syncFilterInputs();
 loadReference().then(() => { syncFilterInputs(); refresh(); });
 connectLive();
