@@ -11,9 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from dvc_contracts import agencies, topics, units
+from dvc_contracts import agencies, clock, topics, units
 from dvc_contracts.clock import now, vn_today
+from dvc_reporting.adapters.orm import operator_sessions
 from dvc_reporting.adapters.queries import SUMMARY_KEYS
 from dvckit.devbroker import NO_ADMIN_OFFSETS_KINDS, DevBroker
 from dvckit.testing import eventually
@@ -285,19 +288,45 @@ async def test_dashboard_pages_and_login(reporting: Reporting, make_token: Calla
     assert bad.status_code == 403 and "operator" in bad.json()["detail"]["message"]
 
     province_op = make_token("operator", sub="op-48", province="48")
-    r = await reporting.client.post("/api/session", json={"token": province_op})
-    assert r.status_code == 200 and r.json()["province_name"] == "Đà Nẵng"
-    assert "httponly" in r.headers["set-cookie"].lower()
-    page = await reporting.client.get("/", headers={"cookie": f"dvc_operator_token={province_op}"})
+    session = await _log_in(reporting, province_op, expect_province="Đà Nẵng")
+    page = await reporting.client.get("/", headers=session)
     assert page.status_code == 200 and 'data-scope="48"' in page.text
     assert "Tình trạng đường truyền dữ liệu" not in page.text  # national only
-    assert (
-        await reporting.client.get("/api/summary", headers={"cookie": f"dvc_operator_token={province_op}"})
-    ).status_code == 200
+    assert (await reporting.client.get("/api/summary", headers=session)).status_code == 200
 
     national = make_token("operator")
-    page = await reporting.client.get("/?province=97", headers={"cookie": f"dvc_operator_token={national}"})
+    national_session = await _log_in(reporting, national)
+    page = await reporting.client.get("/?province=97", headers=national_session)
     assert "Tình trạng đường truyền dữ liệu" in page.text and "Toàn quốc" in page.text
     assert (await reporting.client.get("/static/dashboard.js")).status_code == 200
-    assert (await reporting.client.delete("/api/session")).status_code == 204
+
+    # Logging out ends the session on the server: the same cookie, replayed, opens nothing.
+    assert (await reporting.client.delete("/api/session", headers=session)).status_code == 204
+    assert (await reporting.client.get("/api/summary", headers=session)).status_code == 401
+    assert (await reporting.client.get("/", headers=session)).headers["location"] == "/login"
+    assert (await reporting.client.get("/api/summary", headers=national_session)).status_code == 200
+    # A cookie carrying a bearer token (the old scheme) is no session; other systems send the token itself.
+    old = {"cookie": f"dvc_operator_token={national}"}
+    assert (await reporting.client.get("/api/summary", headers=old)).status_code == 401
+    assert (await reporting.get("/api/summary", national)).status_code == 200
+    # A session ends after 8 hours.
+    with clock.pinned(clock.now() + timedelta(hours=8, minutes=1)):
+        assert (await reporting.client.get("/api/summary", headers=national_session)).status_code == 401
+    engine = create_async_engine(reporting.db_url)
+    async with engine.connect() as conn:
+        stored = {r.id_hash for r in (await conn.execute(select(operator_sessions))).all()}
+    await engine.dispose()
+    cookie_value = national_session["cookie"].split("=", 1)[1]
+    assert cookie_value not in stored and len(stored) >= 1, "only a hash of the session id is kept"
+
+
+async def _log_in(reporting: Reporting, token: str, expect_province: str | None = None) -> dict[str, str]:
+    """POST /api/session; returns the cookie header of the session (the shared client's jar is cleared)."""
+    r = await reporting.client.post("/api/session", json={"token": token})
+    assert r.status_code == 200, r.text
+    if expect_province:
+        assert r.json()["province_name"] == expect_province
+    set_cookie = r.headers["set-cookie"]
+    assert "httponly" in set_cookie.lower() and token not in set_cookie, "the token never reaches the browser"
     reporting.client.cookies.clear()
+    return {"cookie": f"dvc_session={r.cookies['dvc_session']}"}

@@ -297,3 +297,18 @@ READ_MODEL_TABLES: tuple[Table, ...] = (
     dead_letters,
     *AGG_TABLES.values(),
 )
+
+
+# Operators' dashboard sessions (not a read model: never rebuilt by a replay). The cookie holds a random id;
+# only its SHA-256 is stored, so a copy of the database opens no session. Logging out deletes the row.
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("sub", String(128), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("province", String(8), nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_operator_sessions_expires_at", "expires_at"),
+)

@@ -23,9 +23,10 @@ from pydantic import BaseModel, Field
 from dvc_contracts import clock, units
 from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.queries import Filters
+from dvc_reporting.adapters.sessions import SESSION_COOKIE, SESSION_HOURS, close_session, open_session
 from dvc_reporting.domain import tilemap
 from dvc_reporting.domain.reference import CHANNEL_NAMES, SECTOR_NAMES, STATUSES, province_name
-from dvc_reporting.entrypoints.auth import COOKIE, Operator, national_only, verify_operator
+from dvc_reporting.entrypoints.auth import Operator, national_only, verify_operator
 from dvc_reporting.entrypoints.context import ReportingContext, ctx
 from dvc_reporting.entrypoints.places import UNITS_Q, place_filter, scope_of
 from dvckit.auth.jwt import Principal
@@ -118,16 +119,21 @@ def _me(p: Principal) -> Me:
     )
 
 
-@router.post("/session", tags=["session"], summary="Log in: keep an operator token in an HttpOnly cookie")
+@router.post(
+    "/session",
+    tags=["session"],
+    summary="Log in: exchange an operator token for a server-side session (HttpOnly cookie)",
+)
 async def login(request: Request, body: Login, c: Ctx, response: Response) -> Me:
-    principal = verify_operator(request, body.token.strip())
+    principal = await verify_operator(request, body.token.strip())
+    session_id = await open_session(c.runtime.engine, principal, clock.now())
     response.set_cookie(
-        COOKIE,
-        body.token.strip(),
+        SESSION_COOKIE,
+        session_id,
         httponly=True,
         samesite="strict",
         secure=c.settings.cookie_secure,
-        max_age=8 * 3600,
+        max_age=SESSION_HOURS * 3600,
         path="/",
     )
     return _me(principal)
@@ -138,10 +144,12 @@ async def whoami(principal: Operator) -> Me:
     return _me(principal)
 
 
-@router.delete("/session", tags=["session"], summary="Log out", status_code=204)
-async def logout() -> Response:
+@router.delete("/session", tags=["session"], summary="Log out: the session ends now", status_code=204)
+async def logout(request: Request, c: Ctx) -> Response:
+    if session_id := request.cookies.get(SESSION_COOKIE):
+        await close_session(c.runtime.engine, session_id)
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 
 

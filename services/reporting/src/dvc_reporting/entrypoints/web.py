@@ -16,7 +16,7 @@ from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.queries import Filters
 from dvc_reporting.domain import tilemap
 from dvc_reporting.domain.reference import STATUSES, province_name
-from dvc_reporting.entrypoints.auth import token_of, verify_operator
+from dvc_reporting.entrypoints.auth import signed_in
 from dvc_reporting.entrypoints.context import ctx
 from dvc_reporting.entrypoints.places import place_filter, scope_of
 from dvckit.auth.jwt import Principal
@@ -76,13 +76,12 @@ async def login_page(request: Request) -> Response:
 
 @router.get("/", response_class=HTMLResponse)
 async def dashboard(request: Request) -> Response:
-    token = token_of(request)
-    if not token:
-        return RedirectResponse("/login", status_code=303)
     try:
-        principal = verify_operator(request, token)
+        principal = await signed_in(request)
     except HTTPException:
         return RedirectResponse("/login?het-han=1", status_code=303)
+    if principal is None:
+        return RedirectResponse("/login", status_code=303)
     c = ctx(request)
     f, notice = _filters(request, principal)
     async with c.queries() as q:
