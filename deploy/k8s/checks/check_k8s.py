@@ -539,6 +539,8 @@ def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -
             f"{overlay}: dvc-{svc} command {cmd!r}",
         )
         rep.check([p["containerPort"] for p in app.get("ports", [])] == [port], f"{overlay}: dvc-{svc} port")
+        # Readiness is /readyz (the database only), never /readyz/broker: a Kafka outage must not take the HTTP
+        # front out of the Service (writes wait in the outbox); liveness and start-up never depend on Kafka.
         for probe, path in (
             ("livenessProbe", "/healthz"),
             ("readinessProbe", "/readyz"),
@@ -731,6 +733,10 @@ def self_test(docs: list[Any], topics_tsv: Any) -> list[str]:
             "readinessProbe"
         )
 
+    def readiness_on_the_broker(ds: list[Any]) -> None:
+        probe = find("Deployment", "dvc-dossier", ds)["spec"]["template"]["spec"]["containers"][0]
+        probe["readinessProbe"]["httpGet"]["path"] = "/readyz/broker"
+
     def catalog_reaches_the_internet(ds: list[Any]) -> None:
         ds.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
                    "metadata": {"name": "dvc-allow-egress-anything"},
@@ -760,8 +766,8 @@ def self_test(docs: list[Any], topics_tsv: Any) -> list[str]:
         agency_reads_shared_rejections, agency_reads_all_rejections, dossier_cannot_relay,
         agency_user_missing, agency_topic_missing, agency_topic_partitions_drift, bad_operation,
         partitions_drift, old_api, zookeeper_role, forbidden_config, listener_type, inline_password,
-        inline_secret, wrong_port, no_readiness, hpa_over_partitions, catalog_reaches_the_internet,
-        provider_egress_widened,
+        inline_secret, wrong_port, no_readiness, readiness_on_the_broker, hpa_over_partitions,
+        catalog_reaches_the_internet, provider_egress_widened,
     ]  # fmt: skip
     missed = []
     for mutate in mutations:

@@ -1,4 +1,5 @@
-"""HTTP app factory shared by every service: lifespan (broker, relay, inbox pruning), /healthz, /readyz, /metrics."""
+"""HTTP app factory shared by every service: lifespan (broker, relay, inbox pruning), /healthz, /readyz,
+/readyz/broker, /metrics (the three health signals: dvckit.health)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable
+from dvckit.health import BrokerHealth, LoopHealth, supervise_broker, watch_loop
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
 from dvckit.messaging.inbox import prune_periodically
@@ -25,22 +29,6 @@ from dvckit.tasks import cancel_and_wait
 log = get_logger("dvckit.app")
 
 BackgroundTask = Callable[[Runtime[Any]], Coroutine[Any, Any, None]]
-
-
-async def _start_broker(runtime: Runtime[Any], timeout: float = 60.0) -> None:
-    """Wait for the broker: under `make run` services may come up before it answers."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            await runtime.broker.start()
-            return
-        except Exception as exc:
-            with contextlib.suppress(Exception):
-                await runtime.broker.stop()
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            log.warning("broker.not_ready", error=repr(exc)[:200])
-            await asyncio.sleep(1.0)
 
 
 async def _export_lag(runtime: Runtime[Any], every: float = 5.0) -> None:
@@ -96,6 +84,19 @@ def _tune_gc() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """A request that met an unreachable database (a restart, a failover) gets one clear 503 in the portal's
+    error format, with Retry-After, instead of a 500 and a traceback. Other database errors are not ours."""
+    if not database_unavailable(exc):
+        raise exc
+    log.warning("http.database_unavailable", path=request.url.path, error=repr(exc)[:300])
+    detail = {
+        "error": "database_unavailable",
+        "message": "Hệ thống tạm thời không truy cập được cơ sở dữ liệu, vui lòng thử lại sau ít giây.",
+    }
+    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
+
+
 def create_service_app(
     runtime: Runtime[Any],
     *,
@@ -106,51 +107,72 @@ def create_service_app(
 ) -> FastAPI:
     settings = runtime.settings
     runtime.finalize()
+    broker_health = BrokerHealth(settings.service_name)
+    loop_health = LoopHealth(settings.service_name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(settings.service_name, settings.log_level)
         _tune_gc()
         app.state.token_verifier = runtime.token_verifier()
-        await _start_broker(runtime)
+        # Nothing here waits for the broker: HTTP is served at once, the broker joins when it answers.
+        supervisor = asyncio.create_task(
+            supervise_broker(runtime.broker, broker_health, check_every=settings.broker_check_seconds),
+            name=f"broker-{settings.service_name}",
+        )
         runtime.relay.start()
-        tasks = [asyncio.create_task(job(runtime)) for job in (*background, _export_lag, _prune_inbox)]
+        tasks = [supervisor, asyncio.create_task(watch_loop(loop_health), name="event-loop-watch")]
+        tasks += [asyncio.create_task(job(runtime)) for job in (*background, _export_lag, _prune_inbox)]
         log.info("service.started", port=settings.http_port, kafka=settings.kafka.bootstrap)
         try:
             yield
         finally:
             await cancel_and_wait(tasks)
-            await runtime.broker.stop()
+            try:
+                await runtime.broker.stop()
+            except Exception as exc:
+                log.warning("broker.stop_failed", error=repr(exc)[:200])
             await runtime.relay.stop()
             await runtime.engine.dispose()
             log.info("service.stopped")
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.broker_health = broker_health
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware, service=settings.service_name)
+    for exc_class in (DBAPIError, *DATABASE_UNAVAILABLE):
+        app.add_exception_handler(exc_class, _database_unavailable)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": settings.service_name}
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers, its event loop is not stuck")
+    async def healthz() -> JSONResponse:
+        alive = not loop_health.stale()
+        body = {
+            "status": "ok" if alive else "stuck",
+            "service": settings.service_name,
+            "loop_lag_ms": round(loop_health.lag * 1000, 1),
+        }
+        return JSONResponse(body, status_code=200 if alive else 503)
 
-    @app.get("/readyz", tags=["ops"], summary="Readiness: database and broker answer")
+    @app.get(
+        "/readyz", tags=["ops"], summary="Readiness: can serve HTTP (the database answers; not the broker)"
+    )
     async def readyz() -> JSONResponse:
-        checks: dict[str, str] = {}
         try:
-            async with runtime.engine.connect() as conn:
+            async with asyncio.timeout(2.0), runtime.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
+            database = "ok"
         except Exception as exc:
-            checks["database"] = f"error: {exc.__class__.__name__}"
-        try:
-            ok = await runtime.broker.ping(timeout=2.0)
-            checks["broker"] = "ok" if ok else "error: no answer"
-        except Exception as exc:
-            checks["broker"] = f"error: {exc.__class__.__name__}"
-        ready = all(v == "ok" for v in checks.values())
-        return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+            database = f"error: {exc.__class__.__name__}"
+        ready = database == "ok"
+        # the broker is reported, never required: HTTP writes wait in the outbox while it is away
+        body = {"ready": ready, "database": database, "broker": "ok" if broker_health.up else "down"}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/readyz/broker", tags=["ops"], summary="Broker health: the Kafka broker answers this instance")
+    async def readyz_broker() -> JSONResponse:
+        return JSONResponse(broker_health.as_dict(), status_code=200 if broker_health.up else 503)
 
     for router in routers:
         app.include_router(router)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import asyncpg
 import pydantic_core
 from sqlalchemy import (
     JSON,
@@ -25,6 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 NAMING_CONVENTION = {
@@ -123,7 +126,13 @@ def json_text(value: object) -> str:
 _JSON = {"json_serializer": json_text, "json_deserializer": pydantic_core.from_json}
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = False) -> AsyncEngine:
+    """The service's engine. PostgreSQL connections ride through a server restart: see ``_drop_closed``.
+
+    ``pre_ping`` (``<PREFIX>DATABASE_PRE_PING``): SQLAlchemy's pool pre-ping besides, a round trip (asyncpg:
+    BEGIN, an empty statement, ROLLBACK) at every checkout, for connections that can die without the
+    client seeing it (a network path that drops them silently). It costs ~0.2 ms of CPU per transaction
+    (measured: 2,000 one-statement transactions 0.75 s without, 1.15 s with)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30}, **_JSON)
 
@@ -135,10 +144,52 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             cur.close()
 
         return engine
-    # No pre-ping: with asyncpg it costs extra round trips on every checkout (about a tenth of a service's
-    # CPU in the saga bench). Connections are recycled every 30 min; one that died with the server fails
-    # its transaction, which consumers redeliver and HTTP clients may retry.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, **_JSON)
+    engine = create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        pool_pre_ping=pre_ping,
+        # a server that does not answer fails the request (503) in 10 s, not asyncpg's default 60 s
+        connect_args={"timeout": 10},
+        **_JSON,
+    )
+    event.listen(engine.sync_engine, "checkout", _drop_closed)
+    return engine
+
+
+def _drop_closed(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection the server has closed is replaced at checkout, before the request uses it.
+
+    A PostgreSQL restart (or a terminated backend, an idle timeout) ends every session with a message and
+    the socket's close, which asyncpg sees while the connection sits in the pool: checking that flag costs
+    nothing, where a pre-ping is a round trip per transaction. Without it, the first requests after a restart
+    failed on dead connections until SQLAlchemy met one and reset the pool (all of those checked out at
+    once, under load). The pool replaces the connection (a fresh one is not checked again)."""
+    raw = getattr(dbapi_conn, "_connection", None)  # the asyncpg connection under SQLAlchemy's adapter
+    if raw is not None and raw.is_closed():
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+# Errors that mean "the database cannot be reached right now", not "this request is wrong": an HTTP request
+# answers 503 (dvckit.app), a consumer redelivers (dvckit.messaging.consumer). A connection refused while
+# the server restarts surfaces as the OS's ConnectionRefusedError, not wrapped by SQLAlchemy.
+DATABASE_UNAVAILABLE: Final = (
+    OperationalError,
+    InterfaceError,
+    ConnectionError,
+    socket.gaierror,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, crash shutdown, cannot connect now
+    asyncpg.exceptions.InsufficientResourcesError,  # too many connections
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

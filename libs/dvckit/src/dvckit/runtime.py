@@ -177,7 +177,7 @@ class Runtime(Generic[U]):
 
 def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class: type[U]) -> Runtime[U]:
     refuse_development_settings(settings.service_name, settings.production_problems())
-    engine = make_engine(settings.effective_database_url())
+    engine = make_engine(settings.effective_database_url(), pre_ping=settings.database_pre_ping)
     sessionmaker = make_sessionmaker(engine)
     broker = make_broker(settings.kafka, client_id=f"dvc-{settings.service_name}")
     relay = OutboxRelay(

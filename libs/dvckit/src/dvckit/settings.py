@@ -56,6 +56,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     http_port: int = 8080
     database_url: str = ""
+    database_pre_ping: bool = False  # a round trip per transaction besides the free closed check (dvckit.db)
     # <PREFIX>LOG_LEVEL, else the deployment-wide LOG_LEVEL, else INFO
     log_level: str = Field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO"))
     relay_batch_size: int = 500
@@ -70,6 +71,7 @@ class ServiceSettings(BaseSettings):
     consumer_batch_timeout_ms: int = 50  # how long a batch waits to fill before it is handled
     consumer_fetch_max_wait_ms: int = 100  # how long the broker may hold a fetch with nothing new
     consumer_group: str = ""  # default dvc-<service>
+    broker_check_seconds: float = 5.0  # how often the broker-health signal asks the broker (dvckit.health)
     max_body_bytes: int = 2 * 1024 * 1024  # larger request bodies get 413 before they are read
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

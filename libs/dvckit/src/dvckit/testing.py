@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -108,6 +110,99 @@ async def migrated_database(pg: PostgresServer, package: str) -> str:
     return url
 
 
+# --- a PostgreSQL server of a test's own (restarted under a running service) ---------------------
+
+
+def _pg_bin_dir() -> Path | None:
+    """Debian's PostgreSQL binaries (the newest of /usr/lib/postgresql/<version>/bin), or None."""
+    root = Path("/usr/lib/postgresql")
+    found = [d / "bin" for d in root.iterdir() if (d / "bin" / "pg_ctl").exists()] if root.is_dir() else []
+    return max(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0) if found else None
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of one test's own: ``initdb`` into a temporary directory, a free port on 127.0.0.1,
+    trust authentication for ``postgres``. A test may stop (``fast``, or ``immediate``: a crash), start and
+    restart it under a running service without disturbing the session's shared server. As root the server runs as the ``postgres`` user (it
+    refuses to run as root). ``available()`` says whether this machine has the binaries."""
+
+    def __init__(self, bin_dir: Path | None = None) -> None:
+        self.bin_dir = bin_dir or _pg_bin_dir()
+        self.port = 0
+        self.data_dir: Path | None = None
+        self._base: Path | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return _pg_bin_dir() is not None
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def server(self) -> PostgresServer:
+        return PostgresServer(self.admin_url, f"private PostgreSQL on 127.0.0.1:{self.port}")
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        assert self.bin_dir is not None
+        cmd = [str(self.bin_dir / args[0]), *args[1:]]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"{' '.join(args[:2])} failed ({done.returncode}): {done.stdout}{done.stderr}")
+        return done
+
+    def start(self) -> PrivatePostgres:
+        if self.bin_dir is None:
+            raise RuntimeError("no PostgreSQL binaries under /usr/lib/postgresql/<version>/bin")
+        if self.data_dir is None:
+            self._base = Path(tempfile.mkdtemp(prefix="dvc-private-pg-"))
+            self.data_dir = self._base / "data"
+            if os.geteuid() == 0:
+                shutil.chown(self._base, "postgres", "postgres")
+            self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust", "-E", "UTF8")
+            self.port = free_port()
+        self._pg_ctl("start")
+        return self
+
+    def _pg_ctl(self, action: str, mode: str = "fast") -> None:
+        assert self.data_dir is not None and self._base is not None
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self._base} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
+        args = ["pg_ctl", action, "-D", str(self.data_dir), "-w", "-t", "60"]
+        if action in ("start", "restart"):
+            args += ["-o", options, "-l", str(self._base / "server.log")]
+        if action in ("stop", "restart"):
+            args += ["-m", mode]
+        self._run(*args)
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast``: every session is told and disconnected; ``immediate``: no shutdown checkpoint (a crash)."""
+        self._pg_ctl("stop", mode)
+
+    def restart(self, mode: str = "fast") -> None:
+        self._pg_ctl("restart", mode)
+
+    def close(self) -> None:
+        """Stop the server (if it runs) and remove its files."""
+        if self.data_dir is None or self._base is None:
+            return
+        self._run("pg_ctl", "stop", "-D", str(self.data_dir), "-m", "immediate", "-w", check=False)
+        shutil.rmtree(self._base, ignore_errors=True)
+        self.data_dir = self._base = None
+
+    def log_tail(self, lines: int = 30) -> str:
+        path = (self._base / "server.log") if self._base else None
+        return (
+            "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            if path and path.exists()
+            else ""
+        )
+
+
 # --- service processes (integration / e2e) ------------------------------------------------------
 
 
@@ -133,13 +228,16 @@ class ServiceProcess:
         log.close()
         self.wait_ready(timeout)
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float, *, broker: bool = True) -> None:
+        """Until the service is ready (its database answers) and, with ``broker``, connected to the broker
+        (readiness alone does not need the broker: dvckit.health)."""
         deadline = time.monotonic() + timeout
+        paths = ["/readyz", "/readyz/broker"] if broker else ["/readyz"]
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); log: {self.log_path}")
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                if all(httpx.get(f"{self.url}{p}", timeout=1).status_code == 200 for p in paths):
                     return
             except httpx.HTTPError:
                 pass
@@ -188,9 +286,19 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Run a service app in-process (lifespan: broker, relay, background tasks) with an HTTP client."""
+async def running_app(
+    app: FastAPI, *, wait_broker: bool = True, timeout: float = 60.0
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a service app in-process (lifespan: broker, relay, background tasks) with an HTTP client. Start-up
+    does not wait for the broker (dvckit.health); with ``wait_broker`` this does, so the consumers run."""
     async with app.router.lifespan_context(app):
+        health = getattr(app.state, "broker_health", None)
+        if wait_broker and health is not None:
+
+            async def connected() -> bool:
+                return bool(health.connected)
+
+            await eventually(connected, timeout=timeout, every=0.05)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield client

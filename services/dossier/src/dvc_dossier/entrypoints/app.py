@@ -17,15 +17,18 @@ from dvc_contracts.events import (
     RefundRequestedV1,
     SmsRequestedV1,
 )
+from dvc_dossier.adapters.backlog import BacklogProbe
 from dvc_dossier.adapters.orm import messaging
 from dvc_dossier.config import Settings
 from dvc_dossier.entrypoints.http import invalid_request, router
 from dvc_dossier.entrypoints.ingest import router as ingest_router
 from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service import handlers, status_sync
+from dvc_dossier.service.intake import IngestGate
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.app import create_service_app
 from dvckit.messaging.consumer import BatchHandler, Rejection
+from dvckit.messaging.lag import GroupLag
 from dvckit.runtime import Runtime, build_runtime
 
 
@@ -88,11 +91,33 @@ def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWor
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    cfg = settings or Settings()
+    runtime = create_runtime(cfg)
+    # HTTP ingest admission: the backlog of the shared ingress topic, measured in the background.
+    gate = IngestGate(
+        max_backlog=cfg.ingest_max_backlog,
+        concurrency=cfg.ingest_concurrency,
+        window_seconds=cfg.ingest_fair_window_seconds,
+    )
+    topic = topics.AGENCY_STATUS_REPORTED
+    probe = BacklogProbe(
+        runtime.sessionmaker,
+        runtime.tables.outbox,
+        GroupLag(cfg.kafka, cfg.group_id, topic, client_id="dvc-dossier-intake"),
+        topic,
+        cap=2 * cfg.ingest_max_backlog + 1,
+    )
+
+    async def sample_backlog(_: Runtime[DossierUnitOfWork]) -> None:
+        await gate.run(probe, cfg.ingest_sample_seconds)
+
     app = create_service_app(
-        create_runtime(settings),
+        runtime,
         title="Cổng DVC — dossier",
         description="Hồ sơ: nộp trực tuyến, theo dõi, đồng bộ trạng thái từ các bộ, ngành, địa phương.",
         routers=[router, ingest_router],
+        background=[sample_backlog],
     )
+    app.state.ingest_gate = gate
     app.add_exception_handler(RequestValidationError, invalid_request)
     return app
