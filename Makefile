@@ -5,13 +5,13 @@ PY_TOOLS := .run/tools
 UV := $(shell command -v uv 2>/dev/null || echo $(PY_TOOLS)/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
-SERVICES := catalog dossier payment feedback notify reporting
+SERVICES := catalog dossier payment feedback notify reporting portal
 ROLE ?= citizen
 
 .PHONY: help sync run stop test test-clock test-unit test-integration test-e2e lint typecheck bench docs token schemas migrate
 
 help:
-	@echo "make run        the whole portal locally (broker, migrations, six services, seed data)"
+	@echo "make run        the whole portal locally (broker, migrations, six services + the citizens' portal on :8006, seed data)"
 	@echo "make test       the whole suite (unit + integration + e2e) on a real broker and PostgreSQL"
 	@echo "make test-clock the date-sensitive tests at 16:59/17:01/23:59/00:01 UTC, Tết eve, 31/12→1/1"
 	@echo "make lint | typecheck | bench | docs | stop | token ROLE=citizen|agency|operator"

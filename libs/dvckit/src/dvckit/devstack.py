@@ -18,6 +18,7 @@ SERVICES = {
     "payment": 8003,
     "feedback": 8004,
     "notify": 8005,
+    "portal": 8006,
 }
 
 

@@ -1,0 +1,1 @@
+"""Cổng DVC — the citizens' portal (dvc_portal): server-rendered pages on the other services' public APIs."""

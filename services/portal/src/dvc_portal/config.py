@@ -1,0 +1,80 @@
+"""Settings of the citizens' portal (``PORTAL_*``): where the other services answer, the session, the
+development sign-in switch. Production refuses the development values (dvckit.production)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from dvckit.client_ip import TrustedProxies
+from dvckit.production import secret_problems
+from dvckit.settings import ServiceSettings
+
+# The procedures the home page shows first (codes of the seed catalog; a code the catalog lacks is skipped).
+DEFAULT_POPULAR = [
+    "GPLX-DOI-L4",
+    "DKX-OTO",
+    "XLVP-GTDB",
+    "CT-BAN-SAO-DT",
+    "HT-KHAI-SINH",
+    "LLTP-CAP-PHIEU",
+]
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PORTAL_", extra="ignore")
+
+    service_name: str = "portal"
+    http_port: int = 8006
+    # the other services' public APIs (nothing else: the portal reads no other database)
+    catalog_url: str = "http://127.0.0.1:8001"
+    dossier_url: str = "http://127.0.0.1:8002"
+    payment_url: str = "http://127.0.0.1:8003"
+    feedback_url: str = "http://127.0.0.1:8004"
+    upstream_timeout_seconds: float = 8.0
+    popular: list[str] = Field(default_factory=lambda: list(DEFAULT_POPULAR))
+    popular_cache_seconds: float = 60.0
+    # The citizen's session: a random id in an HttpOnly cookie; the bearer token stays on the server,
+    # encrypted with a key derived from session_secret (a leaked table gives no usable token).
+    session_hours: float = 8.0
+    session_secret: SecretStr = SecretStr("dev-only-portal-session-secret-not-for-production")
+    cookie_secure: bool = False  # Secure cookies: set behind HTTPS (production refuses false)
+    # Development sign-in: mint a citizen token with the local development keys (as `make token ROLE=citizen`)
+    # until SSO (VNeID) is connected. Refused in production.
+    dev_sign_in: bool = True
+    dev_keys_dir: str = ".run/dev-jwt"
+    # Behind an ingress: its address ranges, so the citizen's address (not the ingress's) is the one
+    # forwarded to the services that rate-limit per client (payment's fine lookup).
+    trusted_proxies: str = ""
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        TrustedProxies.parse(value)
+        return value
+
+    @field_validator("catalog_url", "dossier_url", "payment_url", "feedback_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def proxies(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.trusted_proxies)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.dev_sign_in:
+            problems.append(
+                "PORTAL_DEV_SIGN_IN is true: anyone could sign in as any citizen with the development keys"
+            )
+        if not self.cookie_secure:
+            problems.append(
+                "PORTAL_COOKIE_SECURE is false: the citizens' session cookie would travel over HTTP"
+            )
+        problems += secret_problems(self, "PORTAL_", ["session_secret"]) or (
+            ["PORTAL_SESSION_SECRET is shorter than 32 characters"]
+            if len(self.session_secret.get_secret_value()) < 32
+            else []
+        )
+        return problems

@@ -1,0 +1,45 @@
+"""What every page handler needs, built once in the app factory (never at import time)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from dvc_portal.adapters.sessions import SessionStore
+from dvc_portal.adapters.upstream import Services, ServiceUnavailable
+from dvc_portal.config import Settings
+from dvckit.auth.jwt import TokenVerifier
+
+
+@dataclass
+class Portal:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionStore
+    services: Services
+    verifier: TokenVerifier | None = None
+    _popular: tuple[float, list[dict[str, Any]]] = field(default=(0.0, []))
+
+    async def popular(self) -> list[dict[str, Any]]:
+        """The home page's procedures, fetched together and kept ``popular_cache_seconds`` (a published
+        version never changes; a new one shows within the minute). A catalog that is down shows none."""
+        expires, cached = self._popular
+        if time.monotonic() < expires:
+            return cached
+        codes = self.settings.popular
+        results = await asyncio.gather(*(self.services.procedure(c) for c in codes), return_exceptions=True)
+        found = [r for r in results if isinstance(r, dict)]
+        if any(isinstance(r, ServiceUnavailable) for r in results) and not found:
+            return cached  # keep what we had; try again on the next request
+        self._popular = (time.monotonic() + self.settings.popular_cache_seconds, found)
+        return found
+
+
+def portal(request: Request) -> Portal:
+    p: Portal = request.app.state.portal
+    return p

@@ -1,0 +1,352 @@
+"""The citizens' portal in headless Chromium (Debian's chromium + chromedriver, driven by Selenium), on the real
+services: catalog (seeded) and dossier as processes on the session's broker and PostgreSQL, the portal as a
+process in front of them. A citizen on a phone-sized screen searches "đổi bằng lái", opens the licence
+procedure, signs in (development sign-in), files a simple procedure (first with mistakes: Vietnamese messages on
+the fields), finds it in "Hồ sơ của tôi", and the public tracking page shows it. Every page is checked with
+axe-core (WCAG 2.0/2.1 A and AA rules) in the browser. Screenshots go to test-artifacts/portal/ (gitignored).
+
+axe-core comes from npm (tests/browser/package.json, pinned in package-lock.json), installed by this test with
+`npm ci` when missing; Chromium from services/reporting/tests/browser/ensure-chromium.sh."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dvckit.testing import PostgresServer, ServiceProcess, eventually, free_port, migrated_database
+
+pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE.parents[3] / "test-artifacts" / "portal"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
+STAMP = HERE / "node_modules" / ".dvc-installed"
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=412,915", "--lang=vi-VN",
+)  # fmt: skip
+CITIZEN = {"name": "Nguyễn Văn An", "citizen_id": "001099012345"}
+
+if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+    pytest.skip(
+        "Debian's chromium/chromium-driver are not installed: run services/reporting/tests/browser/ensure-chromium.sh",
+        allow_module_level=True,
+    )
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+
+class PortalProcess(ServiceProcess):
+    """The portal has no broker: it is ready when its database answers."""
+
+    def wait_ready(self, timeout: float, **_: Any) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); log: {self.log_path}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout} s; log: {self.log_path}")
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    """axe-core's browser script, installed from the lock file once (npm ci), as the node kit's test does."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail(
+            "the portal's accessibility check needs npm (CI has it) to install axe-core", pytrace=False
+        )
+    lock = hashlib.sha256((HERE / "package-lock.json").read_bytes()).hexdigest()
+    with open(HERE / "package.json", "rb") as guard:  # one installer at a time in this folder
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        try:
+            if not (STAMP.is_file() and STAMP.read_text() == lock and AXE.is_file()):
+                done = subprocess.run(
+                    [npm, "ci", "--no-audit", "--no-fund"],
+                    cwd=HERE,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                )
+                assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+                STAMP.write_text(lock)
+        finally:
+            fcntl.flock(guard, fcntl.LOCK_UN)
+    return AXE.read_text()
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    pg: PostgresServer,
+    kafka_bootstrap: str,
+    auth_env: dict[str, str],
+    dev_keys: tuple[Any, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[dict[str, ServiceProcess]]:
+    logs = tmp_path_factory.mktemp("portal-browser")
+    run = uuid.uuid4().hex[:6]
+    urls = {n: await migrated_database(pg, f"dvc_{n}") for n in ("catalog", "dossier", "portal")}
+    common = {
+        "KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "KAFKA_SESSION_TIMEOUT_MS": "1000",
+        "LOG_LEVEL": "INFO",
+        **auth_env,
+    }
+    # the seed procedures, published through catalog's outbox when it runs
+    seeded = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "dvc_catalog.seed"],
+        env=os.environ | common | {"CATALOG_DATABASE_URL": urls["catalog"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0, seeded.stderr[-2000:]
+    services: dict[str, ServiceProcess] = {}
+    for name in ("catalog", "dossier"):
+        env = common | {
+            f"{name.upper()}_DATABASE_URL": urls[name],
+            f"{name.upper()}_CONSUMER_GROUP": f"dvc-{name}-portal-{run}",
+            f"{name.upper()}_RELAY_IDLE_SECONDS": "0.05",
+        }
+        services[name] = ServiceProcess(name, free_port(), env, logs / f"{name}.log")
+    services["portal"] = PortalProcess(
+        "portal",
+        free_port(),
+        common
+        | {
+            "PORTAL_DATABASE_URL": urls["portal"],
+            "PORTAL_DEV_KEYS_DIR": str(dev_keys[1].parent),
+            "PORTAL_CATALOG_URL": services["catalog"].url,
+            "PORTAL_DOSSIER_URL": services["dossier"].url,
+            # not needed by this walk: nothing answers there
+            "PORTAL_PAYMENT_URL": f"http://127.0.0.1:{free_port()}",
+            "PORTAL_FEEDBACK_URL": f"http://127.0.0.1:{free_port()}",
+        },
+        logs / "portal.log",
+    )
+    try:
+        await asyncio.gather(*(asyncio.to_thread(s.start) for s in services.values()))
+        yield services
+    finally:
+        for s in services.values():
+            await asyncio.to_thread(s.stop)
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    profile = tempfile.mkdtemp(prefix="dvc-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait(driver: WebDriver, until: Callable[[WebDriver], Any], timeout: float = 20) -> Any:
+    return WebDriverWait(
+        driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(until)
+
+
+def axe(driver: WebDriver, source: str) -> list[dict[str, Any]]:
+    """axe-core's violations of the WCAG 2.0/2.1 A and AA rules on the current page (colour contrast included)."""
+    if not driver.execute_script("return typeof window.axe === 'object'"):
+        driver.execute_script(source)
+    result = driver.execute_async_script(
+        """const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+                           resultTypes: ['violations']})
+          .then((r) => done(JSON.stringify({passes: r.passes.length, violations: r.violations.map((v) => ({
+                 id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5)}))})))
+          .catch((e) => done(JSON.stringify({passes: 0, violations: [{id: 'axe-error', help: String(e), nodes: []}]})));"""
+    )
+    outcome = json.loads(result)
+    assert outcome["passes"] > 10, (
+        outcome
+    )  # the rules ran (a page where nothing applies would be a broken check)
+    violations: list[dict[str, Any]] = outcome["violations"]
+    return violations
+
+
+async def test_citizen_finds_signs_in_submits_and_tracks(
+    stack: dict[str, ServiceProcess], browser: WebDriver, axe_source: str, make_token: Callable[..., str]
+) -> None:
+    started = time.monotonic()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    portal = stack["portal"].url
+    checked: dict[str, list[dict[str, Any]]] = {}
+
+    # The dossier service must know the procedure (its read model fills from catalog's procedure-published):
+    # a submission without fields is a 422 missing_fields once it does, a 404 unknown_procedure before.
+    probe = make_token("citizen", sub="079000000001", name="Thăm dò")
+
+    async def dossier_knows_it() -> bool:
+        async with httpx.AsyncClient(timeout=5) as http:
+            r = await http.post(
+                f"{stack['dossier'].url}/dossiers",
+                json={"procedure_code": "HT-XN-HON-NHAN", "province_code": "01", "fields": {}},
+                headers={"authorization": f"Bearer {probe}"},
+            )
+        return r.status_code == 422
+
+    await eventually(dossier_knows_it, timeout=60, every=0.3)
+
+    def shot(name: str) -> None:
+        browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+        checked[name] = axe(browser, axe_source)
+
+    def find_and_open() -> None:
+        browser.get(portal + "/")
+        wait(browser, lambda d: d.find_element(By.ID, "q"))
+        shot("01-home")
+        box = browser.find_element(By.ID, "q")
+        box.send_keys("đổi bằng lái")
+        box.submit()
+        link = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'a[href="/thu-tuc/GPLX-DOI-L4"]'))
+        shot("02-search")
+        link.click()
+        wait(browser, lambda d: "Đổi giấy phép lái xe" in d.find_element(By.TAG_NAME, "h1").text)
+        shot("03-procedure")
+
+    await asyncio.to_thread(find_and_open)
+    page = browser.find_element(By.ID, "noi-dung").text
+    assert "135.000 đồng" in page and "5 ngày làm việc" in page and "Toàn quốc" in page
+    assert "Dịch vụ công trực tuyến toàn trình" in page and "Đơn đề nghị đổi giấy phép lái xe" in page
+
+    def sign_in() -> None:
+        browser.find_element(By.LINK_TEXT, "Nộp hồ sơ trực tuyến").click()
+        wait(browser, lambda d: "/dang-nhap" in d.current_url)
+        shot("04-sign-in")
+        for name, value in (("s-name", CITIZEN["name"]), ("s-citizen_id", CITIZEN["citizen_id"])):
+            field = browser.find_element(By.ID, name)
+            field.clear()
+            field.send_keys(value)
+        browser.find_element(By.ID, "signin-button").click()
+        wait(browser, lambda d: d.current_url.endswith("/thu-tuc/GPLX-DOI-L4/nop-ho-so"))
+
+    await asyncio.to_thread(sign_in)
+    assert "Xin chào, Nguyễn Văn An" in browser.find_element(By.TAG_NAME, "header").text
+    cookies = {c["name"]: c for c in browser.get_cookies()}
+    assert cookies["dvc_portal_session"]["httpOnly"] and cookies["dvc_portal_session"]["sameSite"] == "Lax"
+    assert "." not in cookies["dvc_portal_session"]["value"]  # a random id, never the token
+    await asyncio.to_thread(shot, "05-licence-form")
+
+    # a simple procedure: the single-status certificate ("giấy xác nhận độc thân" is what people type)
+    def open_simple_form() -> None:
+        browser.get(portal + "/tim-kiem?q=x%C3%A1c+nh%E1%BA%ADn+%C4%91%E1%BB%99c+th%C3%A2n")
+        wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'a[href="/thu-tuc/HT-XN-HON-NHAN"]')).click()
+        wait(browser, lambda d: d.find_element(By.LINK_TEXT, "Nộp hồ sơ trực tuyến")).click()
+        wait(browser, lambda d: d.find_element(By.ID, "f-date_of_birth"))
+
+    await asyncio.to_thread(open_simple_form)
+
+    def submit_with_mistakes() -> list[str]:
+        assert browser.find_element(By.ID, "f-applicant_name").get_attribute("value") == CITIZEN["name"]
+        browser.find_element(By.ID, "f-date_of_birth").send_keys("31/02/1990")
+        browser.find_element(By.ID, "submit-dossier").click()
+        wait(browser, lambda d: d.find_element(By.ID, "error-summary"))
+        shot("06-form-errors")
+        return [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#error-summary li")]
+
+    messages = await asyncio.to_thread(submit_with_mistakes)
+    assert "Vui lòng nhập nơi cư trú." in messages
+    assert any("Ngày, tháng, năm sinh phải là một ngày có thật" in m for m in messages)
+    assert "Vui lòng chọn tình trạng hôn nhân." in messages
+
+    def submit() -> str:
+        dob = browser.find_element(By.ID, "f-date_of_birth")
+        dob.clear()
+        dob.send_keys("12/05/1990")
+        browser.find_element(By.ID, "f-address").send_keys("12 Tràng Tiền, Hoàn Kiếm, Hà Nội")
+        Select(browser.find_element(By.ID, "f-marital_status")).select_by_visible_text("Chưa đăng ký kết hôn")
+        browser.find_element(By.ID, "f-purpose").send_keys("Để đăng ký kết hôn")
+        Select(browser.find_element(By.ID, "f-province_code")).select_by_visible_text("Hà Nội")
+        browser.find_element(By.ID, "submit-dossier").click()
+        notice = wait(browser, lambda d: d.find_element(By.ID, "submitted-notice"))
+        shot("07-submitted")
+        return str(notice.find_element(By.CSS_SELECTOR, ".code").text)
+
+    code = await asyncio.to_thread(submit)
+    assert code.startswith("01-")
+    assert browser.find_element(By.ID, "dossier-status").text == "Đã nộp"
+
+    def my_dossiers() -> None:
+        browser.find_element(By.LINK_TEXT, "Hồ sơ của tôi").click()
+        wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, f'li[data-code="{code}"]'))
+        shot("08-my-dossiers")
+
+    await asyncio.to_thread(my_dossiers)
+
+    def track() -> str:
+        browser.find_element(By.LINK_TEXT, "Tra cứu hồ sơ").click()
+        box = wait(browser, lambda d: d.find_element(By.ID, "ma"))
+        box.send_keys(code)
+        box.submit()
+        status = wait(browser, lambda d: d.find_element(By.ID, "track-status"))
+        shot("09-tracking")
+        return str(status.text)
+
+    assert await asyncio.to_thread(track) == "Đã nộp"
+    result = browser.find_element(By.ID, "track-result").text
+    assert "Cấp Giấy xác nhận tình trạng hôn nhân" in result and "Nguyễn Văn An" not in result
+
+    def desktop() -> None:  # the same pages on a wide screen
+        browser.set_window_size(1366, 900)
+        browser.get(portal + f"/ho-so/{code}")
+        wait(browser, lambda d: d.find_element(By.ID, "dossier-status"))
+        shot("10-dossier-desktop")
+        browser.get(portal + "/phat-nguoi")  # the fine lookup form (payment is not running: the form only)
+        wait(browser, lambda d: d.find_element(By.ID, "fine-lookup"))
+        shot("11-fines-desktop")
+
+    await asyncio.to_thread(desktop)
+
+    def planted() -> set[str]:  # the check itself: an unlabelled input and grey-on-white text are caught
+        browser.execute_script(
+            "const m = document.getElementById('noi-dung');"
+            "m.insertAdjacentHTML('afterbegin', '<input type=text id=planted><p id=faint>Chữ mờ</p>');"
+            "document.getElementById('faint').style.color = '#bbb';"  # CSSOM: the CSP forbids inline style
+        )
+        return {v["id"] for v in axe(browser, axe_source)}
+
+    assert {"label", "color-contrast"} <= await asyncio.to_thread(planted)
+
+    (ARTIFACTS / "axe.json").write_text(json.dumps(checked, ensure_ascii=False, indent=2))
+    problems = {page: v for page, v in checked.items() if v}
+    assert not problems, json.dumps(problems, ensure_ascii=False, indent=2)
+    assert time.monotonic() - started < 90
