@@ -52,3 +52,9 @@ def test_a_system_id_is_safe_in_a_topic_and_a_principal_name(bad: str) -> None:
         AgencySystem(bad, "x", frozenset({"X"}), None)
     with pytest.raises(KeyError):
         agencies.by_id("nowhere")
+
+
+def test_a_system_covers_the_former_provinces_merged_into_its_own() -> None:
+    hcm = AgencySystem("ho-chi-minh", "x", frozenset({"SO-TP"}), frozenset({"79"}))
+    assert hcm.covers("SO-TP", "74"), "Bình Dương has been part of Hồ Chí Minh City since 1 July 2025"
+    assert not hcm.covers("SO-TP", "01")

@@ -52,8 +52,12 @@ class AgencySystem:
 
     def covers(self, agency_code: str, province_code: str) -> bool:
         """May this system report for ``agency_code`` in ``province_code``?"""
+        from dvc_contracts import units
+
         return agency_code in self.agency_codes and (
-            self.provinces is None or province_code in self.provinces
+            self.provinces is None
+            or province_code in self.provinces
+            or units.current_of(province_code) in self.provinces  # a former province of one it covers
         )
 
 

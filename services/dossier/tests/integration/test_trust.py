@@ -344,6 +344,8 @@ async def test_a_submissions_form_and_free_text_are_bounded(
     assert await refused({"fields": {"items": ["x" * 100] * 30}}) == ["fields.items"]
     assert await refused({"applicant_name": "B" * 201}) == ["applicant_name"]
     assert await refused({"province_code": "001"}) == ["province_code"]
+    merged = await dossier.client.post("/dossiers", json=base | {"province_code": "74"}, headers=citizen)
+    assert merged.status_code == 422 and "nay thuộc thành phố Hồ Chí Minh, mã 79" in merged.text, merged.text
     within = {"fields": {f"f{i}": "v" * 1000 for i in range(50)}}
     resp = await dossier.client.post("/dossiers", json=base | within, headers=citizen)
     assert resp.status_code == 404 and resp.json()["detail"]["error"] == "unknown_procedure", resp.text

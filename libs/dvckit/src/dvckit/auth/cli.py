@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from dvc_contracts import units
 from dvckit.auth.jwt import ROLES, issue_token, load_or_create_dev_keys
 
 
@@ -18,6 +19,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--keys", default=".run/dev-jwt")
     p.add_argument("--ttl", type=int, default=8 * 3600)
     a = p.parse_args(argv)
+    if a.province and (problem := units.check_current(a.province)):
+        p.error(problem)  # e.g. a province merged on 1 July 2025: the message names the current one
     defaults = {"citizen": "001099012345", "agency": "agency-user", "operator": "operator"}
     keys = load_or_create_dev_keys(a.keys)
     print(

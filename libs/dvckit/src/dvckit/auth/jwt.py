@@ -20,6 +20,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from dvc_contracts import units
 from dvckit.logging import get_logger
 
 Role = Literal["citizen", "agency", "operator"]
@@ -197,9 +198,17 @@ class TokenVerifier:
             role=claims["role"],
             name=claims.get("name"),
             agency=claims.get("agency"),
-            province=claims.get("province"),
+            province=_current_province(claims.get("province")),
             phone=claims.get("phone"),
         )
+
+
+def _current_province(code: Any) -> str | None:
+    """Tokens speak today's units: a province claim naming a unit merged on 1 July 2025 is read as the province
+    it now belongs to (a code neither edition knows is kept, and scopes nothing real)."""
+    if not isinstance(code, str) or not code:
+        return None
+    return units.current_of(code) or code
 
 
 def _signing_keys(jwks: dict[str, Any]) -> dict[str, jwt.PyJWK]:

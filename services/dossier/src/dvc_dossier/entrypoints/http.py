@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from dvc_contracts import clock
+from dvc_contracts import clock, units
 from dvc_dossier.domain.model import Submission, SubmissionError
 from dvc_dossier.domain.sagas import STEPS, Saga
 from dvc_dossier.domain.status_sync import is_overdue
@@ -39,9 +39,18 @@ FieldName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_FIELD_
 FieldValue = Annotated[Any, AfterValidator(_small)]
 
 
+def _current_province(code: str) -> str:
+    """New dossiers carry today's units: a province merged on 1 July 2025 is refused, naming the current one."""
+    if code in units.RETIRED_CODES:
+        raise ValueError(units.retired_message(code))
+    return code
+
+
 class SubmitDossier(BaseModel):
     procedure_code: str = Field(min_length=1, max_length=64)
-    province_code: str = Field(pattern=r"^\d{2}$", description="mã tỉnh/thành phố, 2 chữ số")
+    province_code: Annotated[str, AfterValidator(_current_province)] = Field(
+        pattern=r"^\d{2}$", description="mã tỉnh/thành phố (34 đơn vị từ 01/07/2025), 2 chữ số"
+    )
     applicant_name: str | None = Field(default=None, min_length=2, max_length=200)
     phone: str | None = Field(default=None, max_length=32)
     fields: dict[FieldName, FieldValue] = Field(
@@ -154,7 +163,8 @@ def _may_read(reader: Principal, row: Any) -> bool:
     A token without a province claim is nationwide (a central operator or agency)."""
     if reader.role == "citizen":
         return bool(row.owner_sub == reader.sub)
-    in_province = reader.province is None or reader.province == row.province_code
+    # tokens carry today's units (dvckit.auth); a dossier filed before 1 July 2025 keeps its former code
+    in_province = reader.province is None or reader.province == units.current_of(row.province_code)
     if reader.role == "agency":
         return in_province and reader.agency == row.agency_code
     return in_province and reader.role == "operator"
