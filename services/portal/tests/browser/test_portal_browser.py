@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -28,35 +27,23 @@ from typing import Any
 import httpx
 import pytest
 
+from dvckit.browser import chromium, skip_unless_installed
+from dvckit.browser import wait as browser_wait
 from dvckit.testing import PostgresServer, ServiceProcess, eventually, free_port, migrated_database
 
 pytestmark = pytest.mark.integration
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parents[3] / "test-artifacts" / "portal"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
 STAMP = HERE / "node_modules" / ".dvc-installed"
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=412,915", "--lang=vi-VN",
-)  # fmt: skip
 CITIZEN = {"name": "Nguyễn Văn An", "citizen_id": "001099012345"}
 
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip(
-        "Debian's chromium/chromium-driver are not installed: run services/reporting/tests/browser/ensure-chromium.sh",
-        allow_module_level=True,
-    )
+skip_unless_installed()
 
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 
 class PortalProcess(ServiceProcess):
@@ -163,24 +150,12 @@ async def stack(
 
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
-    profile = tempfile.mkdtemp(prefix="dvc-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    try:
+    with chromium(window="412,915") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def wait(driver: WebDriver, until: Callable[[WebDriver], Any], timeout: float = 20) -> Any:
-    return WebDriverWait(
-        driver, timeout, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(until)
+    return browser_wait(driver, until, timeout, poll=0.1)
 
 
 def axe(driver: WebDriver, source: str) -> list[dict[str, Any]]:
@@ -237,9 +212,11 @@ async def test_citizen_finds_signs_in_submits_and_tracks(
         box = browser.find_element(By.ID, "q")
         box.send_keys("đổi bằng lái")
         box.submit()
-        link = wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'a[href="/thu-tuc/GPLX-DOI-L4"]'))
+        # the results page, loaded (the home page links to popular procedures too: wait for the search's URL)
+        wait(browser, lambda d: "q=" in d.current_url)
+        wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, 'a[href="/thu-tuc/GPLX-DOI-L4"]'))
         shot("02-search")
-        link.click()
+        browser.find_element(By.CSS_SELECTOR, 'a[href="/thu-tuc/GPLX-DOI-L4"]').click()
         wait(browser, lambda d: "Đổi giấy phép lái xe" in d.find_element(By.TAG_NAME, "h1").text)
         shot("03-procedure")
 
@@ -250,14 +227,20 @@ async def test_citizen_finds_signs_in_submits_and_tracks(
 
     def sign_in() -> None:
         browser.find_element(By.LINK_TEXT, "Nộp hồ sơ trực tuyến").click()
-        wait(browser, lambda d: "/dang-nhap" in d.current_url)
+        wait(browser, lambda d: "/dang-nhap" in d.current_url and d.find_elements(By.ID, "signin-button"))
         shot("04-sign-in")
         for name, value in (("s-name", CITIZEN["name"]), ("s-citizen_id", CITIZEN["citizen_id"])):
             field = browser.find_element(By.ID, name)
             field.clear()
             field.send_keys(value)
         browser.find_element(By.ID, "signin-button").click()
-        wait(browser, lambda d: d.current_url.endswith("/thu-tuc/GPLX-DOI-L4/nop-ho-so"))
+        wait(  # the form page, loaded (the URL changes before the new page's header exists)
+            browser,
+            lambda d: (
+                d.current_url.endswith("/thu-tuc/GPLX-DOI-L4/nop-ho-so")
+                and "Xin chào, Nguyễn Văn An" in d.find_element(By.TAG_NAME, "header").text
+            ),
+        )
 
     await asyncio.to_thread(sign_in)
     assert "Xin chào, Nguyễn Văn An" in browser.find_element(By.TAG_NAME, "header").text

@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import shutil
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,33 +20,21 @@ import httpx
 import pytest
 
 from dvc_contracts.clock import now, vn_today
+from dvckit.browser import chromium, skip_unless_installed
+from dvckit.browser import wait as browser_wait
 from dvckit.testing import PostgresServer, ServiceProcess, eventually, free_port, migrated_database
 
 from ..conftest import Emitter, Events
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts" / "reporting"
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1600,1100", "--lang=vi-VN",
-)  # fmt: skip
 
-if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-    pytest.skip(
-        "Debian's chromium/chromium-driver are not installed: run services/reporting/tests/browser/ensure-chromium.sh",
-        allow_module_level=True,
-    )
+skip_unless_installed()
 
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -80,18 +66,8 @@ async def dashboard(
 
 @pytest.fixture
 def browser() -> Iterator[WebDriver]:
-    profile = tempfile.mkdtemp(prefix="dvc-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    try:
+    with chromium(window="1600,1100") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def number(driver: WebDriver, figure: str) -> int:
@@ -101,9 +77,7 @@ def number(driver: WebDriver, figure: str) -> int:
 
 
 def wait(driver: WebDriver, until: Callable[[WebDriver], Any], timeout: float = 30) -> Any:
-    return WebDriverWait(
-        driver, timeout, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(until)
+    return browser_wait(driver, until, timeout, poll=0.2)
 
 
 async def seed(emitter: Emitter, e: Events) -> tuple[str, list[str]]:
