@@ -570,7 +570,11 @@ async def test_a_province_operator_reads_only_its_own_province_messages(
     hn, hcm = code(), "79" + code()[2:]
     await stack.emit(submitted(hn, phone(VIETTEL)), hn)  # a portal event: Hà Nội (01)
     await stack.emit(stack.request("dossier", phone(VIETTEL), dossier_code=hcm, province_code="79"), hcm)
-    for dossier in (hn, hcm):
+    binh_duong = "74" + code()[2:]  # a province merged into Hồ Chí Minh City on 1 July 2025
+    await stack.emit(
+        stack.request("dossier", phone(VIETTEL), dossier_code=binh_duong, province_code="74"), binh_duong
+    )
+    for dossier in (hn, hcm, binh_duong):
         await eventually(lambda d=dossier: stack.sms(dossier_code=d), lambda xs: bool(xs))  # national: all
     [hn_sms] = await stack.sms(dossier_code=hn)
     [hcm_sms] = await stack.sms(dossier_code=hcm)
@@ -578,6 +582,9 @@ async def test_a_province_operator_reads_only_its_own_province_messages(
     hcm_operator = {"authorization": f"Bearer {make_token('operator', sub='op-79', province='79')}"}
     mine = (await stack.http.get("/sms", params={"limit": "1000"}, headers=hcm_operator)).json()["items"]
     assert {m["province_code"] for m in mine} == {"79"} and hcm_sms["id"] in {m["id"] for m in mine}
+    assert binh_duong in {m["dossier_code"] for m in mine}, (
+        "a former province's message is its province's today"
+    )
     assert (await stack.http.get("/sms", params={"dossier_code": hn}, headers=hcm_operator)).json() == {
         "items": []
     }

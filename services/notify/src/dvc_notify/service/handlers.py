@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from dvc_contracts import clock, topics
+from dvc_contracts import clock, topics, units
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     DossierForwardedV1,
@@ -282,7 +282,8 @@ def _draft(req: SmsRequest, now: datetime) -> _Draft:
         "trigger_event_id": req.trigger_event_id,
         "template": req.template,
         "dossier_code": req.dossier_code,
-        "province_code": req.province_code,
+        # today's unit (a former province merged on 1 July 2025 counts as the one it belongs to now)
+        "province_code": units.current_of(req.province_code) or req.province_code,
         "origin": req.origin,
         "sending_service": req.sending_service,
         "created_at": now,
