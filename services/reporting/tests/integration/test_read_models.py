@@ -214,6 +214,9 @@ async def test_rejections_dead_letters_and_lag(
     e = events
     agency = f"AG-{e.run}"
     await emitter.send(
+        e.submitted(e.code(9), "97", f"P-{e.run}")
+    )  # a dossier of its own for the /metrics gauge
+    await emitter.send(
         e.rejected(agency, "unknown_procedure", "procedure_code: không có trong danh mục", e.code(7))
     )
     _, on_system_topic = emitter.event(
@@ -258,8 +261,14 @@ async def test_rejections_dead_letters_and_lag(
     else:  # Tansu does not serve ListConsumerGroupOffsets: no figure, and the page says why
         assert p["lag"]["method"] == "none" and "admin API" in p["lag"]["error"] and not p["lag"]["rows"]
     assert any(s["service"] == "reporting" and s["up"] for s in p["services"])
+
+    async def gauges_refreshed() -> (
+        bool
+    ):  # the read-model gauges are refreshed every metrics interval (1 s here)
+        return "dvc_dossiers_total{" in (await reporting.client.get("/metrics")).text
+
+    await eventually(gauges_refreshed, timeout=30)
     metrics = (await reporting.client.get("/metrics")).text
-    assert "dvc_dossiers_total{" in metrics
     assert ("dvc_consumer_group_lag{" in metrics) == lag_served
 
 
