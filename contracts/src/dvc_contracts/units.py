@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 Kind = Literal["city", "province"]
 Edition = Literal["2025", "2024"]  # "2025": the 34 of today (default); "2024": the 63 before 1 July 2025
@@ -91,6 +91,16 @@ def current_of(code: str | None) -> str | None:
         return code
     former = FORMER_BY_CODE.get(code or "")
     return former.now if former else None
+
+
+@overload
+def today(code: str) -> str: ...
+@overload
+def today(code: None) -> None: ...
+def today(code: str | None) -> str | None:
+    """The code to use today: a former province's is the one it belongs to now; any other code (a current one,
+    one neither edition knows, or none) as it is."""
+    return current_of(code) or code
 
 
 def place(code: str | None, day: date | None) -> tuple[str | None, str | None]:

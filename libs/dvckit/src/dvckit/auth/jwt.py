@@ -208,7 +208,7 @@ def _current_province(code: Any) -> str | None:
     it now belongs to (a code neither edition knows is kept, and scopes nothing real)."""
     if not isinstance(code, str) or not code:
         return None
-    return units.current_of(code) or code
+    return units.today(code)
 
 
 def _signing_keys(jwks: dict[str, Any]) -> dict[str, jwt.PyJWK]:

@@ -139,7 +139,7 @@ def assess_fee(fee: dict[str, Any], fields: dict[str, Any], province_code: str) 
         raise FeeError("giá trị xe (vehicle_value_vnd) phải là số nguyên VND") from exc
     if value <= 0:
         raise FeeError("giá trị xe (vehicle_value_vnd) phải lớn hơn 0")
-    today = units.current_of(province_code) or province_code  # the rates are keyed by today's units
+    today = units.today(province_code)  # the rates are keyed by today's units
     percent = (rule.get("percent_by_province") or {}).get(today, rule.get("percent", 0))
     amount = value * int(percent) // 100
     if rule.get("min_vnd"):

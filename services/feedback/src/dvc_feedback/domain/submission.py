@@ -163,7 +163,7 @@ def route(
                 {"dossier_code": "Mã hồ sơ"},
             )
         # a dossier filed before 1 July 2025 keeps its former province's code: compare today's units
-        today = units.current_of(dossier.province_code) or dossier.province_code
+        today = units.today(dossier.province_code)
         if sub.province_code and sub.province_code != today:
             raise FeedbackError(
                 "province_mismatch",

@@ -283,7 +283,7 @@ def _draft(req: SmsRequest, now: datetime) -> _Draft:
         "template": req.template,
         "dossier_code": req.dossier_code,
         # today's unit (a former province merged on 1 July 2025 counts as the one it belongs to now)
-        "province_code": units.current_of(req.province_code) or req.province_code,
+        "province_code": units.today(req.province_code),
         "origin": req.origin,
         "sending_service": req.sending_service,
         "created_at": now,

@@ -18,11 +18,9 @@ UNITS_Q = Query(
 
 
 def scope_of(principal: Principal) -> str | None:
-    """A province operator's province today (a token that still names a former province sees the current
-    province it belongs to)."""
-    if not principal.province:
-        return None
-    return units.current_of(principal.province) or principal.province
+    """A province operator's province (today's unit: dvckit.auth reads a former province in a token as the
+    province it belongs to now)."""
+    return principal.province or None
 
 
 def _refuse(code: str, edition: units.Edition) -> HTTPException:
