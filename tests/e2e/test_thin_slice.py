@@ -8,9 +8,12 @@ code, in Vietnamese.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -115,3 +118,45 @@ async def test_every_service_answers_health_and_metrics(stack: Stack) -> None:
             }
             metrics = (await http.get(f"{svc.url}/metrics")).text
             assert "dvc_outbox_backlog" in metrics
+
+
+DASHBOARDS = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "dashboards"
+SERIES = re.compile(r"\b((?:dvc|faststream)_[a-zA-Z0-9_]+)")
+TYPE_LINE = re.compile(r"^# TYPE (\S+) (\w+)", re.MULTILINE)
+
+
+def panel_series() -> dict[str, set[str]]:
+    """Every metric name in every Grafana panel's query and template variable, with where it is used."""
+    used: dict[str, set[str]] = {}
+    for path in sorted(DASHBOARDS.glob("*.json")):
+        board = json.loads(path.read_text())
+        queries = [t.get("query") for t in board.get("templating", {}).get("list", [])]
+        queries += [t.get("expr") for p in board.get("panels", []) for t in p.get("targets", [])]
+        for query in filter(None, queries):
+            for name in SERIES.findall(query if isinstance(query, str) else json.dumps(query)):
+                used.setdefault(name, set()).add(path.name)
+    return used
+
+
+def exported(metrics_text: str) -> set[str]:
+    names: set[str] = set()
+    for name, kind in TYPE_LINE.findall(metrics_text):
+        names.add(name)
+        if kind == "histogram":
+            names |= {f"{name}_bucket", f"{name}_sum", f"{name}_count"}
+        if kind == "counter" and not name.endswith("_total"):
+            names.add(f"{name}_total")
+    return names
+
+
+async def test_every_grafana_panel_queries_a_series_some_service_exports(stack: Stack) -> None:
+    used = panel_series()
+    assert "dvc_http_requests_total" in used and "faststream_received_messages_total" in used
+
+    async def missing() -> set[str]:
+        async with httpx.AsyncClient(timeout=5) as http:
+            texts = [(await http.get(f"{svc.url}/metrics")).text for svc in stack.services.values()]
+        return set(used) - set().union(*(exported(t) for t in texts))
+
+    # reporting's read-model gauges appear after its first refresh; consumers' series after a message
+    await poll(missing, lambda names: not names, timeout=30)  # fails naming the series no service exports

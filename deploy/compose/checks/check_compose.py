@@ -35,7 +35,7 @@ SERVICES = {
 SECURITY_PROTOCOLS = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}
 SASL_MECHANISMS = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
 DASHBOARD_METRICS = {
-    "dossiers by status": "dvc_dossiers_total",
+    "dossiers by status": "dvc_dossiers",
     "events consumed per topic": "faststream_received_messages_total",
     "outbox backlog": "dvc_outbox_backlog",
     "dead letters": "dvc_dead_letters_total",

@@ -22,7 +22,7 @@ from dvckit.health import BrokerHealth, LoopHealth, supervise_broker, watch_loop
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
 from dvckit.messaging.inbox import prune_periodically
-from dvckit.metrics import CONSUMER_LAG, metrics_endpoint
+from dvckit.metrics import CONSUMER_LAG, HttpMetricsMiddleware, metrics_endpoint
 from dvckit.runtime import Runtime
 from dvckit.tasks import cancel_and_wait
 
@@ -106,13 +106,13 @@ def create_service_app(
     background: Sequence[BackgroundTask] = (),
 ) -> FastAPI:
     settings = runtime.settings
+    configure_logging(settings.service_name, settings.log_level)  # before uvicorn's start-up lines, not after
     runtime.finalize()
     broker_health = BrokerHealth(settings.service_name)
     loop_health = LoopHealth(settings.service_name)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.service_name, settings.log_level)
         _tune_gc()
         app.state.token_verifier = runtime.token_verifier()
         # Nothing here waits for the broker: HTTP is served at once, the broker joins when it answers.
@@ -142,6 +142,7 @@ def create_service_app(
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware, service=settings.service_name)
+    app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
     for exc_class in (DBAPIError, *DATABASE_UNAVAILABLE):
         app.add_exception_handler(exc_class, _database_unavailable)
 

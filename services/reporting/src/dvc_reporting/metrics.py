@@ -20,7 +20,7 @@ class ReadModelCollector(Collector):
         s = self.snapshot
         if s:
             g = GaugeMetricFamily(
-                "dvc_dossiers_total",
+                "dvc_dossiers",
                 "Dossiers in the read model by current status",
                 labels=["province", "sector", "status"],
             )

@@ -265,7 +265,7 @@ async def test_rejections_dead_letters_and_lag(
     async def gauges_refreshed() -> (
         bool
     ):  # the read-model gauges are refreshed every metrics interval (1 s here)
-        return "dvc_dossiers_total{" in (await reporting.client.get("/metrics")).text
+        return "dvc_dossiers{" in (await reporting.client.get("/metrics")).text
 
     await eventually(gauges_refreshed, timeout=30)
     metrics = (await reporting.client.get("/metrics")).text

@@ -9,7 +9,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
+from prometheus_client import REGISTRY
 
 from dvckit.settings import KafkaSettings
 
@@ -64,7 +66,12 @@ def make_broker(k: KafkaSettings, *, client_id: str, description: str | None = N
         request_timeout_ms=k.request_timeout_ms,
         description=description,
         graceful_timeout=10.0,
+        logger=logging.getLogger(
+            "dvc.faststream"
+        ),  # through the kit's renderer (dvckit.logging), not its own
         log_level=logging.DEBUG,  # FastStream's per-message "Received/Processed" lines stay at DEBUG
+        # faststream_received_messages_total, ..._processed_messages_duration_seconds, per handler
+        middlewares=(KafkaPrometheusMiddleware(registry=REGISTRY, app_name=client_id),),
     )
 
 

@@ -33,7 +33,7 @@ from dvckit.auth.jwt import TokenVerifier
 from dvckit.db import DATABASE_UNAVAILABLE, make_engine
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
-from dvckit.metrics import metrics_endpoint
+from dvckit.metrics import HttpMetricsMiddleware, metrics_endpoint
 from dvckit.production import refuse_development_settings
 
 log = get_logger("dvc_portal.app")
@@ -198,9 +198,10 @@ def create_app(
         services=Services(settings, transports),
     )
 
+    configure_logging(settings.service_name, settings.log_level)  # before uvicorn's start-up lines
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.service_name, settings.log_level)
         a = settings.auth
         context.verifier = await asyncio.to_thread(
             TokenVerifier.from_source,
@@ -227,6 +228,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=min(settings.max_body_bytes, 256 * 1024))
     app.add_middleware(TimingMiddleware)
     app.add_middleware(CorrelationMiddleware, service=settings.service_name)
+    app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
     _install_error_pages(app)
 
     @app.get("/healthz", include_in_schema=False)
