@@ -85,7 +85,7 @@ def _requested(n: int, prefix: str) -> list[Record]:
         rid = f"{prefix}-{i:07d}"
         data = SmsRequestedV1(
             request_id=rid,
-            phone=f"08{i % 100_000_000:08d}",
+            phone=f"088{i % 10_000_000:07d}",  # 088: an allocated VinaPhone block (dvc_contracts.phone)
             template="payment-due",
             personalisation={"dossier_code": rid, "amount": 135_000, "due_at": "2026-12-01T10:00:00+07:00"},
             dossier_code=rid,

@@ -43,6 +43,13 @@ def test_naive_and_zone_less_times_are_refused() -> None:
     )
 
 
+def test_a_vietnamese_day_starts_at_17_00_utc_the_day_before() -> None:
+    start = clock.vn_midnight(date(2027, 1, 1))
+    assert start == datetime(2026, 12, 31, 17, 0, tzinfo=UTC) and start.utcoffset() == timedelta(hours=7)
+    assert clock.vn_date(start) == date(2027, 1, 1)
+    assert clock.vn_date(start - timedelta(microseconds=1)) == date(2026, 12, 31)
+
+
 def test_tet_eve_is_the_last_working_day_before_the_days_off() -> None:
     eve = next(p for p in VN_CLOCK_PINS if p.name == "tet-eve")
     with clock.pinned(eve.at):

@@ -494,7 +494,12 @@ def test_negative_fee_amount_in_procedure_snapshot_rejected() -> None:
 
 def test_procedure_fee_kinds() -> None:
     assert ProcedureFeeV1(kind="free").amount_vnd is None
-    assert ProcedureFeeV1(kind="rule", rule={"percent_of": "vehicle_value", "percent": 10}).rule
+    rule = {"type": "percent_of_value", "value_field": "vehicle_value_vnd", "percent": 10}
+    assert ProcedureFeeV1.model_validate({"kind": "rule", "rule": rule}).rule
+    with pytest.raises(ValidationError):  # the rule is typed (dvc_contracts.fees), no longer any dict
+        ProcedureFeeV1.model_validate(
+            {"kind": "rule", "rule": {"percent_of": "vehicle_value", "percent": 10}}
+        )
     with pytest.raises(ValidationError):
         ProcedureFeeV1(kind="fixed")
     with pytest.raises(ValidationError):

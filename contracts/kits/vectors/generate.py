@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from dvc_contracts import topics
+from dvc_contracts.clock import VN_TZ as VN
 from dvc_contracts.envelope import new_event, to_binary, to_structured
 from dvc_contracts.events import AgencyStatusReportedV1
 
 OUT = Path(__file__).with_name("status-reported.json")
-VN = timezone(timedelta(hours=7))
 
 
 def _reports() -> list[tuple[str, str, AgencyStatusReportedV1]]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Final, Protocol
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "pinned",
     "use",
     "vn_date",
+    "vn_midnight",
     "vn_now",
     "vn_today",
 ]
@@ -163,3 +164,9 @@ def vn_date(moment: date | datetime) -> date:
 def vn_today() -> date:
     """Today's date in Viet Nam."""
     return vn_now().date()
+
+
+def vn_midnight(day: date) -> datetime:
+    """The instant a calendar day starts in Viet Nam (00:00 UTC+7, aware): the bound of a day's range, the next
+    day's start (``vn_midnight(vn_date(at) + timedelta(days=1))``)."""
+    return datetime.combine(day, time(0), tzinfo=VN_TZ)

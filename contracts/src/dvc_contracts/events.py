@@ -14,17 +14,16 @@ name (``fee-paid``). Rules for every model (ARCHITECTURE.md, Events):
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, ClassVar, Final, Literal
+from typing import Annotated, ClassVar, Final, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from dvc_contracts import topics
 from dvc_contracts.envelope import CloudEvent
+from dvc_contracts.fees import ProcedureFeeV1, Vnd  # money and a procedure's fee: dvc_contracts.fees
 
 EVENT_VERSION: Final = "v1"
 
-# Integer VND, never negative. Strict: a float (150000.0), a string or a bool is an error, not a silent cast.
-Vnd = Annotated[int, Field(ge=0, strict=True)]
 # Identifiers and codes (dossier code, agency code, payment id…): never empty.
 Code = Annotated[str, Field(min_length=1)]
 
@@ -84,24 +83,6 @@ class EventPayload(_Payload):
 # ---------------------------------------------------------------------------------------------------------------
 # Catalog
 # ---------------------------------------------------------------------------------------------------------------
-
-
-class ProcedureFeeV1(_Payload):
-    """A procedure's fee: a fixed amount, a rule evaluated by the owning service (e.g. registration fee as a
-    percentage of a vehicle's value), or free."""
-
-    kind: Literal["fixed", "rule", "free"]
-    amount_vnd: Vnd | None = None
-    rule: dict[str, Any] | None = None
-    description: str | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ProcedureFeeV1:
-        if self.kind == "fixed" and self.amount_vnd is None:
-            raise ValueError("a fixed fee needs amount_vnd")
-        if self.kind == "rule" and self.rule is None:
-            raise ValueError("a rule-based fee needs rule")
-        return self
 
 
 class RequiredDocumentV1(_Payload):

@@ -16,10 +16,10 @@ from dvc_catalog.domain.seed_procedures import (
     FIELD_LABELS,
     PROCEDURE_KEYS,
     SEED_PROCEDURES,
-    assess_fee,
     procedure_problems,
 )
 from dvc_contracts.events import ProcedurePublishedV1
+from dvc_contracts.fees import assess_fee
 
 
 @pytest.fixture(scope="module")

@@ -15,12 +15,11 @@ from dvc_catalog.domain.seed_procedures import (
     SEED_PROCEDURE_BY_CODE,
     SEED_PROCEDURES,
     SOCIAL_SAVING_NOTES,
-    FeeAssessmentError,
-    assess_fee,
     fee_problems,
     procedure_problems,
 )
 from dvc_contracts.events import ProcedurePublishedV1
+from dvc_contracts.fees import FeeAssessmentError, assess_fee
 
 BY_CODE = SEED_PROCEDURE_BY_CODE
 

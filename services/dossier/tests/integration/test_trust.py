@@ -5,7 +5,9 @@
 - agencies and operators read only their province's dossiers;
 - licence-renewal checks use the verified identity: two citizens sharing a name neither block nor see each
   other's fines, a health record counts only for its own holder, and the last step waits for the licensing agency;
-- a submission's form and free text are bounded, with the service's one 422 format.
+- a submission's form and free text are bounded, with the service's one 422 format;
+- a submission's phone is a Vietnamese mobile number, refused when typed (or on the token) if it is not, and kept
+  as E.164; a vehicle registration's fee is the contract's assessment (dvc_contracts.fees, half up).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import pytest
 from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent, new_event, to_structured
 from dvc_contracts.events import FeePaidV1, FineIssuedV1
+from dvc_contracts.fees import PercentOfValue, ProcedureFeeV1
 from dvc_dossier.adapters.orm import dossiers, fines, health_records, history, procedures
 from dvc_dossier.sagas.handlers import HEALTH_CHECK_PROCEDURE
 from dvckit.testing import eventually, read_topic
@@ -349,3 +352,88 @@ async def test_a_submissions_form_and_free_text_are_bounded(
     within = {"fields": {f"f{i}": "v" * 1000 for i in range(50)}}
     resp = await dossier.client.post("/dossiers", json=base | within, headers=citizen)
     assert resp.status_code == 404 and resp.json()["detail"]["error"] == "unknown_procedure", resp.text
+
+
+def refusal(resp: Any) -> tuple[str, list[str], str]:
+    """(error code, fields, every message) of a 422, read from the service's error body: problem details
+    (``code``, ``detail``, ``errors``) or the earlier ``{"detail": {"error", "message", "fields"}}``."""
+    assert resp.status_code == 422, resp.text
+    body = resp.json()
+    if isinstance(body.get("detail"), dict):
+        old = body["detail"]
+        return old["error"], list(old["fields"]), old["message"]
+    errors = body.get("errors") or []
+    return (
+        body["code"],
+        [e["field"] for e in errors],
+        " ".join([body["detail"], *(e["message"] for e in errors)]),
+    )
+
+
+async def test_a_submissions_phone_is_a_vietnamese_mobile_kept_as_e164(
+    dossier: DossierHarness, publish_procedure: Callable[..., Any], make_token: Token
+) -> None:
+    run = uuid.uuid4().hex[:6].upper()
+    code = f"PHONE-{run}"
+    await publish_procedure(dossier, procedure(code, "SO-TP", []))
+    await known(dossier, code)
+    base = {"procedure_code": code, "province_code": "01", "applicant_name": "Trần Thị Bình"}
+
+    async def submit(body: dict[str, Any], sub: str, **claims: Any) -> Any:
+        token = make_token("citizen", sub=f"0010{run}{sub}", **claims)
+        return await dossier.client.post("/dossiers", json=base | body, headers=bearer(token))
+
+    async def stored_phone(created: Any, sub: str) -> str | None:
+        assert created.status_code == 201, created.text
+        token = make_token("citizen", sub=f"0010{run}{sub}")
+        found = await dossier.client.get(f"/dossiers/{created.json()['code']}", headers=bearer(token))
+        phone: str | None = found.json()["phone"]
+        return phone
+
+    error, fields, message = refusal(await submit({"phone": "024 3823 4567"}, "01"))  # a Hà Nội landline
+    assert (error, fields) == ("invalid_fields", ["phone"])
+    assert "Số điện thoại không hợp lệ: không phải số di động Việt Nam" in message
+    error, fields, message = refusal(await submit({"phone": "0912 34 567"}, "01"))
+    assert fields == ["phone"] and "có 10 chữ số" in message
+    # the token's phone, when the body has none, is held to the same rule
+    error, fields, message = refusal(await submit({}, "02", phone="02838291234"))
+    assert (error, fields) == ("invalid_fields", ["phone"]) and "Số điện thoại của tài khoản" in message
+
+    assert await stored_phone(await submit({"phone": "0912 345 678"}, "01"), "01") == "+84912345678"
+    typed = await submit({"phone": "(+84) 987 654 321"}, "02", phone="02838291234")
+    assert await stored_phone(typed, "02") == "+84987654321"
+    assert await stored_phone(await submit({}, "03", phone="0912.000.033"), "03") == "+84912000033"
+    assert await stored_phone(await submit({}, "04"), "04") is None  # no phone at all: no SMS, no refusal
+
+
+async def test_a_vehicle_registrations_fee_is_rounded_half_up_to_the_dong(
+    dossier: DossierHarness, publish_procedure: Callable[..., Any], make_token: Token
+) -> None:
+    run = uuid.uuid4().hex[:6].upper()
+    code = f"DKX-XEMAY-{run}"
+    rule = PercentOfValue(
+        type="percent_of_value", value_field="vehicle_value_vnd", percent=2, max_vnd=500_000_000
+    )
+    published = procedure(code, "BCA-CSGT", ["BTC-TCT"], chained_flow="vehicle-registration")
+    await publish_procedure(
+        dossier, published.model_copy(update={"fee": ProcedureFeeV1(kind="rule", rule=rule)})
+    )
+    await known(dossier, code)
+    citizen = bearer(make_token("citizen", sub=f"0010{run}01"))
+    body = {"procedure_code": code, "province_code": "01", "applicant_name": "Trần Thị Bình"}
+
+    # 2% of 30,000,025 is 600,000.5 đồng: 600,001 (the saga's old floor asked for 600,000)
+    resp = await dossier.client.post(
+        "/dossiers", json=body | {"fields": {"vehicle_value_vnd": 30_000_025}}, headers=citizen
+    )
+    assert resp.status_code == 201, resp.text
+    saga = (await dossier.client.get(f"/dossiers/{resp.json()['code']}", headers=citizen)).json()["saga"]
+    assert saga["amount_vnd"] == 600_001
+
+    for value in ("ba mươi triệu", 0, -1):
+        bad = await dossier.client.post(
+            "/dossiers", json=body | {"fields": {"vehicle_value_vnd": value}}, headers=citizen
+        )
+        error, fields, message = refusal(bad)
+        assert (error, fields) == ("invalid_fields", ["vehicle_value_vnd"]), bad.text
+        assert "Không tính được lệ phí: vehicle_value_vnd" in message, bad.text

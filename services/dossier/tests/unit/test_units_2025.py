@@ -9,7 +9,15 @@ from dvc_dossier.domain.sagas import assess_fee
 from dvc_dossier.entrypoints.http import _may_read
 from dvckit.auth.jwt import Principal
 
-RULE = {"kind": "rule", "rule": {"type": "percent_of_value", "percent": 10, "percent_by_province": {"79": 5}}}
+RULE = {
+    "kind": "rule",
+    "rule": {
+        "type": "percent_of_value",
+        "value_field": "vehicle_value_vnd",
+        "percent": 10,
+        "percent_by_province": {"79": 5},
+    },
+}
 
 
 def test_a_former_provinces_dossier_pays_the_rate_of_the_province_it_is_part_of_today() -> None:

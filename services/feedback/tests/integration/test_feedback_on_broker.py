@@ -220,7 +220,7 @@ async def test_routed_from_procedure_published_with_a_deadline(svc: Service) -> 
     assert fb["status"] == "routed" and fb["agency_code"] == agency and fb["procedure_code"] == code
     assert fb["due_date"] == add_working_days(today, 10).isoformat(), "10 working days from today, in Hà Nội"
     assert fb["id"].startswith(f"PA-{today:%y%m%d}-") and fb["overdue"] is False
-    assert fb["phone"] == "0912345678", "the token's phone, for the SMS about the answer"
+    assert fb["phone"] == "+84912345678", "the token's phone, for the SMS about the answer (E.164)"
 
     [event] = await svc.watcher.wait(topics.FEEDBACK_RECEIVED, fb["id"])
     assert event["agency_code"] == agency and event["due_date"] == fb["due_date"]
@@ -345,7 +345,7 @@ async def test_answer_publish_reopen_rate_on_kafka(svc: Service) -> None:
 
     [answered] = await svc.watcher.wait(topics.FEEDBACK_ANSWERED, fid)
     assert answered["agency_code"] == agency and answered["published"] is True and answered["on_time"] is True
-    assert answered["citizen_phone"] == "0987654321", "notify sends the SMS about the answer"
+    assert answered["citizen_phone"] == "+84987654321", "notify sends the SMS about the answer"
 
     public = (await svc.http.get("/feedback/published", params={"agency_code": agency})).json()["items"]
     assert [p["id"] for p in public] == [fid] and public[0]["answer"] == ANSWER

@@ -167,7 +167,7 @@ async def test_routed_from_the_catalog_read_model_with_a_deadline_and_an_event(u
     [(key, event)] = await outbox(uow, topics.FEEDBACK_RECEIVED)
     assert key == fb.id
     assert event["agency_code"] == "SO-GTVT" and event["due_date"] == "2026-12-04"
-    assert event["procedure_code"] == "GPLX-DOI-L4" and event["citizen_phone"] == "0912345678"
+    assert event["procedure_code"] == "GPLX-DOI-L4" and event["citizen_phone"] == "+84912345678"
     assert "content" not in event and "title" not in event, "no free text on the bus"
     async with uow() as u:
         hist = await u.feedback.history(fb.id)

@@ -19,7 +19,6 @@ from dvc_feedback.domain.submission import (
     ProcedureInfo,
     Submission,
     check_submission,
-    normalise_phone,
     route,
 )
 
@@ -167,7 +166,7 @@ GOOD = Submission(
 
 def test_a_good_submission_is_cleaned() -> None:
     clean = check_submission(GOOD)
-    assert clean.phone == "0912345678" and clean.province_code == "01" and clean.kind == "feedback"
+    assert clean.phone == "+84912345678" and clean.province_code == "01" and clean.kind == "feedback"
 
 
 def test_every_problem_is_reported_at_once_in_vietnamese() -> None:
@@ -198,7 +197,14 @@ def test_province_is_needed_unless_a_dossier_is_named() -> None:
 
 @pytest.mark.parametrize("raw", ["0912345678", "+84912345678", "84 912 345 678", "091.234.5678"])
 def test_phone_numbers(raw: str) -> None:
-    assert normalise_phone(raw) is not None
+    assert check_submission(Submission(**{**GOOD.__dict__, "phone": raw})).phone == "+84912345678"
+
+
+@pytest.mark.parametrize("raw", ["024 3823 4567", "0912 345 67", "+1 202 555 0100"])
+def test_the_answer_goes_by_sms_so_only_a_vietnamese_mobile_is_taken(raw: str) -> None:
+    with pytest.raises(FeedbackError) as info:
+        check_submission(Submission(**{**GOOD.__dict__, "phone": raw}))
+    assert info.value.fields["phone"].startswith("Số điện thoại không hợp lệ")
 
 
 PROC = ProcedureInfo("GPLX-DOI-L4", "BGTVT-TCDBVN", ("SO-GTVT",))

@@ -134,6 +134,11 @@ async def test_pay_a_fine_then_fine_settled_and_a_second_payment_is_refused(make
     }
     wrong = await pa.http.post("/fines/20/QĐ-XPHC/pay", json=form | {"name": "Trần Thị Bình"})
     assert wrong.status_code == 404
+    # The receipt's phone is checked when typed (dvc_contracts.phone), not found undeliverable by the SMS.
+    landline = await pa.http.post("/fines/20/QĐ-XPHC/pay", json=form | {"phone": "024 3823 4567"})
+    assert (
+        landline.status_code == 422 and "Số điện thoại không hợp lệ: không phải số di động" in landline.text
+    )
     r = await pa.http.post("/fines/20/QĐ-XPHC/pay", json=form | {"phone": "0987654321"})
     assert r.status_code == 201, r.text
     started = r.json()
@@ -178,7 +183,7 @@ async def test_pay_a_fine_then_fine_settled_and_a_second_payment_is_refused(make
         "channel": "online",
         "settled_at": None,
         "plate": "29A-123.45",
-        "citizen_phone": "0987654321",
+        "citizen_phone": "+84987654321",  # as typed, normalised to E.164
     }
     [(_, fee)] = await pa.outbox(topics.FEE_PAID)
     assert fee["purpose"] == "fine" and fee["decision_no"] == "20/QĐ-XPHC" and fee["amount_vnd"] == 3_600_000

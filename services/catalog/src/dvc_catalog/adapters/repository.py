@@ -76,6 +76,3 @@ class ProcedureRepository:
         if province:
             found = [p for p in found if not p.provinces or province in p.provinces]
         return len(found), found[offset : offset + limit]
-
-    async def count_published(self) -> int:
-        return int(await self.session.scalar(select(func.count()).where(t.c.status == "published")) or 0)

@@ -2,20 +2,11 @@
 
 Every procedure is a dict with exactly the keys in ``PROCEDURE_KEYS``; the catalog service turns it into its
 model and into the ``procedure-published`` snapshot (``ProcedurePublishedV1``). ``procedure_problems`` checks a
-dict against the reference data; ``assess_fee`` evaluates a fee for a filled-in form.
+dict against the reference data.
 
-Fees (integer VND). ``kind`` is ``fixed`` (``amount_vnd``), ``free`` or ``rule`` (``rule``). Rule types:
-
-- ``percent_of_value``: ``form[value_field] * percent / 100``; ``percent_by_province`` overrides ``percent`` for
-  the dossier's province; the result is clamped to ``min_vnd`` / ``max_vnd`` when they are not None.
-- ``per_page``: per copy, ``first_page_vnd`` for each of the first ``first_pages`` pages and ``extra_page_vnd``
-  for each further page, at most ``max_per_copy_vnd``; times ``form[copies_field]``.
-- ``contribution``: ``clamp(form[value_field], min_base_vnd, max_base_vnd) * percent / 100 * form[months_field]``.
-- ``household_health_insurance``: member *i* pays ``base_salary_vnd * percent / 100 * member_factors_percent[i]
-  / 100`` a month (the last factor applies to every further member), times ``form[months_field]``.
-- ``declared_amount``: the amount the applicant declares in ``form[value_field]`` (tax returns).
-- ``fine_amount``: the amount of the traffic-fine decision (known to the payment service, not to the form).
-- ``external_amount``: an amount owed in another system (``source``: an electricity bill, a court fee notice).
+Fees (integer VND): ``kind`` is ``fixed`` (``amount_vnd``), ``free`` or ``rule`` (``rule``), the contract's
+``dvc_contracts.fees.ProcedureFeeV1``; the rule types, and how each is computed (``assess_fee``), are that
+module's: the catalog computes no fee of its own.
 
 Amounts: "real" means the published fee or rate the comment cites; "assumption" means a plausible figure chosen
 for this portal where the seeds and the cited rules give none (provinces set many local fees themselves).
@@ -25,11 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any, Final
 
+from pydantic import ValidationError
+
 from dvc_catalog.domain.reference import AGENCY_BY_CODE, CODE_PATTERN, PROVINCE_BY_CODE, SECTOR_BY_CODE
+from dvc_contracts.fees import parse_fee
 
 PROCEDURE_KEYS: Final[tuple[str, ...]] = (
     "code",
@@ -50,16 +43,6 @@ PROCEDURE_KEYS: Final[tuple[str, ...]] = (
 )
 LEVELS: Final[tuple[str, ...]] = ("central", "province", "district", "commune")
 CHAINED_FLOWS: Final[tuple[str, ...]] = ("vehicle-registration", "licence-renewal-l4")
-FEE_KINDS: Final[tuple[str, ...]] = ("fixed", "rule", "free")
-RULE_TYPES: Final[tuple[str, ...]] = (
-    "percent_of_value",
-    "per_page",
-    "contribution",
-    "household_health_insurance",
-    "declared_amount",
-    "fine_amount",
-    "external_amount",
-)
 FIELD_NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # Lương cơ sở (base salary) from 1 July 2024, Nghị định 73/2024/NĐ-CP: 2,340,000 VND/month (real).
@@ -1167,103 +1150,19 @@ def procedure_problems(procedure: Mapping[str, Any]) -> list[str]:
 
 
 def fee_problems(fee: Mapping[str, Any]) -> list[str]:
-    """Everything wrong with a fee dict (empty list = valid)."""
-    kind = fee.get("kind")
-    amount = fee.get("amount_vnd")
-    rule = fee.get("rule")
-    if kind not in FEE_KINDS:
-        return [f"unknown fee kind {kind!r}"]
+    """Everything wrong with a fee dict (empty list = valid): it must be a ``ProcedureFeeV1`` (a known rule with
+    the fields it needs), and the catalog asks more of its own fees: a fixed amount above 0, nothing extra."""
+    try:
+        parse_fee(fee)
+    except ValidationError as exc:
+        return [
+            f"invalid fee: {e['msg']} at {'.'.join(str(p) for p in e['loc']) or 'fee'}" for e in exc.errors()
+        ]
+    kind, amount, rule = fee.get("kind"), fee.get("amount_vnd"), fee.get("rule")
     if kind == "fixed":
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
             return [f"fixed fee amount {amount!r} is not a positive int"]
         return [] if rule is None else ["fixed fee has a rule"]
     if kind == "free":
         return [] if amount is None and rule is None else ["free fee has an amount or a rule"]
-    if amount is not None:
-        return ["rule-based fee has a fixed amount"]
-    if not isinstance(rule, Mapping) or rule.get("type") not in RULE_TYPES:
-        return [f"unknown fee rule {rule!r}"]
-    return []
-
-
-class FeeAssessmentError(ValueError):
-    """The fee cannot be computed from the form: a field is missing or not a non-negative integer."""
-
-
-def _int_field(form: Mapping[str, Any], field: str) -> int:
-    value = form.get(field)
-    if isinstance(value, bool):
-        raise FeeAssessmentError(f"{field} must be an integer, got {value!r}")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
-    else:
-        raise FeeAssessmentError(f"{field} must be a non-negative integer, got {value!r}")
-    if number < 0:
-        raise FeeAssessmentError(f"{field} must be non-negative, got {number}")
-    return number
-
-
-def _vnd(amount: Decimal) -> int:
-    return int(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _clamp(value: int, low: int | None, high: int | None) -> int:
-    if low is not None:
-        value = max(value, low)
-    if high is not None:
-        value = min(value, high)
-    return value
-
-
-def assess_fee(
-    fee: Mapping[str, Any],
-    form: Mapping[str, Any],
-    province_code: str | None = None,
-    external_amount_vnd: int | None = None,
-) -> int | None:
-    """The amount due in integer VND for a dossier's form, or None when it is owed in another system
-    (``fine_amount`` / ``external_amount`` without ``external_amount_vnd``). ``province_code`` (the dossier's
-    province) selects a provincial rate; it falls back to ``form["province_code"]``. Raises
-    ``FeeAssessmentError`` when a field the rule needs is missing or invalid."""
-    kind = fee["kind"]
-    if kind == "free":
-        return 0
-    if kind == "fixed":
-        return int(fee["amount_vnd"])
-    rule: Mapping[str, Any] = fee["rule"]
-    rule_type = rule["type"]
-    province = province_code if province_code is not None else form.get("province_code")
-    if rule_type == "percent_of_value":
-        value = _int_field(form, rule["value_field"])
-        percent = rule.get("percent_by_province", {}).get(province, rule["percent"])
-        amount = _vnd(Decimal(value) * Decimal(str(percent)) / 100)
-        return _clamp(amount, rule.get("min_vnd"), rule.get("max_vnd"))
-    if rule_type == "per_page":
-        pages = _int_field(form, rule["count_field"])
-        copies = _int_field(form, rule["copies_field"]) if rule.get("copies_field") else 1
-        first = min(pages, int(rule["first_pages"]))
-        per_copy = first * int(rule["first_page_vnd"]) + (pages - first) * int(rule["extra_page_vnd"])
-        return _clamp(per_copy, None, rule.get("max_per_copy_vnd")) * copies
-    if rule_type == "contribution":
-        base = _clamp(
-            _int_field(form, rule["value_field"]), rule.get("min_base_vnd"), rule.get("max_base_vnd")
-        )
-        months = _int_field(form, rule["months_field"])
-        return _vnd(Decimal(base) * Decimal(str(rule["percent"])) / 100) * months
-    if rule_type == "household_health_insurance":
-        members = _int_field(form, rule["members_field"])
-        months = _int_field(form, rule["months_field"])
-        factors: list[int] = list(rule["member_factors_percent"])
-        first_member = Decimal(int(rule["base_salary_vnd"])) * Decimal(str(rule["percent"])) / 100
-        monthly = sum(
-            (_vnd(first_member * factors[min(i, len(factors) - 1)] / 100) for i in range(members)),
-            start=0,
-        )
-        return monthly * months
-    if rule_type == "declared_amount":
-        return _int_field(form, rule["value_field"])
-    if rule_type in ("fine_amount", "external_amount"):
-        return external_amount_vnd
-    raise FeeAssessmentError(f"unknown fee rule type {rule_type!r}")
+    return [] if amount is None else ["rule-based fee has a fixed amount"]

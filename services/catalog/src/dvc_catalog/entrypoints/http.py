@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from dvc_catalog.domain.model import Procedure, ProcedureError
 from dvc_catalog.service import handlers
 from dvc_catalog.service.uow import CatalogUnitOfWork
+from dvc_contracts.fees import FeeRule
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.text import fold
@@ -39,7 +40,7 @@ Operator = Annotated[Principal, Depends(national_operator)]
 class FeeIn(BaseModel):
     kind: Literal["fixed", "rule", "free"]
     amount_vnd: int | None = Field(default=None, ge=0)
-    rule: dict[str, Any] | None = None
+    rule: FeeRule | None = Field(default=None, description="dvc_contracts.fees: one of its rules, by type")
     description: str | None = None
 
 

@@ -9,6 +9,7 @@ from dvc_catalog.domain.model import Procedure, ProcedureError
 from dvc_catalog.service.uow import CatalogUnitOfWork
 from dvc_contracts import clock, topics, units
 from dvc_contracts.events import ProcedurePublishedV1, ProcedureRetiredV1
+from dvc_contracts.fees import parse_fee
 
 
 def check_provinces(codes: list[str]) -> None:
@@ -18,8 +19,18 @@ def check_provinces(codes: list[str]) -> None:
         raise ProcedureError("invalid_province", " ".join(problems))
 
 
+def check_fee(fee: dict[str, Any]) -> None:
+    """A new version's fee is the contract's (dvc_contracts.fees): a rule the portal can assess, checked when
+    the draft is made rather than when its publication would fail."""
+    try:
+        parse_fee(fee)
+    except ValueError as exc:  # pydantic's ValidationError
+        raise ProcedureError("invalid_fee", f"fee is not a valid ProcedureFeeV1: {exc}") from exc
+
+
 async def create_draft(uow: CatalogUnitOfWork, fields: dict[str, Any]) -> Procedure:
     check_provinces(fields.get("provinces") or [])
+    check_fee(fields["fee"])
     code = fields["code"]
     version = await uow.procedures.next_version(code)
     draft = Procedure(**(fields | {"version": version, "status": "draft"}))

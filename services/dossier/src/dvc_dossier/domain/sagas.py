@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dvc_contracts import units
+from dvc_contracts import fees
 
 VEHICLE = "vehicle-registration"
 LICENCE = "licence-renewal-l4"
@@ -122,30 +122,29 @@ class Saga:
 
 
 class FeeError(ValueError):
-    pass
+    """The saga's fee cannot be assessed from the form; ``field`` is the form field to correct."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def assess_fee(fee: dict[str, Any], fields: dict[str, Any], province_code: str) -> int:
-    """Tax assesses the registration fee from the catalog rule (percent of the declared value)."""
-    if fee.get("kind") == "fixed":
-        return int(fee.get("amount_vnd") or 0)
-    rule = fee.get("rule") or {}
-    if rule.get("type") != "percent_of_value":
-        raise FeeError(f"unsupported fee rule {rule.get('type')!r}")
-    raw = fields.get(rule.get("value_field", "vehicle_value_vnd"))
+    """Tax assesses the registration fee from the catalog's rule (dvc_contracts.fees.assess_fee: percent of the
+    declared value, in whole đồng, rounded half up; a former province pays today's unit's rate). The saga asks
+    for a payment, so a rule's amount must be known here and above 0."""
+    procedure_fee = fees.parse_fee(fee)
     try:
-        value = int(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError) as exc:
-        raise FeeError("giá trị xe (vehicle_value_vnd) phải là số nguyên VND") from exc
-    if value <= 0:
-        raise FeeError("giá trị xe (vehicle_value_vnd) phải lớn hơn 0")
-    today = units.today(province_code)  # the rates are keyed by today's units
-    percent = (rule.get("percent_by_province") or {}).get(today, rule.get("percent", 0))
-    amount = value * int(percent) // 100
-    if rule.get("min_vnd"):
-        amount = max(amount, int(rule["min_vnd"]))
-    if rule.get("max_vnd"):
-        amount = min(amount, int(rule["max_vnd"]))
+        amount = fees.assess_fee(procedure_fee, fields, province_code)
+    except fees.FeeAssessmentError as exc:
+        raise FeeError(exc.message, exc.field) from exc
+    if procedure_fee.rule is None:
+        return amount or 0  # fixed or free
+    field = str(getattr(procedure_fee.rule, "value_field", "fee"))
+    if amount is None:
+        raise FeeError("số tiền do hệ thống khác xác định, không tính được khi nộp hồ sơ", field)
+    if amount <= 0:
+        raise FeeError(f"{field} phải lớn hơn 0", field)
     return amount
 
 

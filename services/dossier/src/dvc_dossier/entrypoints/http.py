@@ -11,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from dvc_contracts import clock, units
+from dvc_contracts import clock, phone, units
+from dvc_contracts.phone import MobilePhone
 from dvc_dossier.domain.model import Submission, SubmissionError
 from dvc_dossier.domain.sagas import STEPS, Saga
 from dvc_dossier.domain.status_sync import is_overdue
@@ -52,7 +53,11 @@ class SubmitDossier(BaseModel):
         pattern=r"^\d{2}$", description="mã tỉnh/thành phố (34 đơn vị từ 01/07/2025), 2 chữ số"
     )
     applicant_name: str | None = Field(default=None, min_length=2, max_length=200)
-    phone: str | None = Field(default=None, max_length=32)
+    phone: MobilePhone = Field(
+        default=None,
+        max_length=32,
+        description="Vietnamese mobile number for the dossier's SMS (stored as E.164, +84…); default: the token's",
+    )
     fields: dict[FieldName, FieldValue] = Field(
         default_factory=dict,
         max_length=MAX_FIELDS,
@@ -174,6 +179,24 @@ def _not_found(code: str) -> HTTPException:
     return HTTPException(404, detail={"error": "not_found", "message": f"Không tìm thấy hồ sơ {code}."})
 
 
+def _account_phone(citizen: Principal) -> str | None:
+    """The token's phone when the body gives none, held to the same rule: a Vietnamese mobile number (E.164)."""
+    if not citizen.phone:
+        return None
+    try:
+        return phone.normalise(citizen.phone)
+    except phone.InvalidPhone as exc:
+        raise HTTPException(
+            422,
+            detail={
+                "error": "invalid_fields",
+                "message": f"Số điện thoại của tài khoản không dùng được để nhận tin nhắn — {exc.message_vi} "
+                "Nhập số di động của bạn vào trường phone.",
+                "fields": ["phone"],
+            },
+        ) from exc
+
+
 @router.post("/dossiers", status_code=201, tags=["dossiers"], summary="A citizen submits a dossier")
 async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dict[str, Any]:
     name = body.applicant_name or citizen.name
@@ -190,7 +213,7 @@ async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dic
         procedure_code=body.procedure_code,
         province_code=body.province_code,
         applicant_name=name,
-        citizen_phone=body.phone or citizen.phone,
+        citizen_phone=body.phone or _account_phone(citizen),
         fields=body.fields,
     )
     async with _uow(request) as uow:

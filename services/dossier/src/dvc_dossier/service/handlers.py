@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dvc_contracts import clock, topics
+from dvc_contracts import clock, phone, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import DossierSubmittedV1, ProcedurePublishedV1, ProcedureRetiredV1, parse_data
 from dvc_dossier.adapters.repository import history_row
@@ -20,7 +20,7 @@ from dvc_dossier.domain.sagas import FeeError
 from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.auth.jwt import Principal
-from dvckit.logging import get_logger, mask_phone
+from dvckit.logging import get_logger
 
 log = get_logger("dvc_dossier.handlers")
 
@@ -96,13 +96,11 @@ async def submit_dossier(uow: DossierUnitOfWork, citizen: Principal, sub: Submis
         try:
             await saga_handlers.start(uow, values, snapshot)
         except FeeError as exc:
-            raise SubmissionError(
-                "invalid_fields", f"Không tính được lệ phí: {exc}.", ["vehicle_value_vnd"]
-            ) from exc
+            raise SubmissionError("invalid_fields", f"Không tính được lệ phí: {exc}.", [exc.field]) from exc
     log.info(
         "dossier.submitted",
         dossier_code=code,
         procedure=sub.procedure_code,
-        phone=mask_phone(sub.citizen_phone),
+        phone=phone.mask(sub.citizen_phone),
     )
     return values

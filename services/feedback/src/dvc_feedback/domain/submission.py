@@ -18,14 +18,13 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from dvc_contracts import phone as vn_phone
 from dvc_contracts import units
 from dvc_feedback.domain.model import CATEGORIES, KINDS, FeedbackError, Kind
 
 # New feedback names one of today's 34 provinces and centrally-run cities (dvc_contracts.units, since
 # 1 July 2025); a former province's code is refused with a message naming the province it now belongs to.
 PROVINCE_CODES: Final = units.CURRENT_CODES
-_PHONE: Final = re.compile(r"^(?:\+84|84|0)[1-9]\d{8}$")
-_PHONE_NOISE: Final = re.compile(r"[\s.\-()\u00a0]")
 _CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$")
 
 
@@ -62,12 +61,6 @@ def _blank(v: str | None) -> str | None:
     return v or None
 
 
-def normalise_phone(raw: str) -> str | None:
-    """'0912 345 678' → '0912345678'; None if it is not a Vietnamese phone number."""
-    compact = _PHONE_NOISE.sub("", raw)
-    return compact if _PHONE.match(compact) else None
-
-
 def check_submission(sub: Submission) -> CleanSubmission:
     """Every problem at once, each with a Vietnamese message, keyed by field."""
     errors: dict[str, str] = {}
@@ -97,10 +90,11 @@ def check_submission(sub: Submission) -> CleanSubmission:
     if province is None and dossier is None:
         errors["province_code"] = "Cần chọn tỉnh/thành phố nơi phát sinh phản ánh, kiến nghị."
     phone = None
-    if _blank(sub.phone):
-        phone = normalise_phone(sub.phone or "")
-        if phone is None:
-            errors["phone"] = "Số điện thoại không hợp lệ (ví dụ 0912345678 hoặc +84912345678)."
+    if _blank(sub.phone):  # for the SMS about the answer: a Vietnamese mobile number, kept as E.164
+        try:
+            phone = vn_phone.normalise(sub.phone or "")
+        except vn_phone.InvalidPhone as exc:
+            errors["phone"] = f"{exc.message_vi} Ví dụ: 0912345678 hoặc +84912345678."
     organisation = _blank(sub.organisation)
     if organisation is not None and len(organisation) > 200:
         errors["organisation"] = "Tên tổ chức, doanh nghiệp tối đa 200 ký tự."

@@ -5,13 +5,13 @@ the duplicate-flagged and overdue lists, counts) and the public (published answe
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from dvc_contracts.clock import VN_TZ, vn_date
+from dvc_contracts.clock import vn_date, vn_midnight
 from dvc_feedback.adapters.repository import Scope
 from dvc_feedback.domain.model import (
     ALL_STATUSES,
@@ -478,7 +478,7 @@ async def operator_list(
 def _local_midnight(d: date | None, days: int = 0) -> datetime | None:
     if d is None:
         return None
-    return datetime.combine(d + timedelta(days=days), time(0), VN_TZ).astimezone(UTC)
+    return vn_midnight(d + timedelta(days=days)).astimezone(UTC)
 
 
 @router.get(

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from dvc_contracts import phone as vn_phone
 from dvc_contracts import topics
 from dvc_contracts.clock import vn_date
 from dvc_contracts.envelope import CloudEvent
@@ -41,7 +42,7 @@ from dvc_feedback.domain.model import (
 )
 from dvc_feedback.domain.submission import Submission, check_submission, route
 from dvc_feedback.service.uow import FeedbackUnitOfWork
-from dvckit.logging import get_logger, mask_phone
+from dvckit.logging import get_logger
 from dvckit.messaging.consumer import Rejected
 
 log = get_logger("dvc_feedback.handlers")
@@ -201,7 +202,7 @@ async def submit_feedback(
         routed_by=routing.basis,
         due_date=str(fb.due_date),
         possible_duplicate_of=fb.possible_duplicate_of,
-        phone=mask_phone(fb.citizen_phone),
+        phone=vn_phone.mask(fb.citizen_phone),
     )
     return fb
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import String, any_, bindparam, cast, delete, false, func, select, text, update
+from sqlalchemy import String, any_, bindparam, cast, delete, false, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -218,10 +218,6 @@ class MessageRepository:
             q = q.where(messages.c.status == status)
         return list((await self.session.execute(q.order_by(messages.c.created_at.desc()).limit(limit))).all())
 
-    async def count_by_status(self) -> dict[str, int]:
-        q = select(messages.c.status, func.count()).group_by(messages.c.status)
-        return {s: int(n) for s, n in (await self.session.execute(q)).all()}
-
     # --- the sandbox provider's "handset" -----------------------------------------------------------
 
     async def sandbox_deliver(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -236,10 +232,6 @@ class MessageRepository:
 class OptOutRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def is_opted_out(self, phone: str) -> bool:
-        q = select(opt_outs.c.phone).where(opt_outs.c.phone == phone)
-        return (await self.session.execute(q)).first() is not None
 
     async def which(self, phones: Iterable[str]) -> set[str]:
         wanted = list(set(phones))

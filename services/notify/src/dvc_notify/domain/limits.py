@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
-from dvc_contracts.clock import VN_TZ, vn_date
+from dvc_contracts.clock import vn_date, vn_midnight
 
 Origin = Literal["event", "request"]
 
@@ -89,8 +89,7 @@ class RateLimiter:
 
 def next_vn_midnight(at: datetime) -> datetime:
     """The start of the next Vietnamese day, as an aware datetime (in Vietnam time)."""
-    tomorrow = vn_date(at) + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0, 0), tzinfo=VN_TZ)
+    return vn_midnight(vn_date(at) + timedelta(days=1))
 
 
 def over_daily_limit(origin: Origin) -> Literal["reject", "hold"]:

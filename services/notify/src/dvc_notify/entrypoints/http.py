@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field
 
 from dvc_contracts import clock
 from dvc_contracts.clock import vn_date
+from dvc_contracts.phone import InvalidPhone, mask
 from dvc_notify.adapters.providers.base import InvalidReceipt
 from dvc_notify.domain.encoding import estimate
-from dvc_notify.domain.phone import InvalidPhone, mask_phone
 from dvc_notify.domain.status import ALL_STATUSES, Receipt
 from dvc_notify.entrypoints.wiring import Notify
 from dvc_notify.service.optouts import add_opt_out, remove_opt_out
@@ -168,7 +168,7 @@ async def create_opt_out(
         await uow.commit()
     if not created:
         response.status_code = 200
-    return {"phone": mask_phone(e164), "opted_out": True, "created": created}
+    return {"phone": mask(e164), "opted_out": True, "created": created}
 
 
 @router.delete("/opt-outs/{phone}", tags=["opt-outs"], status_code=204, summary="Send SMS to a number again")

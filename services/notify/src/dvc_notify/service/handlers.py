@@ -34,8 +34,8 @@ from dvc_contracts.events import (
     SmsRequestedV1,
     parse_data,
 )
+from dvc_contracts.phone import InvalidPhone, mask, normalise
 from dvc_notify.domain.limits import Origin
-from dvc_notify.domain.phone import InvalidPhone, mask_phone, normalise_vn_mobile
 from dvc_notify.domain.status import Receipt
 from dvc_notify.domain.templates import TemplateError, render
 from dvc_notify.service import events
@@ -304,12 +304,10 @@ def _draft(req: SmsRequest, now: datetime) -> _Draft:
         values |= {"text": "", "encoding": "GSM-7", "segments": 0}
         draft.reason = f"template_error:{exc}"[:500]
     try:
-        e164 = normalise_vn_mobile(req.phone)
-        values |= {"phone": e164, "phone_masked": mask_phone(e164)}
+        e164 = normalise(req.phone)
+        values |= {"phone": e164, "phone_masked": mask(e164)}
     except InvalidPhone as exc:
-        values["phone_masked"] = mask_phone(
-            "".join(ch for ch in req.phone if ch.isdigit())
-        )  # all but 2 digits
+        values["phone_masked"] = mask("".join(ch for ch in req.phone if ch.isdigit()))  # all but 2 digits
         draft.reason = draft.reason or f"invalid_phone:{exc.reason}"
     return draft
 

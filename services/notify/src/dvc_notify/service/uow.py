@@ -32,10 +32,6 @@ class NotifyUnitOfWork(UnitOfWork):
         await super().commit()
         self.metrics.flush()
 
-    async def rollback(self) -> None:
-        await super().rollback()
-        self.metrics.clear()
-
     async def publish_many(self, type_: str, items: Sequence[tuple[str, BaseModel]]) -> None:
         """Write many events of one type to the outbox in one statement (``items``: key, payload)."""
         if items:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from dvc_contracts import clock
+from dvc_contracts.phone import MobilePhone
 from dvc_payment.domain.fines import visible_to
 from dvc_payment.domain.model import PaymentError
 from dvc_payment.entrypoints.context import PaymentContext, context
@@ -127,7 +128,11 @@ class PayFine(BaseModel):
     violation_date: str = Field(description="YYYY-MM-DD")
     name: str = Field(min_length=1, max_length=200)
     provider: str = Field(min_length=1, max_length=16, description="vnpay | momo | paygov")
-    phone: str | None = Field(default=None, max_length=32, description="for the SMS receipt")
+    phone: MobilePhone = Field(
+        default=None,
+        max_length=32,
+        description="for the SMS receipt: a Vietnamese mobile number (kept as +84…)",
+    )
 
 
 @router.post(

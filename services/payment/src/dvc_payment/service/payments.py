@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from dvc_contracts import clock, topics
+from dvc_contracts import clock, phone, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import PayloadError, PaymentRequestedV1, parse_data
 from dvc_payment.adapters.providers.base import AttemptInfo, CheckoutRequest, Notice, Provider, ProviderError
@@ -45,7 +45,6 @@ from dvc_payment.service.common import (
     transition,
 )
 from dvc_payment.service.uow import PaymentUnitOfWork
-from dvckit.logging import mask_phone
 from dvckit.messaging.consumer import Rejected
 
 # --- creating intents --------------------------------------------------------------------------------------
@@ -165,7 +164,7 @@ async def on_payment_requested(
             payment_id=data.payment_id,
             dossier_code=data.dossier_code,
             amount_vnd=data.amount_vnd,
-            phone=mask_phone(data.citizen_phone),
+            phone=phone.mask(data.citizen_phone),
         )
         return
     await _request_repeated(uow, data)

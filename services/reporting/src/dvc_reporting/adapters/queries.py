@@ -9,13 +9,13 @@ from their per-day aggregates. Overdue = not finished and due date before today 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Table, and_, case, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dvc_contracts.clock import VN_TZ
+from dvc_contracts.clock import vn_midnight
 from dvc_contracts.units import Edition
 from dvc_reporting.adapters.orm import (
     agency_rejections,
@@ -276,9 +276,9 @@ class ReportQueries:
         # feedback rows keep times, not days: a date range on them is compared in Viet Nam's day (+07:00)
         conds: list[Any] = []
         if f.date_from is not None:
-            conds.append(column >= datetime.combine(f.date_from, time(0, 0), tzinfo=VN_TZ))
+            conds.append(column >= vn_midnight(f.date_from))
         if f.date_to is not None:
-            conds.append(column < datetime.combine(f.date_to + timedelta(days=1), time(0, 0), tzinfo=VN_TZ))
+            conds.append(column < vn_midnight(f.date_to + timedelta(days=1)))
         return conds
 
     async def sms(self, f: Filters) -> dict[str, int]:

@@ -52,14 +52,6 @@ class ReadModelStore:
     async def find_keys(self, table: Table, key: str, where: Any) -> list[str]:
         return list((await self.session.execute(select(table.c[key]).where(where))).scalars())
 
-    async def read_column(self, table: Table, key: str, column: str, keys: Iterable[str]) -> dict[str, Any]:
-        ordered = sorted(set(keys))
-        out: dict[str, Any] = {}
-        for part in _chunks(ordered):
-            q = select(table.c[key], table.c[column]).where(table.c[key].in_(part))
-            out.update({k: v for k, v in (await self.session.execute(q)).all()})
-        return out
-
     async def update_rows(self, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
         """Write whole rows of keys that exist (locked by ``lock_rows``), as one multi-row upsert per chunk
         (much faster than one UPDATE per row)."""
