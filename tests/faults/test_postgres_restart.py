@@ -80,7 +80,7 @@ async def test_requests_and_consumers_ride_through_a_postgres_restart(
             down.append(await post_reports(http, agency, [report(code, proc, 1, "processing")]))
             assert {r.status_code for r in down} == {503}, [r.text for r in down if r.status_code != 503]
             for r in down:
-                assert r.json()["detail"]["error"] == "database_unavailable"
+                assert r.json()["code"] == "database_unavailable"
                 assert r.headers["retry-after"]
             assert (await http.get("/readyz")).status_code == 503
             assert (await http.get("/healthz")).status_code == 200

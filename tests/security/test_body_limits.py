@@ -39,7 +39,7 @@ async def test_an_oversized_body_gets_413_before_it_is_read(app: object, path: s
     async with _client(app()) as client:  # type: ignore[operator]
         declared = await client.post(path, content=b"x" * (LIMIT + 1))
         assert declared.status_code == 413
-        assert declared.json()["detail"]["error"] == "body_too_large"
+        assert declared.json()["code"] == "body_too_large"
         streamed = await client.post(path, content=_chunks(10 * LIMIT))  # chunked: no Content-Length
         assert streamed.status_code == 413
         assert (await client.get("/healthz")).status_code == 200

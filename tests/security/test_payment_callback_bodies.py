@@ -1,5 +1,5 @@
 """A PayGov notification whose body is not UTF-8, not JSON or not a JSON object is refused with 400 in the
-service's one error format ({"detail": {"error", "message"}}), never a 500 — whether its signature is forged
+service's one error format (an RFC 9457 problem), never a 500 — whether its signature is forged
 (checked first, over the raw bytes) or genuine."""
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
 
 def assert_refused(resp: httpx.Response, reason: str) -> None:
     assert resp.status_code == 400, resp.text
-    detail = resp.json()["detail"]
-    assert detail["error"] == reason and detail["message"]
+    problem = resp.json()
+    assert problem["code"] == reason and problem["detail"] and problem["type"] == f"urn:dvc:problem:{reason}"
 
 
 NOT_UTF8 = b'{"order_ref": "DVC\xff\xfe", "amount": 1}'

@@ -61,7 +61,7 @@ async def test_live_and_ready_without_a_broker(tmp_path: Path) -> None:
         for path in ("/operational", "/refused"):
             resp = await http.get(path)
             assert resp.status_code == 503, resp.text
-            assert resp.json()["detail"]["error"] == "database_unavailable"
+            assert resp.json()["code"] == "database_unavailable"
             assert resp.headers["retry-after"] == "5"
         with pytest.raises(IntegrityError):  # not an outage: the app's own error, as before
             await http.get("/integrity")

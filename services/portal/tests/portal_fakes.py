@@ -1,5 +1,5 @@
 """Small stand-ins for the services the portal calls, speaking their public APIs' shapes (paths, bodies, the one
-error format ``{"detail": {"error", "message", "fields"}}``). The dossier and payment stand-ins verify the
+error format: an RFC 9457 problem from dvckit.problems). The dossier and payment stand-ins verify the
 bearer token with the test key set, as the real services do, so a test proves the citizen's own token went."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse
 
 from dvckit.auth.jwt import Principal, TokenError, TokenVerifier
+from dvckit.problems import install_problem_handlers
 from dvckit.text import fold
 
 LICENCE = {
@@ -86,11 +86,13 @@ PROCEDURES = {p["code"]: p for p in (LICENCE, SINGLE, CAR)}
 
 
 def error(status: int, code: str, message: str, fields: list[str] | None = None) -> HTTPException:
+    """As the services raise it; the stand-in apps answer it as a problem (install_problem_handlers)."""
     return HTTPException(status, detail={"error": code, "message": message, "fields": fields or []})
 
 
 def catalog_app(calls: list[str]) -> FastAPI:
     app = FastAPI()
+    install_problem_handlers(app)  # the services' error format
 
     @app.get("/procedures")
     async def search(q: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
@@ -128,6 +130,7 @@ class DossierStore:
 
 def dossier_app(store: DossierStore) -> FastAPI:
     app = FastAPI()
+    install_problem_handlers(app)  # the services' error format
 
     @app.post("/dossiers", status_code=201)
     async def submit(request: Request) -> dict[str, Any]:
@@ -222,6 +225,7 @@ FINE = {
 
 def payment_app(rec: PaymentRecorder) -> FastAPI:
     app = FastAPI()
+    install_problem_handlers(app)  # the services' error format
 
     @app.get("/payments/{payment_id}/link")
     async def link(request: Request, payment_id: str) -> Any:
@@ -229,7 +233,7 @@ def payment_app(rec: PaymentRecorder) -> FastAPI:
         try:
             who = rec.verifier.verify(token)
         except TokenError:
-            return JSONResponse({"detail": {"error": "unauthenticated", "message": "Cần đăng nhập."}}, 401)
+            raise error(401, "unauthenticated", "Cần đăng nhập.") from None
         owner = rec.owners.get(payment_id)
         if owner is None:
             raise error(404, "not_found", f"Không tìm thấy khoản thanh toán {payment_id}.")
@@ -271,6 +275,7 @@ class FeedbackStore:
 
 def feedback_app(store: FeedbackStore) -> FastAPI:
     app = FastAPI()
+    install_problem_handlers(app)  # the services' error format
     kinds = {"feedback": "Phản ánh", "petition": "Kiến nghị"}
     categories = {"dossier_handling": "Giải quyết hồ sơ (chậm, sai hẹn, đòi thêm giấy tờ)", "other": "Khác"}
     statuses = {"received": "Đã tiếp nhận", "routed": "Đã chuyển cơ quan có thẩm quyền"}
@@ -304,7 +309,7 @@ def feedback_app(store: FeedbackStore) -> FastAPI:
                 "message": "Phản ánh, kiến nghị chưa hợp lệ.",
                 "fields": errors,
             }
-            return JSONResponse({"detail": detail}, 422)
+            raise HTTPException(422, detail=detail)
         fid = f"PA-261205-{len(store.items) + 1:04d}"
         store.items[fid] = body | {
             "id": fid, "owner": citizen.sub, "kind_label": kinds[body["kind"]], "category_label": categories[body["category"]],

@@ -23,11 +23,13 @@ from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
 from dvckit.messaging.inbox import prune_periodically
 from dvckit.metrics import CONSUMER_LAG, HttpMetricsMiddleware, metrics_endpoint
+from dvckit.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from dvckit.runtime import Runtime
 from dvckit.tasks import cancel_and_wait
 
 log = get_logger("dvckit.app")
 
+API_PREFIX = "/v1"
 BackgroundTask = Callable[[Runtime[Any]], Coroutine[Any, Any, None]]
 
 
@@ -85,16 +87,13 @@ def _tune_gc() -> None:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """A request that met an unreachable database (a restart, a failover) gets one clear 503 in the portal's
-    error format, with Retry-After, instead of a 500 and a traceback. Other database errors are not ours."""
+    """A request that met an unreachable database (a restart, a failover) gets one clear 503 problem, with
+    Retry-After, instead of a 500 and a traceback. Other database errors are not ours."""
     if not database_unavailable(exc):
         raise exc
     log.warning("http.database_unavailable", path=request.url.path, error=repr(exc)[:300])
-    detail = {
-        "error": "database_unavailable",
-        "message": "Hệ thống tạm thời không truy cập được cơ sở dữ liệu, vui lòng thử lại sau ít giây.",
-    }
-    return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "5"})
+    message = "Hệ thống tạm thời không truy cập được cơ sở dữ liệu, vui lòng thử lại sau ít giây."
+    return problem(503, "database_unavailable", message, headers={"Retry-After": "5"})
 
 
 def create_service_app(
@@ -143,6 +142,7 @@ def create_service_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(CorrelationMiddleware, service=settings.service_name)
     app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
+    install_problem_handlers(app)
     for exc_class in (DBAPIError, *DATABASE_UNAVAILABLE):
         app.add_exception_handler(exc_class, _database_unavailable)
 
@@ -175,7 +175,8 @@ def create_service_app(
     async def readyz_broker() -> JSONResponse:
         return JSONResponse(broker_health.as_dict(), status_code=200 if broker_health.up else 503)
 
-    for router in routers:
-        app.include_router(router)
+    for router in routers:  # /v1/... is the documented path; the unversioned one answers too (docs/api.md)
+        app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+        app.include_router(router, responses=PROBLEM_RESPONSES, include_in_schema=False)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     return app

@@ -4,9 +4,9 @@ passes the limit — a 600 MB POST never reaches memory. ``<PREFIX>MAX_BODY_BYTE
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dvckit.problems import MEDIA_TYPE, problem_bytes
 
 
 class BodyLimitMiddleware:
@@ -51,9 +51,8 @@ class BodyLimitMiddleware:
                 raise
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": {"error": "body_too_large", "message":
-                          f"Nội dung yêu cầu vượt quá {self.max_bytes:,} byte.".replace(",", ".")}},
-                          ensure_ascii=False).encode()  # fmt: skip
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        limit = f"{self.max_bytes:,}".replace(",", ".")
+        body = problem_bytes(413, "body_too_large", f"Nội dung yêu cầu vượt quá {limit} byte.")
+        headers = [(b"content-type", MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -107,10 +107,3 @@ def bind(**values: Any) -> None:
 def current_correlation_id() -> str | None:
     value = structlog.contextvars.get_contextvars().get("correlation_id")
     return str(value) if value else None
-
-
-def mask_phone(phone: str | None) -> str | None:
-    """Never log a full phone number: keep the first 4 and last 2 characters."""
-    if not phone:
-        return phone
-    return phone[:4] + "*" * max(0, len(phone) - 6) + phone[-2:]

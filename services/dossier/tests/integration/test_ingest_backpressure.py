@@ -89,9 +89,9 @@ async def test_ingest_pushes_back_the_busiest_agency_first_then_everyone(
         await eventually(measured, timeout=10)
         refused = await post(http, busy, batch(run, "SO-GTVT", 30, 10))
         assert refused.status_code == 429, refused.text
-        assert refused.json()["detail"]["error"] == "agency_over_share"
+        assert refused.json()["code"] == "agency_over_share"
         assert int(refused.headers["retry-after"]) >= 1
-        assert refused.json()["detail"]["retry_after_s"] == int(refused.headers["retry-after"])
+        assert refused.json()["retry_after_s"] == int(refused.headers["retry-after"])
         assert await unsent(db_url) == 30, "a refused batch leaves nothing behind"
 
         # A small agency still gets in while under its share of the recent intake (30 + its own, halved) …
@@ -105,6 +105,6 @@ async def test_ingest_pushes_back_the_busiest_agency_first_then_everyone(
         await eventually(past_twice_the_bound, timeout=10)
         # … until the backlog is past twice the bound: then everyone waits.
         resp = await post(http, small, batch(run, "SO-TP", 20, 1))
-        assert resp.status_code == 429 and resp.json()["detail"]["error"] == "backlog_full", resp.text
+        assert resp.status_code == 429 and resp.json()["code"] == "backlog_full", resp.text
         metrics = (await http.get("/metrics")).text
         assert 'dvc_dossier_ingest_refused_total{reason="backlog_full"}' in metrics

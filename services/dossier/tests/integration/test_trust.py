@@ -337,9 +337,9 @@ async def test_a_submissions_form_and_free_text_are_bounded(
     async def refused(body: dict[str, Any]) -> list[str]:
         resp = await dossier.client.post("/dossiers", json=base | body, headers=citizen)
         assert resp.status_code == 422, resp.text
-        detail = resp.json()["detail"]
-        assert detail["error"] == "invalid_fields" and detail["message"], detail
-        return list(detail["fields"])
+        problem = resp.json()
+        assert problem["code"] == "invalid_fields" and problem["detail"], problem
+        return [e["field"] for e in problem["errors"]]
 
     assert await refused({"fields": {f"f{i}": i for i in range(51)}}) == ["fields"]
     assert (await refused({"fields": {"k" * 65: "v"}}))[0].startswith("fields.kkk")
@@ -351,17 +351,14 @@ async def test_a_submissions_form_and_free_text_are_bounded(
     assert merged.status_code == 422 and "nay thuộc thành phố Hồ Chí Minh, mã 79" in merged.text, merged.text
     within = {"fields": {f"f{i}": "v" * 1000 for i in range(50)}}
     resp = await dossier.client.post("/dossiers", json=base | within, headers=citizen)
-    assert resp.status_code == 404 and resp.json()["detail"]["error"] == "unknown_procedure", resp.text
+    assert resp.status_code == 404 and resp.json()["code"] == "unknown_procedure", resp.text
 
 
 def refusal(resp: Any) -> tuple[str, list[str], str]:
-    """(error code, fields, every message) of a 422, read from the service's error body: problem details
-    (``code``, ``detail``, ``errors``) or the earlier ``{"detail": {"error", "message", "fields"}}``."""
+    """(error code, fields, every message) of a 422, read from the service's problem details (``code``,
+    ``detail``, ``errors``)."""
     assert resp.status_code == 422, resp.text
     body = resp.json()
-    if isinstance(body.get("detail"), dict):
-        old = body["detail"]
-        return old["error"], list(old["fields"]), old["message"]
     errors = body.get("errors") or []
     return (
         body["code"],

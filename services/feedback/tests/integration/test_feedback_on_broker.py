@@ -195,7 +195,7 @@ async def submit(svc: Service, headers: dict[str, str], **kw: Any) -> dict[str, 
         return await svc.http.post("/feedback", json=body(**kw), headers=headers)
 
     def known(resp: httpx.Response) -> bool:
-        return resp.status_code != 422 or not resp.json()["detail"]["error"].startswith("unknown_")
+        return resp.status_code != 422 or not resp.json()["code"].startswith("unknown_")
 
     r = await poll(post, known)
     assert r.status_code == 201, r.text
@@ -209,10 +209,8 @@ async def test_routed_from_procedure_published_with_a_deadline(svc: Service) -> 
     ministry = unique("BGTVT-")
     r = await svc.http.post("/feedback", json=body(procedure_code=code), headers=citizen)
     assert r.status_code == 422
-    assert r.json()["detail"]["error"] == "unknown_procedure"
-    assert r.json()["detail"]["message"] == (
-        f"Không tìm thấy thủ tục {code} trong Cơ sở dữ liệu thủ tục hành chính."
-    )
+    assert r.json()["code"] == "unknown_procedure"
+    assert r.json()["detail"] == (f"Không tìm thấy thủ tục {code} trong Cơ sở dữ liệu thủ tục hành chính.")
 
     await svc.produce(topics.PROCEDURE_PUBLISHED, procedure(code, agency, allowed=[ministry]), code)
     fb = await submit(svc, citizen, procedure_code=code)
@@ -232,8 +230,8 @@ async def test_routed_from_procedure_published_with_a_deadline(svc: Service) -> 
     named = await submit(svc, citizen, procedure_code=code, agency_code=ministry, kind="petition")
     assert named["agency_code"] == ministry and named["id"].startswith("KN-")
     r = await svc.http.post("/feedback", json=body(agency_code="KHONG-TON-TAI"), headers=citizen)
-    assert r.status_code == 422 and r.json()["detail"]["fields"] == {"agency_code": "Mã cơ quan"}
-    assert "Không tìm thấy cơ quan có mã KHONG-TON-TAI" in r.json()["detail"]["message"]
+    assert r.status_code == 422 and r.json()["errors"] == [{"field": "agency_code", "message": "Mã cơ quan"}]
+    assert "Không tìm thấy cơ quan có mã KHONG-TON-TAI" in r.json()["detail"]
 
 
 async def test_routed_to_the_agency_handling_the_dossier_now(svc: Service) -> None:
@@ -284,7 +282,7 @@ async def test_routed_to_the_agency_handling_the_dossier_now(svc: Service) -> No
     fb = await submit(svc, citizen, dossier_code=dossier, province_code=None, category="fees")
     assert (fb["agency_code"], fb["province_code"], fb["procedure_code"]) == (police, "79", "DKX-OTO")
     r = await svc.http.post("/feedback", json=body(dossier_code=dossier, province_code="01"), headers=citizen)
-    assert r.status_code == 422 and r.json()["detail"]["error"] == "province_mismatch"
+    assert r.status_code == 422 and r.json()["code"] == "province_mismatch"
 
 
 async def test_a_citizen_cannot_read_another_citizens_feedback(svc: Service) -> None:
@@ -302,7 +300,7 @@ async def test_a_citizen_cannot_read_another_citizens_feedback(svc: Service) -> 
     theirs = await svc.http.get(f"/feedback/{fid}", headers=stranger)
     missing = await svc.http.get("/feedback/PA-000000-XXXXXX", headers=stranger)
     assert theirs.status_code == missing.status_code == 404, "never confirm someone else's feedback exists"
-    assert theirs.json()["detail"]["message"] == f"Không tìm thấy phản ánh, kiến nghị {fid}."
+    assert theirs.json()["detail"] == f"Không tìm thấy phản ánh, kiến nghị {fid}."
     assert fid not in [f["id"] for f in (await svc.http.get("/feedback", headers=stranger)).json()["items"]]
     assert fid in [
         f["id"] for f in (await svc.http.get("/feedback?mine=true", headers=owner)).json()["items"]
@@ -334,10 +332,7 @@ async def test_answer_publish_reopen_rate_on_kafka(svc: Service) -> None:
 
     assert (await svc.http.post(f"/feedback/{fid}/start", headers=staff)).json()["status"] == "in_progress"
     r = await svc.http.post(f"/feedback/{fid}/answer", json={"answer": "Ngắn"}, headers=staff)
-    assert (
-        r.status_code == 422
-        and r.json()["detail"]["message"] == "Nội dung trả lời phải có từ 20 đến 10000 ký tự."
-    )
+    assert r.status_code == 422 and r.json()["detail"] == "Nội dung trả lời phải có từ 20 đến 10000 ký tự."
     r = await svc.http.post(
         f"/feedback/{fid}/answer", json={"answer": ANSWER, "publish": True}, headers=staff
     )
@@ -374,9 +369,9 @@ async def test_answer_publish_reopen_rate_on_kafka(svc: Service) -> None:
     r = await svc.http.post(
         f"/feedback/{fid}/reopen", json={"reason": "Muốn mở lại thêm lần nữa."}, headers=citizen
     )
-    assert r.status_code == 409 and "Đã kết thúc" in r.json()["detail"]["message"]
+    assert r.status_code == 409 and "Đã kết thúc" in r.json()["detail"]
     r = await svc.http.post(f"/feedback/{fid}/rate", json={"score": "năm"}, headers=citizen)
-    assert r.status_code == 422 and r.json()["detail"]["fields"] == {"score": "phải là số nguyên"}
+    assert r.status_code == 422 and r.json()["errors"] == [{"field": "score", "message": "phải là số nguyên"}]
 
     changed = await svc.watcher.wait(topics.FEEDBACK_STATUS_CHANGED, fid, count=3)
     assert [(e["action"], e["new_status"]) for e in changed] == [

@@ -361,4 +361,4 @@ async def test_the_lookup_is_rate_limited_per_client(payment: Harness) -> None:
     ]
     assert codes == [404] * 5 + [429]
     limited = await payment.http.get("/fines/lookup", params=query, headers=ip)
-    assert limited.status_code == 429 and "Vui lòng thử lại sau" in limited.json()["detail"]["message"]
+    assert limited.status_code == 429 and "Vui lòng thử lại sau" in limited.json()["detail"]

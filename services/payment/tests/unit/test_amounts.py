@@ -58,7 +58,7 @@ async def send_success(pa: PaymentApp, provider: str, ref: str, amount: int, txn
 REFUSED_AMOUNT = {
     "vnpay": lambda r: r.json() == {"RspCode": "04", "Message": "Invalid amount"},
     "momo": lambda r: r.json()["resultCode"] == 22,
-    "paygov": lambda r: r.json()["detail"]["error"] == "amount_mismatch",
+    "paygov": lambda r: r.json()["code"] == "amount_mismatch",
 }
 
 
@@ -113,11 +113,11 @@ async def test_a_fine_intent_asks_exactly_what_is_due_now(make_payment_app: Any,
     for amount in (1_000, FULL, DUE + 1):
         wrong = await post(_fine_body("QD-A1", amount))
         assert wrong.status_code == 422, (amount, wrong.text)
-        assert wrong.json()["detail"]["error"] == "amount_mismatch"
-        assert "3.600.000 ₫" in wrong.json()["detail"]["message"]
+        assert wrong.json()["code"] == "amount_mismatch"
+        assert "3.600.000 ₫" in wrong.json()["detail"]
     for no in ("QD-NONE", None):
         unknown = await post(_fine_body(no, DUE))
-        assert unknown.status_code == 422 and unknown.json()["detail"]["error"] == "unknown_decision"
+        assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_decision"
     ok = await post(_fine_body("QD-A1", DUE))
     assert ok.status_code == 201, ok.text
     assert (ok.json()["amount_vnd"], ok.json()["discount_vnd"]) == (DUE, 400_000)

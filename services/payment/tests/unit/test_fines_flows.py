@@ -117,10 +117,10 @@ async def test_lookup_never_reveals_another_persons_fine(make_payment_app: Any) 
     ]:
         r = await lookup(pa, record_no, name, day)
         assert r.status_code == 404, (record_no, name, day)
-        assert r.json()["detail"]["message"].startswith("Không tìm thấy quyết định xử phạt")
+        assert r.json()["detail"].startswith("Không tìm thấy quyết định xử phạt")
         assert "QD-" not in r.text
     bad_date = await lookup(pa, "BB-777", "Nguyễn Văn An", "10/11/2026")
-    assert bad_date.status_code == 422 and "YYYY-MM-DD" in bad_date.json()["detail"]["message"]
+    assert bad_date.status_code == 422 and "YYYY-MM-DD" in bad_date.json()["detail"]
 
 
 async def test_pay_a_fine_then_fine_settled_and_a_second_payment_is_refused(make_payment_app: Any) -> None:
@@ -190,7 +190,7 @@ async def test_pay_a_fine_then_fine_settled_and_a_second_payment_is_refused(make
     after = (await lookup(pa, "BB-20/QĐ-XPHC", "Nguyễn Văn An")).json()
     assert (after["status"], after["amount_due"], after["amount_paid"]) == ("settled", 0, 3_600_000)
     twice = await pa.http.post("/fines/20/QĐ-XPHC/pay", json=form)
-    assert twice.status_code == 409 and twice.json()["detail"]["error"] == "already_paid"
+    assert twice.status_code == 409 and twice.json()["code"] == "already_paid"
 
 
 async def test_corrections_apply_while_unpaid_and_are_refused_once_settled(
@@ -265,7 +265,7 @@ async def test_lookups_are_rate_limited_per_client(make_payment_app: Any) -> Non
     assert codes == [404, 404, 404, 429]
     limited = await lookup(pa, "BB-NONE", "Ai Đó", ip="9.9.9.9")
     assert int(limited.headers["retry-after"]) >= 1
-    assert "Vui lòng thử lại sau" in limited.json()["detail"]["message"]
+    assert "Vui lòng thử lại sau" in limited.json()["detail"]
     assert (await lookup(pa, "BB-NONE", "Ai Đó", ip="8.8.8.8")).status_code == 404  # another client
 
 

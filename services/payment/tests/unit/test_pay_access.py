@@ -44,7 +44,7 @@ async def test_a_payment_id_alone_starts_nothing(make_payment_app: Any) -> None:
     pid = new_id()
     await request_payment(pa, pid)
     checkout = await pa.http.post(f"/payments/{pid}/checkout", json={"provider": "momo"})
-    assert checkout.status_code == 401 and checkout.json()["detail"]["error"] == "pay_link_required"
+    assert checkout.status_code == 401 and checkout.json()["code"] == "pay_link_required"
     assert (await pa.http.get(f"/payments/{pid}/pay")).status_code == 401
     assert (
         await pa.http.post(f"/payments/{pid}/pay", content="provider=momo", headers=FORM)
@@ -69,7 +69,7 @@ async def test_a_forged_pay_link_is_refused(make_payment_app: Any, tamper: Any) 
     await request_payment(pa, pid)
     query = tamper(dict(parse_qsl((await pa.pay_link(pid))[1:])))
     r = await pa.http.post(f"/payments/{pid}/checkout?{urlencode(query)}", json={"provider": "momo"})
-    assert r.status_code == 403 and r.json()["detail"]["error"] == "pay_link_invalid"
+    assert r.status_code == 403 and r.json()["code"] == "pay_link_invalid"
 
 
 async def test_a_link_signed_for_one_intent_does_not_open_another(make_payment_app: Any) -> None:
@@ -78,7 +78,7 @@ async def test_a_link_signed_for_one_intent_does_not_open_another(make_payment_a
     await request_payment(pa, mine)
     await request_payment(pa, other)
     r = await pa.http.get(f"/payments/{other}/pay{await pa.pay_link(mine)}")
-    assert r.status_code == 403 and r.json()["detail"]["error"] == "pay_link_invalid"
+    assert r.status_code == 403 and r.json()["code"] == "pay_link_invalid"
 
 
 async def test_a_pay_link_ends_with_its_expiry(make_payment_app: Any) -> None:
@@ -90,7 +90,7 @@ async def test_a_pay_link_ends_with_its_expiry(make_payment_app: Any) -> None:
         assert (await pa.http.get(f"/payments/{pid}/pay{link}")).status_code == 200
         c.advance(minutes=91)
         r = await pa.http.get(f"/payments/{pid}/pay{link}")
-        assert r.status_code == 403 and r.json()["detail"]["error"] == "pay_link_expired"
+        assert r.status_code == 403 and r.json()["code"] == "pay_link_expired"
 
 
 async def test_the_agency_gets_a_signed_link_and_the_citizen_pays_with_it(
@@ -121,9 +121,9 @@ async def test_the_owner_pays_with_their_own_login_and_nobody_else_does(
         json={"provider": "momo"},
         headers=bearer(make_token("citizen", sub="0790")),
     )
-    assert someone.status_code == 403 and someone.json()["detail"]["error"] == "not_owner"
+    assert someone.status_code == 403 and someone.json()["code"] == "not_owner"
     staff = await pa.http.get(f"/payments/{pid}/pay", headers=bearer(make_token("agency", agency="HNI-TP")))
-    assert staff.status_code == 403 and staff.json()["detail"]["error"] == "forbidden"
+    assert staff.status_code == 403 and staff.json()["code"] == "forbidden"
     bad = await pa.http.get(f"/payments/{pid}/pay", headers={"authorization": "Bearer not-a-token"})
     assert bad.status_code == 401
     owner = bearer(make_token("citizen", sub=OWNER))
@@ -139,7 +139,7 @@ async def test_an_intent_without_owner_is_paid_only_by_link(make_payment_app: An
     r = await pa.http.post(
         f"/payments/{pid}/checkout", json={"provider": "momo"}, headers=bearer(make_token("citizen"))
     )
-    assert r.status_code == 403 and r.json()["detail"]["error"] == "not_owner"
+    assert r.status_code == 403 and r.json()["code"] == "not_owner"
 
 
 async def test_the_owner_named_in_payment_requested_pays_with_their_login(
@@ -163,7 +163,7 @@ async def test_the_owner_named_in_payment_requested_pays_with_their_login(
     page = await pa.http.get(f"/payments/{pid}/pay?{urlsplit(link).query}")
     assert page.status_code == 200 and "sig=" in link
     other = await pa.http.get(f"/payments/{pid}/link", headers=bearer(make_token("citizen", sub="someone")))
-    assert other.status_code == 403 and other.json()["detail"]["error"] == "not_owner"
+    assert other.status_code == 403 and other.json()["code"] == "not_owner"
     assert (await pa.http.get(f"/payments/{pid}/link")).status_code == 401
 
 

@@ -132,7 +132,7 @@ async def test_an_unknown_intent_is_still_404_after_the_wait(make_payment_app: A
     pa = await make_payment_app(checkout_wait_seconds=0.3)
     pid = new_id()
     r = await pa.http.post(f"/payments/{pid}/checkout{await pa.pay_link(pid)}", json={"provider": "momo"})
-    assert r.status_code == 404 and r.json()["detail"]["error"] == "not_found"
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
     assert pa.ctx.arrivals.waiting == 0
 
 
@@ -174,7 +174,7 @@ async def test_http_creation_uses_the_idempotency_key(make_payment_app: Any, mak
     assert first.json()["payment_id"] == again.json()["payment_id"]
     assert again.headers["idempotent-replayed"] == "true"
     other = await pa.http.post("/payments", json=body | {"amount_vnd": 1}, headers=agency)
-    assert other.status_code == 409 and other.json()["detail"]["error"] == "idempotency_conflict"
+    assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
     missing = await pa.http.post("/payments", json=body, headers={"authorization": agency["authorization"]})
     assert missing.status_code == 400
     citizen = {"authorization": f"Bearer {make_token('citizen')}", "idempotency-key": "k-2"}
@@ -394,9 +394,9 @@ async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payme
     [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
     assert expired["dossier_code"] == "79-261121-ABCDEF" and expired["amount_vnd"] == 135_000
     r = await pa.http.post(f"/payments/{pid}/checkout{await pa.pay_link(pid)}", json={"provider": "vnpay"})
-    assert r.status_code == 403 and r.json()["detail"]["error"] == "pay_link_expired"  # the link ends with it
+    assert r.status_code == 403 and r.json()["code"] == "pay_link_expired"  # the link ends with it
     r = await pa.http.post(f"/payments/{pid}/checkout?{_link_until(pa, pid)}", json={"provider": "vnpay"})
-    assert r.status_code == 409 and r.json()["detail"]["error"] == "expired"
+    assert r.status_code == 409 and r.json()["code"] == "expired"
     assert await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 0
 
 

@@ -36,8 +36,10 @@ def test_the_form_asks_the_required_fields_in_order_with_phone_and_province() ->
     [
         ("citizen_id", "0010 9901 2345", "001099012345", None),
         ("citizen_id", "00109901234", None, "gồm đúng 12 chữ số"),
-        ("phone", "+84 912 345 678", "0912345678", None),
-        ("phone", "912345678", None, "Số điện thoại gồm 10 chữ số"),
+        ("phone", "+84 912 345 678", "+84912345678", None),
+        ("phone", "0912 345 678", "+84912345678", None),
+        ("phone", "024 3825 3535", None, "không phải số di động Việt Nam"),
+        ("phone", "12345", None, "Số điện thoại không hợp lệ"),
         ("date_of_birth", "12/5/1990", "1990-05-12", None),
         ("date_of_birth", "1990-05-12", "1990-05-12", None),
         ("date_of_birth", "29/02/2026", None, "một ngày có thật"),

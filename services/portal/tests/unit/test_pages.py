@@ -147,7 +147,7 @@ async def test_submit_then_my_dossiers_then_the_dossier_page(portal: Portal) -> 
         "procedure_code": "HT-XN-HON-NHAN",
         "province_code": "01",
         "applicant_name": "Nguyễn Văn An",
-        "phone": "0912345678",
+        "phone": "+84912345678",  # E.164, as dossier keeps it (dvc_contracts.phone)
         "fields": {
             "citizen_id": "001099012345",
             "date_of_birth": "1990-05-12",
@@ -230,7 +230,7 @@ async def test_sign_in_errors_and_no_open_redirect(portal: Portal) -> None:
         "/dang-nhap", data={"csrf": csrf, "name": "A", "citizen_id": "12", "phone": "12"}
     )
     assert bad.status_code == 422
-    assert "Số định danh cá nhân gồm đúng 12 chữ số" in bad.text and "Số điện thoại gồm 10 chữ số" in bad.text
+    assert "Số định danh cá nhân gồm đúng 12 chữ số" in bad.text and "phải là số di động Việt Nam" in bad.text
     ok = await portal.client.post(
         "/dang-nhap",
         data={

@@ -3,7 +3,6 @@
 from typing import cast
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 
 from dvc_contracts import agencies, topics
 from dvc_contracts.agencies import AgencySystem
@@ -20,7 +19,7 @@ from dvc_contracts.events import (
 from dvc_dossier.adapters.backlog import BacklogProbe
 from dvc_dossier.adapters.orm import messaging
 from dvc_dossier.config import Settings
-from dvc_dossier.entrypoints.http import invalid_request, router
+from dvc_dossier.entrypoints.http import router
 from dvc_dossier.entrypoints.ingest import router as ingest_router
 from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service import handlers, status_sync
@@ -119,5 +118,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         background=[sample_backlog],
     )
     app.state.ingest_gate = gate
-    app.add_exception_handler(RequestValidationError, invalid_request)
     return app

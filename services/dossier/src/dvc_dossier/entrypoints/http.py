@@ -7,8 +7,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from dvc_contracts import clock, phone, units
@@ -64,27 +62,6 @@ class SubmitDossier(BaseModel):
         description=f"at most {MAX_FIELDS} entries; names 1–{MAX_FIELD_NAME} characters; "
         f"each value at most {MAX_FIELD_VALUE} characters as JSON",
     )
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    where = ".".join(str(p) for p in loc[1:]) or str(loc[0])  # without "body" / "query" / "path"
-    return where if len(where) <= 80 else where[:79] + "…"  # a field name may be the over-long input
-
-
-async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
-    """Every 422 of this service has one shape, the one SubmissionError answers with:
-    ``{"detail": {"error", "message", "fields"}}`` (not FastAPI's list of pydantic errors)."""
-    assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
-    fields = list(dict.fromkeys(_where(tuple(e["loc"])) for e in errors))[:20]
-    shown = "; ".join(f"{_where(tuple(e['loc']))}: {e['msg']}" for e in errors[:3])
-    more = f" (và {len(errors) - 3} lỗi khác)" if len(errors) > 3 else ""
-    detail = {
-        "error": "invalid_fields",
-        "message": f"Dữ liệu không hợp lệ — {shown}{more}.",
-        "fields": fields,
-    }
-    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 def _uow(request: Request) -> DossierUnitOfWork:

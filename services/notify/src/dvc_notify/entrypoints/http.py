@@ -38,7 +38,12 @@ def _notify(request: Request) -> Notify:
 def _phone_error(exc: InvalidPhone) -> HTTPException:
     return HTTPException(
         422,
-        {"reason": f"invalid_phone:{exc.reason}", "message": exc.message_vi, "message_en": exc.message_en},
+        {
+            "error": "invalid_phone",
+            "message": exc.message_vi,
+            "reason": exc.reason,
+            "message_en": exc.message_en,
+        },
     )
 
 

@@ -14,6 +14,7 @@ from dvc_payment.adapters.providers.base import CallbackInput, CallbackRejected,
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.service.payments import apply_notice, record_callback_metric
 from dvckit.logging import get_logger
+from dvckit.problems import MEDIA_TYPE
 
 router = APIRouter(tags=["callbacks"])
 Ctx = Annotated[PaymentContext, Depends(context)]
@@ -23,7 +24,12 @@ REFUSED = ("replayed", "unknown_ref", "amount_mismatch")
 
 def _reply(provider: Provider, outcome: str) -> Response:
     status, body = provider.callback_reply(outcome)
-    return Response(status_code=status) if body is None else JSONResponse(body, status_code=status)
+    if body is None:
+        return Response(status_code=status)
+    problem = (
+        status >= 400 and "type" in body
+    )  # our own platform's refusal (PayGov): the kit's problem format
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE if problem else None)
 
 
 async def _handle(ctx: PaymentContext, request: Request, name: str) -> Response:

@@ -1,8 +1,8 @@
 """The other services' public HTTP APIs, and nothing else: catalog, dossier, payment, feedback.
 
 Every call carries the request's correlation id; a citizen's call carries their bearer token (from the
-server-side session). An answer in the services' error format (``{"detail": {"error", "message", ...}}``)
-becomes ``ServiceError``; a service that cannot be reached, times out or fails (5xx) becomes
+server-side session). An answer in the services' error format (an RFC 9457 problem: ``code``, ``detail``,
+``errors``) becomes ``ServiceError``; a service that cannot be reached, times out or fails (5xx) becomes
 ``ServiceUnavailable``, which the pages show as "tạm thời gián đoạn" rather than a traceback. The time spent
 waiting on other services is added up per request (``upstream_seconds``, for the Server-Timing header)."""
 
@@ -224,22 +224,16 @@ class Services:
 
 
 def _error(service: str, response: httpx.Response) -> ServiceError:
+    """A service's RFC 9457 problem (dvckit.problems) as a ServiceError: ``detail`` keeps the code, the message,
+    the names of the fields in error (``fields``) and their messages (``errors``)."""
     try:
         body = response.json()
     except ValueError:
         body = {}
-    detail = body.get("detail") if isinstance(body, dict) else None
-    if isinstance(detail, dict):
-        return ServiceError(
-            service,
-            response.status_code,
-            str(detail.get("error") or "error"),
-            str(detail.get("message") or "Yêu cầu không được chấp nhận."),
-            detail,
-        )
-    if isinstance(detail, list):  # FastAPI's own validation list (a service without the one error format)
-        fields = [".".join(str(p) for p in e.get("loc", [])[1:]) for e in detail if isinstance(e, dict)]
-        return ServiceError(
-            service, response.status_code, "invalid_fields", "Dữ liệu không hợp lệ.", {"fields": fields}
-        )
+    if isinstance(body, dict) and "code" in body and "status" in body:
+        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+        code, message = str(body["code"]), str(body.get("detail") or "Yêu cầu không được chấp nhận.")
+        fields = [str(e.get("field", "")) for e in errors]
+        detail = {"error": code, "message": message, "fields": fields, "errors": errors}
+        return ServiceError(service, response.status_code, code, message, detail)
     return ServiceError(service, response.status_code, "error", "Yêu cầu không được chấp nhận.", {})

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from dvc_contracts import units
+from dvc_contracts import phone, units
 from dvc_portal.domain.vocabulary import TOP_LEVEL_FIELDS, FieldSpec, spec
 from dvckit.text import fold
 
 _DIGITS = re.compile(r"^\d+$")
-_PHONE = re.compile(r"^0\d{9}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -108,13 +107,11 @@ def _check(s: FieldSpec, text: str, today: date) -> tuple[Any, str | None]:
         if not (_DIGITS.match(digits) and len(digits) == 12):
             return None, f"{label} gồm đúng 12 chữ số, ví dụ 001099012345."
         return digits, None
-    if s.kind == "tel":
-        digits = re.sub(r"[\s.()-]", "", text)
-        if digits.startswith("+84"):
-            digits = "0" + digits[3:]
-        if not _PHONE.match(digits):
-            return None, "Số điện thoại gồm 10 chữ số, bắt đầu bằng số 0, ví dụ 0912345678."
-        return digits, None
+    if s.kind == "tel":  # the portal's one rule for Vietnamese mobiles, as dossier checks it (E.164 out)
+        try:
+            return phone.normalise(text), None
+        except phone.InvalidPhone as exc:
+            return None, exc.message_vi
     if s.kind == "email":
         if not _EMAIL.match(text):
             return None, "Thư điện tử chưa đúng dạng, ví dụ ten@example.vn."

@@ -34,6 +34,7 @@ from dvckit.db import DATABASE_UNAVAILABLE, make_engine
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
 from dvckit.metrics import HttpMetricsMiddleware, metrics_endpoint
+from dvckit.problems import problem
 from dvckit.production import refuse_development_settings
 
 log = get_logger("dvc_portal.app")
@@ -121,9 +122,7 @@ ERROR_TEXTS = {
 
 async def error_page(request: Request, status: int, message: str | None = None) -> Response:
     if not _wants_html(request):
-        return JSONResponse(
-            {"detail": {"error": "error", "message": message or ERROR_TITLES.get(status, "")}}, status
-        )
+        return problem(status, None, message or ERROR_TITLES.get(status, ""))
     context = {
         "title": ERROR_TITLES.get(status, "Đã có lỗi xảy ra"),
         "message": message or ERROR_TEXTS.get(status, ERROR_TITLES.get(status, "")),

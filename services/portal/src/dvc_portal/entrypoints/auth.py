@@ -16,12 +16,12 @@ from urllib.parse import parse_qsl, quote
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dvc_contracts import clock
+from dvc_contracts import clock, phone
 from dvc_portal.adapters.sessions import SESSION_COOKIE
 from dvc_portal.entrypoints.context import portal
 from dvc_portal.entrypoints.pages import check_form, citizen, render, safe_next
 from dvckit.auth.jwt import TokenError, issue_token, load_or_create_dev_keys
-from dvckit.logging import get_logger, mask_phone
+from dvckit.logging import get_logger
 
 router = APIRouter(include_in_schema=False)
 log = get_logger("dvc_portal.auth")
@@ -45,8 +45,8 @@ def _check(values: dict[str, str]) -> dict[str, str]:
         errors["name"] = "Vui lòng nhập họ và tên (từ 2 đến 200 ký tự)."
     if not re.fullmatch(r"\d{12}", values["citizen_id"]):
         errors["citizen_id"] = "Số định danh cá nhân gồm đúng 12 chữ số, ví dụ 001099012345."
-    if not re.fullmatch(r"0\d{9}", values["phone"]):
-        errors["phone"] = "Số điện thoại gồm 10 chữ số, bắt đầu bằng số 0, ví dụ 0912345678."
+    if not phone.is_valid(values["phone"]):
+        errors["phone"] = "Số điện thoại phải là số di động Việt Nam, ví dụ 0912345678."
     return errors
 
 
@@ -121,7 +121,7 @@ async def sign_in(request: Request) -> Response:
         token_expires_at=now + timedelta(hours=p.settings.session_hours),
         now=now,
     )
-    log.info("portal.signed_in", method="dev", phone=mask_phone(values["phone"]))
+    log.info("portal.signed_in", method="dev", phone=phone.mask(values["phone"]))
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -473,8 +473,7 @@ async def feedback_submit(request: Request) -> Response:
         created = await portal(request).services.submit_feedback(me.token, body)
     except ServiceError as exc:
         if exc.status == 422:
-            fields = exc.detail.get("fields")
-            errors = {str(k): str(v) for k, v in fields.items()} if isinstance(fields, dict) else {}
+            errors = {str(e.get("field")): str(e.get("message")) for e in exc.detail.get("errors") or []}
             return await _feedback_page(request, values, errors, None if errors else exc.message, 422)
         raise
     log.info("portal.feedback_submitted", feedback_id=created.get("id"))

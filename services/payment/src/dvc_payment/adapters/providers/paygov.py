@@ -39,6 +39,7 @@ from dvc_payment.adapters.providers.base import (
     json_or_error,
     same_signature,
 )
+from dvckit.problems import problem_body
 
 H_MERCHANT, H_TS, H_NONCE, H_SIG = (
     "x-paygov-merchant",
@@ -193,7 +194,7 @@ class PaygovProvider:
         if status == 200:
             return status, {"status": "ok"}
         message = REFUSAL_TEXT.get(outcome, "Thông báo thanh toán không hợp lệ.")
-        return status, {"detail": {"error": outcome, "message": message}}
+        return status, problem_body(status, outcome, message)
 
     async def query(self, attempt: AttemptInfo) -> Notice:
         answer = await self._call("GET", f"/api/v1/payments/{attempt.ref}", None, "paygov status")
