@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 SERVICES := catalog dossier payment feedback notify reporting portal
 ROLE ?= citizen
 
-.PHONY: help sync run stop test test-clock test-unit test-integration test-e2e lint typecheck bench docs token schemas migrate
+.PHONY: help sync run stop test test-clock test-unit test-integration test-e2e lint typecheck bench docs token schemas migrate keycloak realm faults
 
 help:
 	@echo "make run        the whole portal locally (broker, migrations, six services + the citizens' portal on :8006, seed data)"
@@ -44,6 +44,12 @@ stop:
 
 token: sync
 	@$(BIN)/dvc-token --role $(ROLE) $(if $(SUB),--sub $(SUB)) $(if $(AGENCY),--agency $(AGENCY)) $(if $(PROVINCE),--province $(PROVINCE))
+
+keycloak: sync  ## the development OpenID Provider (Keycloak, realm dvc) on :8080, health on :9000
+	$(BIN)/python -m dvckit.keycloak start --port 8080 --management-port 9000
+
+realm: sync  ## re-render deploy/keycloak/realm-dvc.json after changing the agency registry
+	$(BIN)/python -m deploy.keycloak.realm
 
 test: sync
 	bash scripts/ensure-services.sh

@@ -198,6 +198,11 @@ if "$PY" deploy/kafka/access.py --check; then
 else
   fail "files rendered by deploy/kafka/access.py are stale (run it with --write)"
 fi
+if "$PY" deploy/keycloak/realm.py --check; then
+  ok "the Keycloak realm deploy/keycloak/realm-dvc.json matches the agency registry (deploy/keycloak/realm.py)"
+else
+  fail "deploy/keycloak/realm-dvc.json is stale (run python -m deploy.keycloak.realm)"
+fi
 rendered=()
 for dir in deploy/k8s/overlays/*/; do
   name=$(basename "$dir")
