@@ -169,10 +169,7 @@ class Runtime(Generic[U]):
         )
 
     def token_verifier(self) -> TokenVerifier:
-        a = self.settings.auth
-        return TokenVerifier.from_source(
-            jwks_file=a.jwks_file, jwks_url=a.jwks_url, issuer=a.issuer, audience=a.audience
-        )
+        return TokenVerifier.from_settings(self.settings.auth)
 
 
 def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class: type[U]) -> Runtime[U]:

@@ -46,6 +46,9 @@ class AuthSettings(BaseSettings):
     jwks_url: str | None = None
     issuer: str = "cong-dvc"
     audience: str = "cong-dvc"
+    # Development beside an OpenID Provider (make run with Keycloak): `make token`'s key set is trusted too, for
+    # its own issuer and audience ("cong-dvc") only. Production refuses it.
+    dev_jwks_file: str | None = None
 
 
 class ServiceSettings(BaseSettings):
@@ -92,6 +95,10 @@ class ServiceSettings(BaseSettings):
         if not self.auth.jwks_url and self.auth.jwks_file == AuthSettings().jwks_file:
             problems.append(
                 "AUTH_JWKS_URL is not set: the local development keys (make token) would be trusted"
+            )
+        if self.auth.dev_jwks_file:
+            problems.append(
+                "AUTH_DEV_JWKS_FILE is set: the local development keys (make token) would be trusted"
             )
         return problems
 

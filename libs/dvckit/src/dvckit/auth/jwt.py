@@ -10,7 +10,7 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -22,8 +22,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from dvc_contracts import units
 from dvckit.logging import get_logger
+from dvckit.settings import AuthSettings
 
 Role = Literal["citizen", "agency", "operator"]
+DEV_ISSUER = "cong-dvc"  # `make token`'s issuer and audience
 ROLES: tuple[Role, ...] = ("citizen", "agency", "operator")
 log = get_logger("dvckit.auth")
 JWKS_REFRESH_EVERY = 30.0  # seconds: at most one JWKS fetch per interval for unknown key ids
@@ -41,6 +43,8 @@ class Principal:
     agency: str | None = None
     province: str | None = None
     phone: str | None = None
+    loa: int | None = None  # level of assurance of the account (1 basic, 2 high: identity checked in person)
+    citizen_id: str | None = None  # the 12-digit personal id, when the provider gives it (sub may be opaque)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ def issue_token(
     agency: str | None = None,
     province: str | None = None,
     phone: str | None = None,
+    loa: int | None = 2,
     issuer: str = "cong-dvc",
     audience: str = "cong-dvc",
     ttl_seconds: int = 8 * 3600,
@@ -96,7 +101,15 @@ def issue_token(
         "exp": now + ttl_seconds,
     }
     claims |= {
-        k: v for k, v in (("name", name), ("agency", agency), ("province", province), ("phone", phone)) if v
+        k: v
+        for k, v in (
+            ("name", name),
+            ("agency", agency),
+            ("province", province),
+            ("phone", phone),
+            ("loa", loa),
+        )
+        if v
     }
     return jwt.encode(claims, keys.private_pem, algorithm="RS256", headers={"kid": keys.kid})
 
@@ -116,7 +129,11 @@ class TokenVerifier:
         jwks_url: str | None = None,
         refresh_every: float = JWKS_REFRESH_EVERY,
         monotonic: Callable[[], float] = time.monotonic,
+        also: Sequence[TokenVerifier] = (),
     ) -> None:
+        self._also = {
+            v.issuer: v for v in also
+        }  # other issuers trusted beside this one (make token's, in dev)
         self._keys = _signing_keys(jwks)
         self._issuer = issuer
         self._audience = audience
@@ -152,8 +169,42 @@ class TokenVerifier:
             monotonic=monotonic,
         )
 
+    @property
+    def issuer(self) -> str:
+        return self._issuer
+
+    @classmethod
+    def from_settings(cls, auth: AuthSettings) -> TokenVerifier:
+        """The provider's verifier (``AUTH_ISSUER``, ``AUTH_JWKS_URL`` or ``AUTH_JWKS_FILE``, ``AUTH_AUDIENCE``),
+        trusting `make token`'s key set beside it when ``AUTH_DEV_JWKS_FILE`` is set (development only)."""
+        also = []
+        if auth.dev_jwks_file:
+            also.append(
+                cls.from_source(
+                    jwks_file=auth.dev_jwks_file, jwks_url=None, issuer=DEV_ISSUER, audience=DEV_ISSUER
+                )
+            )
+        primary = cls.from_source(
+            jwks_file=auth.jwks_file, jwks_url=auth.jwks_url, issuer=auth.issuer, audience=auth.audience
+        )
+        primary._also = {v.issuer: v for v in also if v.issuer != primary.issuer}
+        return primary
+
+    def _for(self, token: str) -> TokenVerifier:
+        """The verifier for the token's issuer: this one, or one of ``also``."""
+        if self._also:
+            try:
+                iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
+            except jwt.PyJWTError:
+                return self
+            return self._also.get(iss, self) if isinstance(iss, str) else self
+        return self
+
     async def verify_async(self, token: str) -> Principal:
         """``verify``, after refreshing the JWKS if the token names a key it does not have (see the class)."""
+        chosen = self._for(token)
+        if chosen is not self:
+            return await chosen.verify_async(token)
         kid = _kid(token)
         if self._jwks_url and kid and kid not in self._keys:
             await self._refresh()
@@ -176,6 +227,9 @@ class TokenVerifier:
 
     def verify(self, token: str) -> Principal:
         """Against the cached keys only (no network): async callers use ``verify_async``."""
+        chosen = self._for(token)
+        if chosen is not self:
+            return chosen.verify(token)
         try:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid or "")
@@ -200,6 +254,8 @@ class TokenVerifier:
             agency=claims.get("agency"),
             province=_current_province(claims.get("province")),
             phone=claims.get("phone"),
+            loa=claims["loa"] if isinstance(claims.get("loa"), int) else None,
+            citizen_id=claims.get("citizen_id") if isinstance(claims.get("citizen_id"), str) else None,
         )
 
 

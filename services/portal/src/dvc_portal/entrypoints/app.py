@@ -201,14 +201,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        a = settings.auth
-        context.verifier = await asyncio.to_thread(
-            TokenVerifier.from_source,
-            jwks_file=a.jwks_file,
-            jwks_url=a.jwks_url,
-            issuer=a.issuer,
-            audience=a.audience,
-        )
+        context.verifier = await asyncio.to_thread(TokenVerifier.from_settings, settings.auth)
         log.info("service.started", port=settings.http_port, dev_sign_in=settings.dev_sign_in)
         try:
             yield
