@@ -116,6 +116,11 @@ class ProcedurePublishedV1(EventPayload):
         default=None, description="estimated social-cost saving per online dossier"
     )
     provinces: list[str] = Field(default=[], description="province codes where offered; empty = nationwide")
+    assurance_level: Literal[1, 2] = Field(
+        default=1,
+        description="the applicant's electronic identity account must be at least this level of assurance "
+        "(Nghị định 69/2024/NĐ-CP: mức độ 1, mức độ 2); a token's `loa` claim",
+    )
     published_at: AwareDatetime
 
 

@@ -26,12 +26,13 @@ from dvckit.db import make_engine, make_sessionmaker
 _KEYS = (
     "code", "name", "sector", "agency_code", "level", "service_level", "fee", "processing_days",
     "required_documents", "required_fields", "allowed_agency_codes", "chained_flow", "social_saving_vnd",
-    "provinces", "description",
+    "provinces", "description", "assurance_level",
 )  # fmt: skip
 
 
 def to_fields(item: dict[str, Any]) -> dict[str, Any]:
     fields = {k: item.get(k) for k in _KEYS}
+    fields["assurance_level"] = fields["assurance_level"] or 1
     for k in ("required_documents", "required_fields", "allowed_agency_codes", "provinces"):
         fields[k] = list(fields[k] or [])
     agency = AGENCY_BY_CODE.get(item["agency_code"])

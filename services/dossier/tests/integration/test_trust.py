@@ -434,3 +434,26 @@ async def test_a_vehicle_registrations_fee_is_rounded_half_up_to_the_dong(
         error, fields, message = refusal(bad)
         assert (error, fields) == ("invalid_fields", ["vehicle_value_vnd"]), bad.text
         assert "Không tính được lệ phí: vehicle_value_vnd" in message, bad.text
+
+
+async def test_a_procedure_that_needs_a_level_2_account_refuses_a_level_1_one(
+    dossier: DossierHarness, publish_procedure: Callable[..., Any], make_token: Token
+) -> None:
+    run = uuid.uuid4().hex[:6].upper()
+    code = f"LOA2-{run}"
+    await publish_procedure(dossier, procedure(code, "SO-TP", []).model_copy(update={"assurance_level": 2}))
+    await known(dossier, code)
+    body = {"procedure_code": code, "province_code": "01", "applicant_name": "Trần Thị Bình"}
+
+    async def submit(sub: str, **claims: Any) -> Any:
+        token = make_token("citizen", sub=f"0010{run}{sub}", **claims)
+        return await dossier.client.post("/dossiers", json=body, headers=bearer(token))
+
+    for refused in (await submit("01", loa=1), await submit("02", loa=None)):  # no claim counts as level 1
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "assurance_level_too_low"
+        assert "yêu cầu tài khoản định danh điện tử mức độ 2" in refused.json()["detail"]
+    assert (await submit("03", loa=2)).status_code == 201
+    refused_token = make_token("citizen", sub=f"0010{run}01")
+    mine = await dossier.client.get("/dossiers", headers=bearer(refused_token))
+    assert mine.json()["items"] == []  # nothing kept of a refused submission

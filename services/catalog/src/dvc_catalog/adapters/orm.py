@@ -25,6 +25,7 @@ procedures = Table(
     Column("chained_flow", String(64), nullable=True),
     Column("social_saving_vnd", BigInteger, nullable=True),
     Column("provinces", JSON, nullable=False),
+    Column("assurance_level", Integer, nullable=False, server_default="1"),
     Column("description", Text, nullable=True),
     Column("search_text", Text, nullable=False),
     Column("published_at", UtcDateTime, nullable=True),

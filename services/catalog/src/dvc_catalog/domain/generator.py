@@ -1370,6 +1370,7 @@ def _synthetic(code: str, level: str, profile: _Profile, rng: random.Random) -> 
         "social_saving_vnd": None,
         "provinces": provinces,
         "description": description,
+        "assurance_level": 1,
     }
 
 

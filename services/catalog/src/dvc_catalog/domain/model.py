@@ -38,6 +38,7 @@ class Procedure:
     social_saving_vnd: int | None = None
     provinces: list[str] = field(default_factory=list)
     description: str | None = None
+    assurance_level: int = 1  # the applicant's account must be at least this level (1 or 2)
     status: Status = "draft"
     published_at: datetime | None = None
     retired_at: datetime | None = None

@@ -40,6 +40,7 @@ PROCEDURE_KEYS: Final[tuple[str, ...]] = (
     "social_saving_vnd",
     "provinces",
     "description",
+    "assurance_level",
 )
 LEVELS: Final[tuple[str, ...]] = ("central", "province", "district", "commune")
 CHAINED_FLOWS: Final[tuple[str, ...]] = ("vehicle-registration", "licence-renewal-l4")
@@ -251,6 +252,7 @@ def _proc(
     social_saving_vnd: int | None = None,
     provinces: list[str] | None = None,
     description: str,
+    assurance_level: int = 1,
 ) -> dict[str, Any]:
     return {
         "code": code,
@@ -268,6 +270,7 @@ def _proc(
         "social_saving_vnd": social_saving_vnd,
         "provinces": provinces or [],
         "description": description,
+        "assurance_level": assurance_level,
     }
 
 
@@ -377,6 +380,7 @@ SEED_PROCEDURES: Final[tuple[dict[str, Any], ...]] = (
         # Executed by each province's Sở Giao thông vận tải, which reports status too.
         allowed_agency_codes=["SO-GTVT"],
         chained_flow="licence-renewal-l4",
+        assurance_level=2,  # paid online end to end: a level-2 account (Nghị định 69/2024/NĐ-CP)
         social_saving_vnd=SAVING_LICENCE_RENEWAL_L4,
         description=(
             "Đổi giấy phép lái xe hoàn toàn trực tuyến nhờ liên thông dữ liệu khám sức khỏe của Bộ Y tế và dữ liệu "
@@ -464,6 +468,7 @@ SEED_PROCEDURES: Final[tuple[dict[str, Any], ...]] = (
         # Tax (registration fee) first, then the traffic police (plate): both report on the same dossier.
         allowed_agency_codes=["BTC-TCT", "CA-TINH"],
         chained_flow="vehicle-registration",
+        assurance_level=2,  # paid online end to end: a level-2 account (Nghị định 69/2024/NĐ-CP)
         provinces=[],
         description=(
             "Kê khai, nộp lệ phí trước bạ ô tô trực tuyến với cơ quan thuế, hồ sơ được chuyển sang CSGT để "
@@ -501,6 +506,7 @@ SEED_PROCEDURES: Final[tuple[dict[str, Any], ...]] = (
         ],
         allowed_agency_codes=["BTC-TCT", "CA-TINH"],
         chained_flow="vehicle-registration",
+        assurance_level=2,  # paid online end to end: a level-2 account (Nghị định 69/2024/NĐ-CP)
         description=(
             "Kê khai, nộp lệ phí trước bạ xe máy trực tuyến, hồ sơ được chuyển sang cơ quan công an để đăng ký, "
             "cấp biển số."

@@ -70,6 +70,9 @@ class ProcedureIn(BaseModel):
         description="codes of today's provinces where it is offered (dvc_contracts.units); [] = nationwide",
     )
     description: str | None = None
+    assurance_level: Literal[1, 2] = Field(
+        default=1, description="2: only accounts of level 2 (identity checked in person) may submit it"
+    )
 
 
 def _uow(request: Request) -> CatalogUnitOfWork:

@@ -57,6 +57,7 @@ def snapshot(p: Procedure) -> ProcedurePublishedV1:
         chained_flow=p.chained_flow,
         social_saving_vnd=p.social_saving_vnd,
         provinces=p.provinces,
+        assurance_level=p.assurance_level,
         published_at=p.published_at,
     )
 

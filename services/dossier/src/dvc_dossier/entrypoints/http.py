@@ -197,7 +197,7 @@ async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dic
         try:
             values = await handlers.submit_dossier(uow, citizen, sub)
         except SubmissionError as exc:
-            status = 404 if exc.code == "unknown_procedure" else 422
+            status = {"unknown_procedure": 404, "assurance_level_too_low": 403}.get(exc.code, 422)
             raise HTTPException(
                 status, detail={"error": exc.code, "message": exc.message, "fields": exc.fields}
             ) from exc

@@ -40,12 +40,26 @@ async def on_procedure_retired(event: CloudEvent, uow: DossierUnitOfWork) -> Non
     await uow.procedures.retire(data.code, data.version)
 
 
+def check_assurance(snapshot: dict[str, Any], citizen: Principal) -> None:
+    """A procedure that needs a level-2 account (identity checked in person) refuses a level-1 one; a token
+    without ``loa`` counts as level 1."""
+    needed = int(snapshot.get("assurance_level") or 1)
+    if (citizen.loa or 1) < needed:
+        raise SubmissionError(
+            "assurance_level_too_low",
+            f"Thủ tục này yêu cầu tài khoản định danh điện tử mức độ {needed}; tài khoản của bạn đang ở mức độ "
+            f"{citizen.loa or 1}. Vui lòng nâng mức tài khoản (xác thực trực tiếp tại cơ quan Công an hoặc qua "
+            "ứng dụng VNeID) rồi nộp lại.",
+        )
+
+
 async def submit_dossier(uow: DossierUnitOfWork, citizen: Principal, sub: Submission) -> dict[str, Any]:
     found = await uow.procedures.get(sub.procedure_code)
     if found is None:
         raise SubmissionError("unknown_procedure", f"Không tìm thấy thủ tục {sub.procedure_code}.")
     snapshot, status, version = found
     check_submission(snapshot, status, sub)
+    check_assurance(snapshot, citizen)
     now = clock.now()
     code = new_dossier_code(sub.province_code, now)
     values: dict[str, Any] = {
