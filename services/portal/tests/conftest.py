@@ -29,7 +29,7 @@ from .portal_fakes import (
     payment_app,
 )
 
-BASE = "http://portal.test"
+BASE = "http://127.0.0.1:8006"  # plain-HTTP loopback: cookies without Secure, as in development
 
 
 @dataclass

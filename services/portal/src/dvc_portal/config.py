@@ -43,6 +43,20 @@ class Settings(ServiceSettings):
     # until SSO (VNeID) is connected. Refused in production.
     dev_sign_in: bool = True
     dev_keys_dir: str = ".run/dev-jwt"
+    # Sign-in with an OpenID Provider (authorization code + PKCE S256; Keycloak under `make run`): the issuer
+    # URL alone (its /.well-known/openid-configuration gives the endpoints and keys), this portal's client.
+    # When set, "Đăng nhập" goes to the provider and the development sign-in is off.
+    oidc_issuer: str = ""
+    oidc_client_id: str = "portal"
+    oidc_client_secret: SecretStr = SecretStr("")
+    oidc_scope: str = "openid"
+    # This site's public base URL (https://dichvucong.example.vn) for the redirect URIs (the callback
+    # <public_url>/dang-nhap/oidc/callback, registered at the provider; after logout <public_url>/); empty:
+    # the request's
+    public_url: str = ""
+    oidc_timeout_seconds: float = 10.0
+    # the access token is refreshed when it has less than this left (Keycloak's live 5 minutes)
+    oidc_refresh_margin_seconds: float = 30.0
     # Behind an ingress: its address ranges, so the citizen's address (not the ingress's) is the one
     # forwarded to the services that rate-limit per client (payment's fine lookup).
     trusted_proxies: str = ""
@@ -53,10 +67,20 @@ class Settings(ServiceSettings):
         TrustedProxies.parse(value)
         return value
 
-    @field_validator("catalog_url", "dossier_url", "payment_url", "feedback_url")
+    @field_validator("catalog_url", "dossier_url", "payment_url", "feedback_url", "oidc_issuer", "public_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def oidc(self) -> bool:
+        """Whether citizens sign in with the OpenID Provider."""
+        return bool(self.oidc_issuer)
+
+    @property
+    def dev_sign_in_enabled(self) -> bool:
+        """The development sign-in: only when switched on and no provider is configured."""
+        return self.dev_sign_in and not self.oidc
 
     @property
     def proxies(self) -> TrustedProxies:
@@ -72,6 +96,10 @@ class Settings(ServiceSettings):
             problems.append(
                 "PORTAL_COOKIE_SECURE is false: the citizens' session cookie would travel over HTTP"
             )
+        if self.oidc and not self.oidc_issuer.startswith("https://"):
+            problems.append("PORTAL_OIDC_ISSUER is not https: codes and tokens would travel in clear")
+        if self.oidc and not self.oidc_client_secret.get_secret_value():
+            problems.append("PORTAL_OIDC_CLIENT_SECRET is empty")
         problems += secret_problems(self, "PORTAL_", ["session_secret"]) or (
             ["PORTAL_SESSION_SECRET is shorter than 32 characters"]
             if len(self.session_secret.get_secret_value()) < 32

@@ -312,7 +312,7 @@ async def test_dashboard_pages_and_login(reporting: Reporting, make_token: Calla
     # Logging out ends the session on the server: the same cookie, replayed, opens nothing.
     assert (await reporting.client.delete("/api/session", headers=session)).status_code == 204
     assert (await reporting.client.get("/api/summary", headers=session)).status_code == 401
-    assert (await reporting.client.get("/", headers=session)).headers["location"] == "/login"
+    assert (await reporting.client.get("/", headers=session)).headers["location"] == "/login?het-han=1"
     assert (await reporting.client.get("/api/summary", headers=national_session)).status_code == 200
     # A cookie carrying a bearer token (the old scheme) is no session; other systems send the token itself.
     old = {"cookie": f"dvc_operator_token={national}"}

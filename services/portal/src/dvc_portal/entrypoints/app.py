@@ -22,6 +22,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dvc_portal.adapters.oidc import Provider
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import ServiceError, Services, ServiceUnavailable, start_timing
 from dvc_portal.config import Settings
@@ -186,7 +187,7 @@ def _install_error_pages(app: FastAPI) -> None:
 def create_app(
     settings: Settings | None = None, transports: Mapping[str, httpx.AsyncBaseTransport] | None = None
 ) -> FastAPI:
-    """``transports``: stand-ins for the other services (tests)."""
+    """``transports``: stand-ins for the other services and the OpenID Provider (``"oidc"``) (tests)."""
     settings = settings or Settings()
     refuse_development_settings(settings.service_name, settings.production_problems())
     engine = make_engine(settings.effective_database_url())
@@ -195,6 +196,16 @@ def create_app(
         engine=engine,
         sessions=SessionStore(engine, settings.session_secret.get_secret_value(), settings.session_hours),
         services=Services(settings, transports),
+        oidc=Provider(
+            settings.oidc_issuer,
+            settings.oidc_client_id,
+            settings.oidc_client_secret.get_secret_value(),
+            scope=settings.oidc_scope,
+            timeout=settings.oidc_timeout_seconds,
+            transport=(transports or {}).get("oidc"),
+        )
+        if settings.oidc
+        else None,
     )
 
     configure_logging(settings.service_name, settings.log_level)  # before uvicorn's start-up lines
@@ -202,11 +213,18 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context.verifier = await asyncio.to_thread(TokenVerifier.from_settings, settings.auth)
-        log.info("service.started", port=settings.http_port, dev_sign_in=settings.dev_sign_in)
+        log.info(
+            "service.started",
+            port=settings.http_port,
+            dev_sign_in=settings.dev_sign_in_enabled,
+            oidc_issuer=settings.oidc_issuer or None,
+        )
         try:
             yield
         finally:
             await context.services.aclose()
+            if context.oidc is not None:
+                await context.oidc.aclose()
             await engine.dispose()
             log.info("service.stopped")
 

@@ -1,14 +1,22 @@
 """Signing in and out.
 
-SSO (VNeID) is not connected yet. Until it is, ``PORTAL_DEV_SIGN_IN`` (on under ``make run``, refused in
-production) shows a development sign-in: the citizen types a name, a 12-digit personal id and a phone, and the
-portal mints a citizen token with the local development keys, exactly as ``make token ROLE=citizen`` does
-(dvckit.auth.jwt.issue_token), checks that the services' key set accepts it, and keeps it server-side. The
-browser only ever holds the random session id."""
+With ``PORTAL_OIDC_ISSUER`` set, citizens sign in at the OpenID Provider (Keycloak under ``make run``; VNeID's
+provider later): authorization code flow with PKCE S256 and a confidential client (adapters/oidc.py).
+``GET /dang-nhap`` records a sign-in under way server-side (state, nonce, PKCE verifier, where to go after),
+bound to this browser by an HttpOnly cookie, and sends the browser to the provider; the provider sends it back
+to ``/dang-nhap/oidc/callback`` with a code, exchanged (with the verifier) for tokens that stay on the server.
+``POST /dang-xuat`` ends the session here and at the provider (``end_session_endpoint``, ``id_token_hint``).
+
+Without a provider, ``PORTAL_DEV_SIGN_IN`` (development only, refused in production) shows a development
+sign-in: the citizen types a name, a 12-digit personal id and a phone, and the portal mints a citizen token
+with the local development keys, exactly as ``make token ROLE=citizen`` does (dvckit.auth.jwt.issue_token),
+checks that the services' key set accepts it, and keeps it server-side. Either way the browser only ever holds
+the random session id."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
@@ -17,15 +25,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dvc_contracts import clock, phone
+from dvc_portal.adapters.oidc import ProviderError, new_secret
 from dvc_portal.adapters.sessions import SESSION_COOKIE
-from dvc_portal.entrypoints.context import portal
-from dvc_portal.entrypoints.pages import check_form, citizen, render, safe_next
+from dvc_portal.entrypoints.context import Portal, portal
+from dvc_portal.entrypoints.pages import check_form, citizen, render, safe_next, secure_cookies
 from dvckit.auth.jwt import TokenError, issue_token, load_or_create_dev_keys
 from dvckit.logging import get_logger
 
 router = APIRouter(include_in_schema=False)
 log = get_logger("dvc_portal.auth")
 
+CALLBACK_PATH = "/dang-nhap/oidc/callback"  # the redirect URI's path, registered at the provider
+LOGIN_COOKIE = "dvc_portal_oidc"  # binds a sign-in under way to the browser that started it
+LOGIN_MINUTES = 10
 DEV_DEFAULTS = {"name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678"}
 
 
@@ -50,12 +62,50 @@ def _check(values: dict[str, str]) -> dict[str, str]:
     return errors
 
 
+def _site(request: Request) -> str:
+    """This site's base URL for the provider's redirects: PORTAL_PUBLIC_URL, else the request's."""
+    return portal(request).settings.public_url or str(request.base_url).rstrip("/")
+
+
+def _redirect_uri(request: Request) -> str:
+    return _site(request) + CALLBACK_PATH
+
+
+def _session_cookie(request: Request, response: Response, session_id: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int(portal(request).settings.session_hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(request),
+        path="/",
+    )
+
+
+async def _problem_page(request: Request, status: int, problem: str, next_path: str = "/") -> Response:
+    return await render(
+        request,
+        "signin.html",
+        {"values": {}, "errors": {}, "problem": problem, "next": next_path, "title": "Đăng nhập"},
+        status,
+    )
+
+
 @router.get("/dang-nhap")
 async def sign_in_page(request: Request) -> Response:
-    next_path = safe_next(request.query_params.get("tiep"))
-    if await citizen(request):
-        return RedirectResponse(next_path, status_code=303)
+    p = portal(request)
+    # from the header's button on the home page: to Hồ sơ của tôi
+    next_path = safe_next(request.query_params.get("tiep"), "/ho-so" if p.oidc is not None else "/")
     expired = request.query_params.get("het-han") == "1"
+    me = await citizen(request)
+    if me and expired:  # a service refused the session's token: sign in afresh
+        await p.sessions.close_hash(me.id_hash)
+        request.state.citizen = me = None
+    if me:
+        return RedirectResponse(next_path, status_code=303)
+    if p.oidc is not None:
+        return await _to_provider(request, p, next_path)
     return await render(
         request,
         "signin.html",
@@ -69,7 +119,7 @@ async def sign_in(request: Request) -> Response:
     form = await form_data(request)
     await check_form(request, form)
     next_path = safe_next(form.get("tiep"))
-    if not p.settings.dev_sign_in:
+    if not p.settings.dev_sign_in_enabled:
         return await render(
             request, "signin.html", {"values": {}, "errors": {}, "next": next_path, "title": "Đăng nhập"}, 403
         )
@@ -123,15 +173,115 @@ async def sign_in(request: Request) -> Response:
     )
     log.info("portal.signed_in", method="dev", phone=phone.mask(values["phone"]))
     response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        session_id,
-        max_age=int(p.settings.session_hours * 3600),
-        httponly=True,
-        samesite="lax",
-        secure=p.settings.cookie_secure,
-        path="/",
+    _session_cookie(request, response, session_id)
+    return response
+
+
+# --- the OpenID Provider ----------------------------------------------------------------------------------
+
+
+async def _to_provider(request: Request, p: Portal, next_path: str) -> Response:
+    """Start a sign-in: state, nonce and PKCE verifier kept server-side, the browser sent to the provider."""
+    assert p.oidc is not None
+    if len(next_path) > 2000:  # the column's size; no page of ours has such a path
+        next_path = "/"
+    browser = request.cookies.get(LOGIN_COOKIE) or ""
+    if not 20 <= len(browser) <= 64:
+        browser = new_secret()
+    state, nonce, verifier = new_secret(), new_secret(), secrets.token_urlsafe(64)  # verifier: 86 chars
+    try:
+        url = await p.oidc.authorization_url(
+            redirect_uri=_redirect_uri(request), state=state, nonce=nonce, verifier=verifier
+        )
+    except ProviderError as exc:
+        log.warning("portal.oidc_unavailable", error=str(exc)[:300])
+        return await _problem_page(request, 503, PROVIDER_DOWN, next_path)
+    await p.sessions.begin_login(
+        state=state,
+        browser=browser,
+        nonce=nonce,
+        verifier=verifier,
+        next_path=next_path,
+        expires_at=clock.now() + timedelta(minutes=LOGIN_MINUTES),
     )
+    response = RedirectResponse(url, status_code=303)
+    response.headers["cache-control"] = "no-store"
+    response.set_cookie(
+        LOGIN_COOKIE,
+        browser,
+        max_age=LOGIN_MINUTES * 60,
+        httponly=True,
+        samesite="lax",  # the provider's redirect back is a top-level GET: Lax sends it
+        secure=secure_cookies(request),
+        path="/dang-nhap",
+    )
+    return response
+
+
+PROVIDER_DOWN = "Hệ thống định danh đang tạm thời gián đoạn, vui lòng thử lại sau ít phút."
+LOGIN_STALE = (
+    "Phiên đăng nhập không hợp lệ hoặc đã quá thời gian (10 phút). Vui lòng bấm “Đăng nhập” để thử lại."
+)
+
+
+@router.get(CALLBACK_PATH)
+async def sign_in_callback(request: Request) -> Response:
+    """The provider's redirect back: ?code=…&state=… (or ?error=…&state=…)."""
+    p = portal(request)
+    if p.oidc is None:
+        return await _problem_page(request, 404, "Không có đăng nhập qua hệ thống định danh ở đây.")
+    q = request.query_params
+    now = clock.now()
+    pending = await p.sessions.take_login(q.get("state", ""), request.cookies.get(LOGIN_COOKIE), now)
+    if pending is None:
+        log.warning("portal.oidc_state_refused", has_state=bool(q.get("state")))
+        return await _problem_page(request, 400, LOGIN_STALE)
+    if q.get("error") or not q.get("code"):
+        log.info("portal.oidc_error", error=(q.get("error") or "no code")[:100])
+        message = (
+            "Bạn đã hủy đăng nhập."
+            if q.get("error") == "access_denied"
+            else "Hệ thống định danh chưa xác nhận được việc đăng nhập. Vui lòng thử lại."
+        )
+        return await _problem_page(request, 400, message, pending.next_path)
+    try:
+        tokens = await p.oidc.exchange(
+            code=q["code"],
+            redirect_uri=_redirect_uri(request),
+            verifier=pending.verifier,
+            nonce=pending.nonce,
+        )
+    except ProviderError as exc:
+        log.warning("portal.oidc_exchange_refused", error=str(exc)[:300], code=exc.code)
+        return await _problem_page(
+            request,
+            502,
+            "Hệ thống định danh chưa xác nhận được việc đăng nhập. Vui lòng bấm “Đăng nhập” để thử lại.",
+            pending.next_path,
+        )
+    who = tokens.principal
+    if who.role != "citizen":
+        log.info("portal.oidc_not_a_citizen", role=who.role)
+        return await _problem_page(
+            request,
+            403,
+            "Tài khoản này không phải tài khoản công dân. Cán bộ dùng trang quản trị của cơ quan mình.",
+        )
+    session_id, _ = await p.sessions.open(
+        sub=who.sub,
+        name=who.name or tokens.id_claims.get("name"),
+        phone=who.phone,
+        token=tokens.access_token,
+        token_expires_at=now + timedelta(seconds=tokens.expires_in),
+        now=now,
+        citizen_id=who.citizen_id,
+        refresh_token=tokens.refresh_token,
+        id_token=tokens.id_token,
+    )
+    log.info("portal.signed_in", method="oidc", loa=who.loa)
+    response = RedirectResponse(pending.next_path, status_code=303)
+    _session_cookie(request, response, session_id)
+    response.delete_cookie(LOGIN_COOKIE, path="/dang-nhap", httponly=True, samesite="lax")
     return response
 
 
@@ -139,9 +289,22 @@ async def sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     form = await form_data(request)
     await check_form(request, form)
-    await portal(request).sessions.close(request.cookies.get(SESSION_COOKIE))
-    response = RedirectResponse("/?da-dang-xuat=1", status_code=303)
+    p = portal(request)
+    me = await p.sessions.get(request.cookies.get(SESSION_COOKIE), clock.now())
+    await p.sessions.close(request.cookies.get(SESSION_COOKIE))
+    target = "/?da-dang-xuat=1"
+    if p.oidc is not None and me is not None and me.id_token:
+        try:  # end the provider's session too: the next sign-in asks for the password again
+            target = (
+                await p.oidc.logout_url(
+                    id_token=me.id_token, post_logout_redirect_uri=_site(request) + target
+                )
+                or target
+            )
+        except ProviderError as exc:
+            log.warning("portal.oidc_logout_unavailable", error=str(exc)[:300])
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=portal(request).settings.cookie_secure
+        SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)
     )
     return response

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from dvc_portal.adapters.oidc import Provider
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import Services, ServiceUnavailable
 from dvc_portal.config import Settings
@@ -23,6 +24,9 @@ class Portal:
     sessions: SessionStore
     services: Services
     verifier: TokenVerifier | None = None
+    oidc: Provider | None = None  # the OpenID Provider, when PORTAL_OIDC_ISSUER is set
+    # one refresh at a time per session in this process (refresh tokens are one use each)
+    refreshing: dict[str, asyncio.Lock] = field(default_factory=dict)
     _popular: tuple[float, list[dict[str, Any]]] = field(default=(0.0, []))
 
     async def popular(self) -> list[dict[str, Any]]:

@@ -3,8 +3,10 @@ the forms' anti-forgery token, the development banner), the anonymous anti-forge
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,10 +16,14 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from dvc_contracts import clock
+from dvc_portal.adapters.oidc import ProviderError
 from dvc_portal.adapters.sessions import SESSION_COOKIE, CitizenSession
 from dvc_portal.domain import format as fmt
 from dvc_portal.domain.dossiers import status_text, status_tone
 from dvc_portal.entrypoints.context import portal
+from dvckit.logging import get_logger
+
+log = get_logger("dvc_portal.session")
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -36,13 +42,77 @@ templates.env.filters.update(
 CSRF_COOKIE = "dvc_portal_csrf"
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def secure_cookies(request: Request) -> bool:
+    """Secure cookies unless on plain-HTTP loopback (development): ``PORTAL_COOKIE_SECURE`` forces them
+    (behind a TLS-terminating ingress, where the request arrives as http)."""
+    if portal(request).settings.cookie_secure or request.url.scheme == "https":
+        return True
+    return (request.url.hostname or "") not in LOOPBACK_HOSTS
+
+
 async def citizen(request: Request) -> CitizenSession | None:
-    """The signed-in citizen of this request (once per request), or None."""
+    """The signed-in citizen of this request (once per request), or None. A session of the OpenID Provider
+    whose access token is about to expire gets a new one first (its refresh token)."""
     if not hasattr(request.state, "citizen"):
         p = portal(request)
-        request.state.citizen = await p.sessions.get(request.cookies.get(SESSION_COOKIE), clock.now())
-    found: CitizenSession | None = request.state.citizen
-    return found
+        now = clock.now()
+        found = await p.sessions.get(request.cookies.get(SESSION_COOKIE), now)
+        if found is not None and found.refresh_token and p.oidc is not None:
+            found = await fresh(request, found, now)
+        request.state.citizen = found
+    me: CitizenSession | None = request.state.citizen
+    return me
+
+
+def _due(session: CitizenSession, now: datetime, margin: float) -> bool:
+    return session.token_expires_at is None or session.token_expires_at - now < timedelta(seconds=margin)
+
+
+async def fresh(request: Request, session: CitizenSession, now: datetime) -> CitizenSession | None:
+    """The session with an access token good for at least ``PORTAL_OIDC_REFRESH_MARGIN_SECONDS``: refreshed
+    with the provider when due. Refresh tokens rotate (one use each), so one refresh at a time per session in
+    this process, and a refused refresh re-reads the row (another replica may have renewed it first). A
+    refresh the provider refuses (its session ended: logout elsewhere, idle, revoked) ends this session too;
+    a provider that cannot be reached leaves the session as it is while its token lasts."""
+    p = portal(request)
+    margin = p.settings.oidc_refresh_margin_seconds
+    if not _due(session, now, margin) or p.oidc is None or not session.refresh_token:
+        return session
+    lock = p.refreshing.setdefault(session.id_hash, asyncio.Lock())
+    try:
+        async with lock:
+            current = await p.sessions.reread(session, now)
+            if current is None or not _due(current, now, margin) or not current.refresh_token:
+                return current
+            try:
+                tokens = await p.oidc.refresh(current.refresh_token)
+            except ProviderError as exc:
+                again = await p.sessions.reread(current, now)
+                if again is not None and again.refresh_token != current.refresh_token:
+                    return again  # renewed meanwhile by another replica
+                if exc.code is None or (exc.code.isdigit() and int(exc.code) >= 500):
+                    log.warning("portal.refresh_unavailable", error=str(exc)[:200])
+                    expired = current.token_expires_at is not None and current.token_expires_at <= now
+                    return None if expired else current
+                log.info("portal.session_ended_by_provider", error=str(exc)[:200])
+                await p.sessions.close_hash(current.id_hash)
+                return None
+            if tokens.principal.sub != current.sub:
+                await p.sessions.close_hash(current.id_hash)
+                return None
+            return await p.sessions.renew(
+                current,
+                token=tokens.access_token,
+                token_expires_at=now + timedelta(seconds=tokens.expires_in),
+                refresh_token=tokens.refresh_token,
+                id_token=tokens.id_token,
+            )
+    finally:
+        if not lock.locked():
+            p.refreshing.pop(session.id_hash, None)
 
 
 def _anonymous_csrf(request: Request) -> str:
@@ -81,14 +151,15 @@ async def render(
     base = {
         "me": me,
         "csrf": await csrf_token(request),
-        "dev_sign_in": p.settings.dev_sign_in,
+        "dev_sign_in": p.settings.dev_sign_in_enabled,
+        "oidc": p.settings.oidc,
         "path": request.url.path,
     }
     response = templates.TemplateResponse(request, template, base | context, status_code=status_code)
     new = getattr(request.state, "new_csrf", None)
     if new:
         response.set_cookie(
-            CSRF_COOKIE, new, httponly=True, samesite="strict", secure=p.settings.cookie_secure, path="/"
+            CSRF_COOKIE, new, httponly=True, samesite="strict", secure=secure_cookies(request), path="/"
         )
     if me is not None:
         response.headers["cache-control"] = "no-store"  # personal pages are never kept by a shared cache

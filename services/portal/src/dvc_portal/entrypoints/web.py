@@ -133,7 +133,7 @@ async def procedure_page(request: Request, code: str) -> Response:
 
 
 def _prefill(me: Any) -> dict[str, str]:
-    return {"applicant_name": me.name or "", "phone": me.phone or "", "citizen_id": me.sub}
+    return {"applicant_name": me.name or "", "phone": me.phone or "", "citizen_id": me.citizen_id or me.sub}
 
 
 async def _submit_page(

@@ -310,5 +310,27 @@ operator_sessions = Table(
     Column("province", String(8), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+    # a session from the OpenID Provider's sign-in: its refresh and ID tokens, encrypted with a key derived
+    # from the session id (adapters/sessions.py), and when its access token is to be renewed
+    Column("refresh_token", Text, nullable=True),
+    Column("id_token", Text, nullable=True),
+    Column("access_expires_at", UtcDateTime, nullable=True),  # null: a pasted token's session (development)
+    Column("refreshing_until", UtcDateTime, nullable=True),  # one replica renews it at a time
     Index("ix_operator_sessions_expires_at", "expires_at"),
+)
+
+# Sign-ins in progress at the OpenID Provider (state, nonce, PKCE code verifier), found by the SHA-256 of a
+# short-lived cookie of the browser that started them, used once.
+oidc_logins = Table(
+    "oidc_logins",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("state", String(128), nullable=False),
+    Column("nonce", String(128), nullable=False),
+    Column("code_verifier", String(128), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("return_to", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_oidc_logins_expires_at", "expires_at"),
 )

@@ -20,7 +20,7 @@ from dvc_contracts.topics import ALL_TOPICS
 from dvc_reporting.adapters.orm import messaging
 from dvc_reporting.adapters.pipeline import LagProbe, scrape_services
 from dvc_reporting.config import Settings
-from dvc_reporting.entrypoints import api, web
+from dvc_reporting.entrypoints import api, auth, web
 from dvc_reporting.entrypoints.consumers import register_consumers
 from dvc_reporting.entrypoints.context import ReportingContext
 from dvc_reporting.metrics import collector
@@ -93,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def metrics_job(_: Runtime[Any]) -> None:
         await metrics_loop(context)
 
+    # with an OpenID Provider, the token-paste login (POST /api/session) is shadowed by a refusal
+    paste_refusal = [auth.token_paste_router] if settings.oidc_enabled else []
     app = create_service_app(
         runtime,
         title="Cổng DVC — reporting",
@@ -102,10 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "hội tiết kiệm; tình trạng đường truyền dữ liệu. Mọi API cần token của cán bộ vận hành (operator); "
             "cán bộ cấp tỉnh chỉ xem được tỉnh của mình."
         ),
-        routers=[api.router, web.router],
+        routers=[*paste_refusal, api.router, auth.router, web.router],
         background=[pipeline_job, metrics_job],
     )
     app.state.reporting = context
+    oidc = auth.OidcClient(settings) if settings.oidc_enabled else None
+    app.state.oidc = oidc
     app.mount("/static", StaticFiles(directory=str(web.STATIC_DIR)), name="static")
 
     # End the open event streams as soon as the server is asked to stop: uvicorn waits for open connections
@@ -121,6 +125,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             finally:
                 restore()
                 hub.close()
+                if oidc is not None:
+                    await oidc.aclose()
 
     app.router.lifespan_context = lifespan
     return app

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from dvc_contracts import units
 from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.queries import Filters
+from dvc_reporting.adapters.sessions import SESSION_COOKIE
 from dvc_reporting.domain import tilemap
 from dvc_reporting.domain.reference import STATUSES, province_name
 from dvc_reporting.entrypoints.auth import signed_in
@@ -69,9 +70,31 @@ def _filters(request: Request, principal: Principal) -> tuple[Filters, str | Non
     return filters, notice
 
 
+LOGIN_NOTICES = {
+    "het-han": "Phiên đăng nhập đã hết hạn hoặc không còn hiệu lực. Vui lòng đăng nhập lại.",
+    "da-dang-xuat": "Bạn đã đăng xuất.",
+}
+
+
+def login_response(
+    request: Request, *, error: str | None = None, status_code: int = 200, prompt: str | None = None
+) -> Response:
+    """The login page: with an OpenID Provider, one button to it; without (development only), the form that
+    takes a pasted operator token."""
+    notice = next((text for key, text in LOGIN_NOTICES.items() if key in request.query_params), None)
+    context = {
+        "oidc": getattr(request.app.state, "oidc", None) is not None,
+        "error": error or (notice if "het-han" in request.query_params else None),
+        "info": notice if "da-dang-xuat" in request.query_params and not error else None,
+        "login_href": "/auth/login" + ("?prompt=login" if prompt else ""),
+        "retry": bool(prompt),
+    }
+    return templates.TemplateResponse(request, "login.html", context, status_code=status_code)
+
+
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> Response:
-    return templates.TemplateResponse(request, "login.html", {})
+    return login_response(request)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -80,8 +103,12 @@ async def dashboard(request: Request) -> Response:
         principal = await signed_in(request)
     except HTTPException:
         return RedirectResponse("/login?het-han=1", status_code=303)
-    if principal is None:
-        return RedirectResponse("/login", status_code=303)
+    if principal is None:  # a session that ended (or was ended at the provider) says so
+        if not request.cookies.get(SESSION_COOKIE):
+            return RedirectResponse("/login", status_code=303)
+        ended = RedirectResponse("/login?het-han=1", status_code=303)
+        ended.delete_cookie(SESSION_COOKIE, path="/")
+        return ended
     c = ctx(request)
     f, notice = _filters(request, principal)
     async with c.queries() as q:

@@ -358,11 +358,8 @@ $("#overdue-table tbody").addEventListener("click", (ev) => {
   ev.preventDefault();
   openDossier(tr.dataset.code);
 });
-$("#logout").addEventListener("click", async () => {
-  await fetch("/api/session", { method: "DELETE", credentials: "same-origin" });
-  sessionStorage.removeItem("dvc_operator");
-  location.href = "/login";
-});
+// logout is a form POST to /auth/logout: the session ends here and, when it came from the OpenID Provider, there
+$("#logout-form").addEventListener("submit", () => sessionStorage.removeItem("dvc_operator"));
 
 if (document.body.dataset.badProvince) {  // the server said why (see #notice): drop it from the address bar
   const p = new URLSearchParams(location.search);

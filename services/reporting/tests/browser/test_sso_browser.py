@@ -1,0 +1,313 @@
+"""Operators sign in to the dashboard through the real OpenID Provider (Keycloak, realm deploy/keycloak), in
+headless Debian Chromium (Selenium): "Đăng nhập" → Keycloak's own login page → the code flow with PKCE →
+the dashboard. A province operator (levanhung, Hà Nội 01) sees only province 01's figures, a national operator
+(hoangvannam) sees both seeded provinces (01 and 79), a citizen (nguyenvanan) is refused with a Vietnamese
+message, and logout ends the session here and at the provider (the next sign-in shows Keycloak's form again).
+
+One Keycloak per module, as tests/sso does (skipped only where Java 21+ or Maven is missing). The realm's
+reporting client accepts redirects to :8000 (make run); the module adds this run's port through the admin API.
+The sign-in round trips are printed (``-s``) and kept in test-artifacts/reporting/sso-timings.json."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dvc_contracts.clock import now, vn_today
+from dvckit import keycloak
+from dvckit.auth.jwt import DevKeys
+from dvckit.browser import chromium, skip_unless_installed
+from dvckit.browser import wait as browser_wait
+from dvckit.testing import PostgresServer, ServiceProcess, eventually, free_port, migrated_database
+
+from ..conftest import Emitter, Events
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+
+ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts" / "reporting"
+TIMINGS: dict[str, list[float]] = {}
+
+skip_unless_installed()
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def kc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[keycloak.Keycloak]:
+    reason = keycloak.unavailable_reason()
+    if reason:
+        pytest.skip(f"Keycloak cannot run here: {reason}")
+    keycloak.fetch()
+    keycloak.template()
+    with keycloak.Keycloak(tmp_path_factory.mktemp("keycloak")) as server:
+        yield server
+
+
+def allow_port(kc: keycloak.Keycloak, port: int) -> None:
+    """The reporting client's redirect and post-logout URIs, plus this run's port (admin REST API)."""
+    headers = {"authorization": f"Bearer {kc.admin_token()}"}
+    with httpx.Client(base_url=kc.admin_url, headers=headers, timeout=30) as admin:
+        (client,) = admin.get("/clients", params={"clientId": "reporting"}).raise_for_status().json()
+        uri = f"http://127.0.0.1:{port}/*"
+        client["redirectUris"] = [*client["redirectUris"], uri]
+        attributes = client.setdefault("attributes", {})
+        attributes["post.logout.redirect.uris"] = f"{attributes.get('post.logout.redirect.uris', '')}##{uri}"
+        admin.put(f"/clients/{client['id']}", json=client).raise_for_status()
+
+
+@pytest.fixture(scope="module")
+async def seeded(emitter: Emitter) -> Events:
+    """Dossiers in Hà Nội (01) and TP. Hồ Chí Minh (79)."""
+    e = Events(uuid.uuid4().hex[:6].upper())
+    proc = f"SSO-{e.run}"
+    await emitter.send(e.procedure(proc))
+    for i, province in enumerate(["01", "01", "01", "79", "79"]):
+        code = e.code(f"{province}-{i}")
+        await emitter.send(e.submitted(code, province, proc, due=vn_today() + timedelta(days=3)))
+        await emitter.send(e.status(code, province, proc, 1, "processing", at=now() - timedelta(hours=i)))
+    await emitter.flush()
+    return e
+
+
+@pytest.fixture(scope="module")
+async def dashboard(
+    kc: keycloak.Keycloak,
+    pg: PostgresServer,
+    kafka_bootstrap: str,
+    dev_keys: tuple[DevKeys, Path],
+    seeded: Events,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[ServiceProcess]:
+    port = free_port()
+    await asyncio.to_thread(allow_port, kc, port)
+    db_url = await migrated_database(pg, "dvc_reporting")
+    env = {
+        "KAFKA_BOOTSTRAP": kafka_bootstrap,
+        "KAFKA_SESSION_TIMEOUT_MS": "1000",
+        "REPORTING_DATABASE_URL": db_url,
+        "REPORTING_CONSUMER_GROUP": f"dvc-reporting-sso-{uuid.uuid4().hex[:6]}",
+        "REPORTING_SERVICE_URLS": "{}",
+        "REPORTING_LAG_GROUPS": "[]",
+        "REPORTING_PIPELINE_INTERVAL_SECONDS": "1",
+        "REPORTING_LIVE_MIN_INTERVAL_SECONDS": "0.2",
+        "LOG_FORMAT": "json",  # the server's own share of a sign-in is read from its log (took_ms)
+        # access tokens from Keycloak, checked as every service checks them (the kit's verifier) …
+        "AUTH_ISSUER": kc.issuer,
+        "AUTH_JWKS_URL": kc.jwks_url,
+        "AUTH_AUDIENCE": "reporting",
+        # … and make token's beside them (development), for the test's own API cross-checks
+        "AUTH_DEV_JWKS_FILE": str(dev_keys[1]),
+        "REPORTING_OIDC_ISSUER": kc.issuer,
+        "REPORTING_OIDC_CLIENT_ID": "reporting",
+        "REPORTING_OIDC_CLIENT_SECRET": keycloak.client_secret("reporting"),
+    }
+    svc = ServiceProcess("reporting", port, env, tmp_path_factory.mktemp("sso") / "reporting.log")
+    await asyncio.to_thread(svc.start)
+    try:
+        yield svc
+    finally:
+        await asyncio.to_thread(svc.stop)
+        for line in svc.log_path.read_text().splitlines():
+            if '"reporting.signed_in"' in line:
+                took = json.loads(line[line.index("{") :])["took_ms"]
+                note("callback on the server (code exchange, token checks, session)", float(took))
+        if TIMINGS:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "sso-timings.json").write_text(json.dumps(TIMINGS, indent=2))
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    with chromium(window="1400,1000") as driver:
+        yield driver
+
+
+def wait(driver: WebDriver, until: Callable[[WebDriver], Any], timeout: float = 30) -> Any:
+    return browser_wait(driver, until, timeout, poll=0.1)
+
+
+def number(driver: WebDriver, figure: str) -> int:
+    digits = re.sub(r"\D", "", driver.find_element(By.CSS_SELECTOR, f'[data-figure="{figure}"]').text)
+    return int(digits) if digits else 0
+
+
+def province_rows(driver: WebDriver) -> list[str]:
+    rows: list[str] = driver.execute_script(
+        "return [...document.querySelectorAll('#province-table tbody tr')].map((r) => r.dataset.province)"
+    )
+    return rows
+
+
+def note(what: str, ms: float) -> None:
+    TIMINGS.setdefault(what, []).append(round(ms, 1))
+    print(f"[sso] {what}: {ms:.0f} ms")
+
+
+def sign_in(driver: WebDriver, base: str, username: str, *, expect_dashboard: bool = True) -> None:
+    """From the dashboard's address to the dashboard: our login page, 'Đăng nhập', Keycloak's login page
+    (the realm's own, in Vietnamese), the credentials, back through the callback."""
+    driver.get(base + "/")
+    wait(driver, lambda d: urlpath(d) == "/login")
+    start = time.perf_counter()
+    driver.find_element(By.ID, "login-button").click()
+    wait(driver, lambda d: d.find_elements(By.ID, "kc-login"))
+    note("click 'Đăng nhập' → Keycloak's login form shown", (time.perf_counter() - start) * 1000)
+    assert "/realms/dvc/" in driver.current_url
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(keycloak.user_password(username))
+    start = time.perf_counter()
+    driver.find_element(By.ID, "kc-login").click()
+    if expect_dashboard:
+        wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-loaded]"))
+        note("submit Keycloak's form → dashboard shown", (time.perf_counter() - start) * 1000)
+    else:
+        wait(driver, lambda d: d.find_elements(By.ID, "login-error") and urlpath(d) == "/auth/callback")
+
+
+def urlpath(driver: WebDriver) -> str:
+    return str(httpx.URL(driver.current_url).path)
+
+
+def log_out(driver: WebDriver, base: str) -> None:
+    driver.find_element(By.ID, "logout").click()
+    wait(driver, lambda d: d.current_url.startswith(base + "/login") and d.find_elements(By.ID, "login-info"))
+
+
+async def national_api(
+    dashboard: ServiceProcess, make_token: Callable[..., str], path: str, **params: Any
+) -> Any:
+    token = make_token("operator", name="Kiểm tra")
+    async with httpx.AsyncClient(base_url=dashboard.url, timeout=10) as http:
+        r = await http.get(path, params=params, headers={"authorization": f"Bearer {token}"})
+        r.raise_for_status()
+        return r.json()
+
+
+def summary_total(dashboard: ServiceProcess, make_token: Callable[..., str]) -> Callable[[str | None], int]:
+    """dossiers_total as a national operator reads it from the API now (the read model may still be moving)."""
+    token = make_token("operator", name="Kiểm tra")
+
+    def total(province: str | None) -> int:
+        params = {"province": province} if province else {}
+        r = httpx.get(
+            f"{dashboard.url}/api/summary", params=params, headers={"authorization": f"Bearer {token}"}
+        )
+        return int(r.raise_for_status().json()["dossiers_total"])
+
+    return total
+
+
+async def wait_seeded(dashboard: ServiceProcess, make_token: Callable[..., str], e: Events) -> None:
+    async def there() -> bool:
+        for code in (e.code("01-2"), e.code("79-4")):
+            try:
+                detail = await national_api(dashboard, make_token, f"/api/dossiers/{code}")
+            except httpx.HTTPStatusError:
+                return False
+            if len(detail["history"]) < 2:
+                return False
+        return True
+
+    await eventually(there, timeout=90)
+
+
+async def test_province_operator_signs_in_sees_only_their_province_and_logs_out(
+    dashboard: ServiceProcess, browser: WebDriver, seeded: Events, make_token: Callable[..., str]
+) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await wait_seeded(dashboard, make_token, seeded)
+    base = dashboard.url
+
+    await asyncio.to_thread(sign_in, browser, base, "levanhung")
+    assert browser.find_element(By.ID, "me").text == "Lê Văn Hùng"
+    assert "Hà Nội" in browser.find_element(By.ID, "scope").text
+    await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / "sso-01-levanhung.png"))
+    assert await asyncio.to_thread(province_rows, browser) == ["01"]
+    ha_noi = (await national_api(dashboard, make_token, "/api/summary", province="01"))["dossiers_total"]
+    national = (await national_api(dashboard, make_token, "/api/summary"))["dossiers_total"]
+    assert ha_noi < national
+    total = summary_total(dashboard, make_token)
+    await asyncio.to_thread(wait, browser, lambda d: number(d, "dossiers_total") == total("01"))
+    # the session is the browser's only credential (no token in it), and it is scoped to 01 in the API too
+    status = await asyncio.to_thread(
+        browser.execute_script,
+        "return fetch('/api/summary?province=79', {credentials: 'same-origin'}).then((r) => r.status)",
+    )
+    assert status == 403
+    cookies = {c["name"]: c for c in browser.get_cookies()}
+    assert cookies["dvc_session"]["httpOnly"] and cookies["dvc_session"]["sameSite"] == "Lax"
+    assert "dvc_login" not in cookies and not browser.execute_script("return document.cookie")
+
+    # the round trip while Keycloak's session is alive: 'Đăng nhập' → dashboard, no form
+    def again() -> None:
+        browser.delete_cookie("dvc_session")
+        browser.get(base + "/")
+        wait(browser, lambda d: urlpath(d) == "/login")
+        start = time.perf_counter()
+        browser.find_element(By.ID, "login-button").click()
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-loaded]"))
+        note(
+            "click 'Đăng nhập' → dashboard shown (provider session alive)",
+            (time.perf_counter() - start) * 1000,
+        )
+
+    for _ in range(3):
+        await asyncio.to_thread(again)
+
+    # logout: the session ends here and at Keycloak
+    await asyncio.to_thread(log_out, browser, base)
+    assert browser.find_element(By.ID, "login-info").text == "Bạn đã đăng xuất."
+    await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / "sso-02-logged-out.png"))
+    assert "dvc_session" not in {c["name"] for c in browser.get_cookies()}
+
+    def after_logout() -> None:
+        browser.get(base + "/")
+        wait(browser, lambda d: urlpath(d) == "/login")
+        browser.find_element(By.ID, "login-button").click()
+        wait(browser, lambda d: d.find_elements(By.ID, "kc-login"))  # Keycloak asks again
+
+    await asyncio.to_thread(after_logout)
+
+
+async def test_national_operator_sees_both_provinces(
+    dashboard: ServiceProcess, browser: WebDriver, seeded: Events, make_token: Callable[..., str]
+) -> None:
+    await wait_seeded(dashboard, make_token, seeded)
+    base = dashboard.url
+    await asyncio.to_thread(sign_in, browser, base, "hoangvannam")
+    assert browser.find_element(By.ID, "me").text == "Hoàng Văn Nam"
+    assert browser.find_element(By.ID, "scope").text == "Toàn quốc"
+    assert {"01", "79"} <= set(await asyncio.to_thread(province_rows, browser))
+    total = summary_total(dashboard, make_token)
+    await asyncio.to_thread(wait, browser, lambda d: number(d, "dossiers_total") == total(None))
+    await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / "sso-03-hoangvannam.png"))
+    await asyncio.to_thread(log_out, browser, base)
+
+
+async def test_citizen_is_refused_with_a_clear_message(dashboard: ServiceProcess, browser: WebDriver) -> None:
+    base = dashboard.url
+    await asyncio.to_thread(sign_in, browser, base, "nguyenvanan", expect_dashboard=False)
+    error = browser.find_element(By.ID, "login-error")
+    assert error.text == (
+        "Tài khoản “Nguyễn Văn An” là tài khoản công dân, không phải cán bộ vận hành: không được vào bảng điều "
+        "khiển số liệu. Vui lòng đăng nhập bằng tài khoản cán bộ vận hành."
+    )
+    assert browser.find_element(By.ID, "login-button").text == "Đăng nhập bằng tài khoản khác"
+    await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / "sso-04-citizen-refused.png"))
+    assert "dvc_session" not in {c["name"] for c in browser.get_cookies()}
+    await asyncio.to_thread(browser.get, base + "/")
+    await asyncio.to_thread(wait, browser, lambda d: urlpath(d) == "/login")
+    # "another account": Keycloak shows its form again though the citizen's session there is alive
+    await asyncio.to_thread(browser.get, base + "/auth/login?prompt=login")
+    await asyncio.to_thread(wait, browser, lambda d: d.find_elements(By.ID, "kc-login"))
