@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable
+from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable, invalid_client_data
 from dvckit.health import BrokerHealth, LoopHealth, supervise_broker, watch_loop
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
@@ -30,6 +30,18 @@ from dvckit.tasks import cancel_and_wait
 log = get_logger("dvckit.app")
 
 API_PREFIX = "/v1"
+PROVIDER_PROTOCOL = (
+    "dvc_provider_protocol"  # set on a router whose routes speak a payment/SMS provider's protocol
+)
+
+
+def provider_protocol(router: APIRouter) -> APIRouter:
+    """Marks ``router`` as a provider's protocol: its error answers are that provider's, so the OpenAPI document
+    does not promise problem details for them."""
+    setattr(router, PROVIDER_PROTOCOL, True)
+    return router
+
+
 BackgroundTask = Callable[[Runtime[Any]], Coroutine[Any, Any, None]]
 
 
@@ -87,8 +99,12 @@ def _tune_gc() -> None:
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """A request that met an unreachable database (a restart, a failover) gets one clear 503 problem, with
+    """A value the database refuses as data (SQLSTATE 22: a NUL byte, a number out of range) is the caller's: 422.
+    A request that met an unreachable database (a restart, a failover) gets one clear 503 problem, with
     Retry-After, instead of a 500 and a traceback. Other database errors are not ours."""
+    if invalid_client_data(exc):
+        message = "Dữ liệu gửi lên có giá trị không lưu được (ký tự NUL, số vượt giới hạn hoặc mã hóa sai)."
+        return problem(422, "invalid_value", message)
     if not database_unavailable(exc):
         raise exc
     log.warning("http.database_unavailable", path=request.url.path, error=repr(exc)[:300])
@@ -176,7 +192,9 @@ def create_service_app(
         return JSONResponse(broker_health.as_dict(), status_code=200 if broker_health.up else 503)
 
     for router in routers:  # /v1/... is the documented path; the unversioned one answers too (docs/api.md)
-        app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
-        app.include_router(router, responses=PROBLEM_RESPONSES, include_in_schema=False)
+        # a provider's protocol (callbacks, sandboxes) answers in that provider's format, not with problems
+        responses = None if getattr(router, PROVIDER_PROTOCOL, False) else PROBLEM_RESPONSES
+        app.include_router(router, prefix=API_PREFIX, responses=responses)
+        app.include_router(router, responses=responses, include_in_schema=False)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     return app

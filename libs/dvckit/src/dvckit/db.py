@@ -192,6 +192,21 @@ def database_unavailable(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
+def invalid_client_data(exc: BaseException) -> bool:
+    """The database refused a value the caller sent (SQLSTATE class 22, "data exception": a NUL byte in a text,
+    a number out of its column's range, an invalid encoding) or the driver refused it before sending: the
+    caller's input, not a fault of ours. Found by schemathesis on PostgreSQL (SQLite stores such values)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        sqlstate = str(getattr(cause, "sqlstate", "") or "")
+        if sqlstate.startswith("22") or type(cause).__name__ == "DataError":
+            return True
+        cause = cause.__cause__
+    return False
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

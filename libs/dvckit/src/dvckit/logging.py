@@ -59,7 +59,9 @@ def log_format() -> str:
 def configure_logging(service: str, level: str = "INFO") -> None:
     global _configured
     renderer: Any = (
-        structlog.dev.ConsoleRenderer(colors=True, pad_event=28)
+        structlog.dev.ConsoleRenderer(
+            colors=True, pad_event=28, exception_formatter=structlog.dev.plain_traceback
+        )
         if log_format() == "console"
         else structlog.processors.JSONRenderer()
     )

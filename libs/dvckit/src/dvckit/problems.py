@@ -209,6 +209,19 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal_error", "Hệ thống gặp lỗi ngoài dự kiến, vui lòng thử lại sau.")
 
 
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request's body as a JSON object, or a 400 problem (``invalid_json``) — for routes that read the raw
+    body themselves (provider protocols) instead of a pydantic model."""
+    try:
+        body = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        detail: Any = {"error": "invalid_json", "message": "Nội dung yêu cầu phải là một đối tượng JSON."}
+        raise StarletteHTTPException(400, detail=detail)
+    return body
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -100,7 +100,7 @@ async def search_procedures(
         None, description="code of one of the 34 provinces of today; nationwide procedures always match"
     ),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
     if province is not None:
         try:

@@ -34,12 +34,26 @@ async def create_draft(uow: CatalogUnitOfWork, fields: dict[str, Any]) -> Proced
     code = fields["code"]
     version = await uow.procedures.next_version(code)
     draft = Procedure(**(fields | {"version": version, "status": "draft"}))
+    check_publishable(draft)
     await uow.procedures.add(draft)
     return draft
 
 
-def snapshot(p: Procedure) -> ProcedurePublishedV1:
-    assert p.published_at is not None
+def check_publishable(draft: Procedure) -> None:
+    """The draft must make a valid procedure-published event: checked when it is made (a 422 naming the field),
+    not found out when publishing it fails. The contract is the one source of what a procedure may be."""
+    try:
+        snapshot(draft, published_at=clock.now())
+    except ValueError as exc:  # pydantic's ValidationError
+        fields = sorted({str(e["loc"][0]) for e in getattr(exc, "errors", list)() if e.get("loc")})
+        raise ProcedureError(
+            "invalid_procedure", f"Thủ tục chưa hợp lệ, cần sửa: {', '.join(fields) or 'dữ liệu'}."
+        ) from exc
+
+
+def snapshot(p: Procedure, published_at: datetime | None = None) -> ProcedurePublishedV1:
+    published_at = published_at or p.published_at
+    assert published_at is not None
     return ProcedurePublishedV1(
         code=p.code,
         version=p.version,
@@ -58,7 +72,7 @@ def snapshot(p: Procedure) -> ProcedurePublishedV1:
         social_saving_vnd=p.social_saving_vnd,
         provinces=p.provinces,
         assurance_level=p.assurance_level,
-        published_at=p.published_at,
+        published_at=published_at,
     )
 
 

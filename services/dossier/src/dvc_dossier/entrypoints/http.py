@@ -214,7 +214,7 @@ async def my_dossiers(
     citizen: Citizen,
     mine: bool = True,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
     async with _uow(request) as uow:
         rows = await uow.dossiers.list_for_owner(citizen.sub, limit, offset)

@@ -36,7 +36,7 @@ AgencyUser = Annotated[Principal, Depends(require_role("agency"))]
 Operator = Annotated[Principal, Depends(require_role("operator"))]
 Reader = Annotated[Principal, Depends(require_role("citizen", "agency", "operator"))]
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]  # deeper pages: narrow the filter
 
 
 # --- bodies ----------------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from dvc_contracts import clock
 from dvc_payment.adapters.providers.base import CallbackInput, CallbackRejected, Provider
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.service.payments import apply_notice, record_callback_metric
+from dvckit.app import provider_protocol
 from dvckit.logging import get_logger
 from dvckit.problems import MEDIA_TYPE
 
-router = APIRouter(tags=["callbacks"])
+router = provider_protocol(APIRouter(tags=["callbacks"]))
 Ctx = Annotated[PaymentContext, Depends(context)]
 log = get_logger("dvc_payment.callbacks")
 REFUSED = ("replayed", "unknown_ref", "amount_mismatch")

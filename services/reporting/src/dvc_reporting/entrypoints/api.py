@@ -236,7 +236,7 @@ async def overdue(
     f: Filtered,
     c: Ctx,
     limit: int = Query(50, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
     format: Format = "json",
 ) -> Any:
     async with c.queries() as q:

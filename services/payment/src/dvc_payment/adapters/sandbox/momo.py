@@ -19,6 +19,7 @@ from dvc_payment.adapters.sandbox.core import (
     pay_page,
     result_page,
 )
+from dvckit.problems import json_object
 
 BRAND = Branding("Ví MoMo", "#a50064")
 PROVIDER = "momo"
@@ -87,7 +88,7 @@ def build_router(core: SandboxCore) -> APIRouter:
 
     @router.post("/v2/gateway/api/create", summary="Create a wallet payment (captureWallet) → payUrl")
     async def create(request: Request) -> JSONResponse:
-        body: dict[str, Any] = await request.json()
+        body: dict[str, Any] = await json_object(request)
         if not verified(body, proto.CREATE_FIELDS):
             return answer(
                 {"orderId": body.get("orderId"), "requestId": body.get("requestId"), "resultCode": 11}
@@ -140,7 +141,7 @@ def build_router(core: SandboxCore) -> APIRouter:
 
     @router.post("/v2/gateway/api/query", summary="Transaction status")
     async def query(request: Request) -> JSONResponse:
-        body: dict[str, Any] = await request.json()
+        body: dict[str, Any] = await json_object(request)
         base = {"orderId": body.get("orderId"), "requestId": body.get("requestId"), "extraData": ""}
         if not verified(body, proto.QUERY_FIELDS):
             return answer(base | {"resultCode": 11})
@@ -160,7 +161,7 @@ def build_router(core: SandboxCore) -> APIRouter:
 
     @router.post("/v2/gateway/api/refund", summary="Refund a paid transaction (idempotent by requestId)")
     async def refund(request: Request) -> JSONResponse:
-        body: dict[str, Any] = await request.json()
+        body: dict[str, Any] = await json_object(request)
         base = {
             "orderId": body.get("orderId"),
             "requestId": body.get("requestId"),

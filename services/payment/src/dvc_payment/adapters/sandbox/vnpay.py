@@ -19,6 +19,7 @@ from dvc_payment.adapters.sandbox.core import (
     pay_page,
     result_page,
 )
+from dvckit.problems import json_object
 
 BRAND = Branding("VNPAY", "#005baa")
 PROVIDER = "vnpay"
@@ -114,7 +115,7 @@ def build_router(core: SandboxCore) -> APIRouter:
         "/merchant_webapi/api/transaction", summary="querydr and refund (JSON, pipe-joined HMAC-SHA512)"
     )
     async def api(request: Request) -> JSONResponse:
-        body: dict[str, Any] = await request.json()
+        body: dict[str, Any] = await json_object(request)
         command = body.get("vnp_Command")
         fields = proto.REFUND_REQUEST_FIELDS if command == "refund" else proto.QUERY_REQUEST_FIELDS
         row = await core.get(PROVIDER, str(body.get("vnp_TxnRef", "")))

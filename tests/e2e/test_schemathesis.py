@@ -1,0 +1,63 @@
+"""Schemathesis against every service's OpenAPI document, on the running stack (every service a process, the real
+broker and PostgreSQL), with a token of each role: 0 server errors and 0 responses that violate the documented
+schema (every error is a problem, dvckit.problems). Sizes: SCHEMATHESIS_SECONDS per run (CI: 6 s; by hand, more).
+The counts of each run go to test-artifacts/schemathesis.json."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import Stack
+
+pytestmark = pytest.mark.e2e
+SECONDS = os.environ.get("SCHEMATHESIS_SECONDS", "6")
+ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "schemathesis.json"
+RUNS = [(service, role) for service in ("catalog", "dossier", "payment", "feedback", "notify", "reporting")
+        for role in ("citizen", "operator")] + [("dossier", "agency")]  # fmt: skip
+COUNTS = re.compile(r"(\d+) generated")
+ST = Path(sys.executable).with_name("st")
+
+
+async def fuzz(url: str, token: str) -> tuple[int, str]:
+    args = [
+        str(ST), "run", f"{url}/openapi.json", "--checks", "not_a_server_error,response_schema_conformance",
+        "--header", f"Authorization: Bearer {token}", "--phases", "fuzzing", "--max-examples", "20",
+        "--max-time", SECONDS, "--workers", "1", "--seed", "20261205",
+    ]  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=os.environ | {"NO_COLOR": "1"},
+    )
+    out, _ = await proc.communicate()
+    return proc.returncode or 0, out.decode(errors="replace")
+
+
+async def test_every_service_answers_its_documented_schema_without_server_errors(
+    stack: Stack, make_token: Callable[..., str]
+) -> None:
+    tokens = {
+        "citizen": make_token("citizen"),
+        "operator": make_token("operator", sub="op-national"),
+        "agency": make_token("agency", agency="SO-GTVT", province="01"),
+    }
+    results, failed = [], []
+    for service, role in RUNS:
+        code, out = await fuzz(stack.url(service), tokens[role])
+        found = COUNTS.search(out)
+        generated = int(found.group(1)) if found else 0
+        results.append({"service": service, "role": role, "generated": generated, "exit": code})
+        if code != 0 or not generated:
+            failed.append(f"--- {service} as {role} (exit {code}) ---\n{out[-4000:]}")
+    ARTIFACT.parent.mkdir(exist_ok=True)
+    ARTIFACT.write_text(json.dumps({"seconds_per_run": float(SECONDS), "runs": results}, indent=2))
+    assert not failed, "\n".join(failed)
