@@ -51,8 +51,11 @@ def _production_values(service: str) -> dict[str, Any]:
             "providers": ["gw-rest", "kafka"], "fake_gateways": False, "gw_rest_url": "https://sms.example.vn/api",
             "gw_rest_api_key": "rest-key-real", "gw_rest_callback_secret": "rest-callback-real",
         }  # fmt: skip
-    if service == "reporting":
-        values |= {"cookie_secure": True}
+    if service == "reporting":  # operators sign in at the provider (no token-paste page in production)
+        values |= {
+            "cookie_secure": True, "oidc_issuer": "https://id.dichvucong.gov.vn/realms/dvc",
+            "oidc_client_secret": SecretStr("reporting-" + "s" * 24),
+        }  # fmt: skip
     return values
 
 

@@ -171,7 +171,14 @@ def test_citizen_signs_in_with_code_and_pkce(kc: Keycloak) -> None:
     tokens = exchange(kc, "portal", code, code_verifier)
     assert tokens.status_code == 200, tokens.text
     access = tokens.json()["access_token"]
-    citizen = Principal(sub=subject("nguyenvanan"), role="citizen", name="Nguyễn Văn An", phone="0912345678")
+    citizen = Principal(
+        sub=subject("nguyenvanan"),
+        role="citizen",
+        name="Nguyễn Văn An",
+        phone="0912345678",
+        loa=2,
+        citizen_id="001099012345",
+    )
     assert verifier(kc, "portal").verify(access) == citizen
     assert verifier(kc, "dossier").verify(access) == citizen  # the portal forwards it to the services
     assert claims(access)["loa"] == 2 and claims(access)["citizen_id"] == "001099012345"
