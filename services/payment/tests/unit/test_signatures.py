@@ -16,7 +16,7 @@ from dvc_contracts import clock
 from dvc_payment.adapters.providers import momo, paygov, vnpay
 from dvc_payment.adapters.providers.base import CallbackInput, CallbackRejected, CheckoutRequest, HttpPort
 
-NOW = clock.now()
+NOW = clock.now()  # every message below is dated from it: verified at NOW, however long the run takes
 VNP_SECRET, MOMO_SECRET, MOMO_ACCESS, PAYGOV_SECRET = (
     "vnp-secret",
     "momo-secret",
@@ -169,7 +169,7 @@ def momo_ipn(**overrides: object) -> dict[str, object]:
         "resultCode": 0,
         "message": "Thành công.",
         "payType": "qr",
-        "responseTime": int(clock.now().timestamp() * 1000),
+        "responseTime": int(NOW.timestamp() * 1000),
         "extraData": "",
     } | overrides
     body["signature"] = momo.sign(body, momo.IPN_FIELDS, MOMO_ACCESS, MOMO_SECRET)
@@ -213,7 +213,7 @@ def test_momo_forged_ipn_is_refused() -> None:
 
 
 def test_momo_replayed_an_hour_later_is_stale() -> None:
-    old = momo_ipn(responseTime=int((clock.now().timestamp() - 3600) * 1000))
+    old = momo_ipn(responseTime=int((NOW.timestamp() - 3600) * 1000))
     with pytest.raises(CallbackRejected) as info:
         momo_provider().verify_callback(_momo(old), NOW)
     assert info.value.reason == "stale"
@@ -240,7 +240,7 @@ def paygov_notice(at: float | None = None, **overrides: object) -> tuple[dict[st
         }
         | overrides
     )
-    return paygov.signed_headers(PAYGOV_SECRET, "DVC", body, at=at), body
+    return paygov.signed_headers(PAYGOV_SECRET, "DVC", body, at=NOW.timestamp() if at is None else at), body
 
 
 def test_paygov_signature_is_hmac_sha256_of_timestamp_nonce_body() -> None:
@@ -267,7 +267,7 @@ def test_paygov_forged_body_or_header_is_refused() -> None:
 
 
 def test_paygov_replayed_with_an_old_timestamp_is_stale() -> None:
-    headers, body = paygov_notice(at=clock.now().timestamp() - 3600)
+    headers, body = paygov_notice(at=NOW.timestamp() - 3600)
     with pytest.raises(CallbackRejected) as info:
         paygov_provider().verify_callback(CallbackInput("POST", {}, headers, body), NOW)
     assert info.value.reason == "stale"
