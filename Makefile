@@ -75,6 +75,11 @@ schemas: sync
 docs: sync
 	$(BIN)/python scripts/gen_docs.py
 
+# the fault storm of issue 14 (tests/faults/storm): FAULTS_SIZE=small (default) or full, FAULTS_* sizes
+faults: sync
+	bash scripts/ensure-services.sh
+	$(BIN)/python -m bench faults
+
 bench: sync
 	bash scripts/ensure-services.sh
 	$(BIN)/python -m bench $(SCENARIOS)
