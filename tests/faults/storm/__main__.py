@@ -1,5 +1,7 @@
-"""``python -m tests.faults.storm``: the storm at the size FAULTS_* say; the JSON goes to FAULTS_OUT
-(default bench/results/faults.json). ``make faults`` runs it through ``python -m bench faults``."""
+"""``python -m tests.faults.storm`` (``make faults``): the storm at the size FAULTS_* say; the table on stdout,
+the JSON to FAULTS_OUT (default bench/results/faults.json); exit status 1 when an invariant is broken.
+``python -m bench faults`` runs the same through the bench runner. FAULTS_KEEP=1 keeps the stack up after the
+report (to look around; Ctrl-C ends it)."""
 
 from __future__ import annotations
 

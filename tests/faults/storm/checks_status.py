@@ -119,6 +119,8 @@ async def check_rejections(ledger: Ledger, bootstrap: str) -> tuple[dict[str, in
         got = seen.get(s.id, []) + (seen.get(s.stored_id, []) if s.stored_id != s.id else [])
         if s.expect != "rejected":
             c["accepted_but_rejected"] += len(got)
+            if got and len(bad) < 10:
+                bad.append(f"accepted {s.path} {s.dossier} seq {s.seq} ({s.stored_id}) refused: {got}")
             continue
         right = [g for g in got if g == (s.rejected_topic, s.reason)]
         c["rejection_missing"] += not right

@@ -28,12 +28,15 @@ async def pending(stack: Stack, ledger: Ledger, abandoned: set[str]) -> dict[str
     }
     out["sagas_open"] = sum(1 for s in ledger.sagas if states.get(s.code or "") not in TERMINAL)
     late = [s.payment_id for s in ledger.sagas if s.kind == "late" and s.payment_id]
-    paid = await fetch(
-        stack.dbs["payment"], "SELECT id FROM payments WHERE id = ANY($1) AND status = 'refunded'", late
+    # a late payer's money is on its way back until refunded; one the payment service took as on time (it
+    # should not have: the invariants say so) is final too — nothing more will happen to it
+    waiting = await fetch(
+        stack.dbs["payment"],
+        "SELECT id FROM payments WHERE id = ANY($1) AND (status IN ('created', 'pending', 'expired') OR "
+        "(late AND status = 'succeeded'))",
+        late,
     )
-    out["late_payments_unrefunded"] = len(late) - len(
-        paid
-    )  # their bank settles after the window: then refunded
+    out["late_payments_in_flight"] = len(waiting)
     sms = await fetch(
         stack.dbs["notify"], "SELECT count(*) AS n FROM sms_messages WHERE status IN ('created', 'sending')"
     )

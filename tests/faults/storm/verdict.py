@@ -49,6 +49,10 @@ async def check(stack: Stack, ledger: Ledger, faults: Faults, storm: dict[str, A
     invariants["groups_lagging"] = sum(1 for n in lags.values() if n)
     # a service answers 503 + Retry-After while its database is away, never a 500 (dvckit.db, docs/reliability.md)
     invariants["http_500_answers"] = sum(n for why, n in ledger.retries.items() if why.endswith("http 500"))
+    if invariants["http_500_answers"]:
+        examples.append(
+            f"HTTP 500 answers {invariants['http_500_answers']}: the services' logs say http.unhandled"
+        )
     applied_at = {r["event_id"]: r["recorded_at"].timestamp() for r in rows}
     sent = {s.stored_id: s.first_sent for s in ledger.events()}
     lat = {k: v - sent[k] for k, v in applied_at.items() if sent.get(k)}
