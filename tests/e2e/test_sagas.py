@@ -172,6 +172,8 @@ async def test_payment_expiry_cancels_the_saga(stack: Stack, people: dict[str, A
         dossier = await citizen.submit(code, {"vehicle_value_vnd": 100_000_000, "chassis_number": "X1"})
         d = await citizen.saga_state(dossier, "cancelled", timeout=60)  # nobody pays within 20 s
         assert d["status"] == "cancelled"
+        # the cancellation is a status change like any other: notify (and reporting, feedback) hear of it
+        await wait_sms(http, stack, people["operator"], dossier, "da bi huy")
 
 
 async def test_late_success_after_expiry_is_refunded(stack: Stack, people: dict[str, Any]) -> None:

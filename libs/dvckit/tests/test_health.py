@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 import pytest
 from fastapi import APIRouter
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from dvckit.app import create_service_app
-from dvckit.db import messaging_tables, new_metadata
+from dvckit.db import database_unavailable, messaging_tables, new_metadata
+from dvckit.messaging.consumer import _is_infra
 from dvckit.runtime import build_runtime
 from dvckit.settings import AuthSettings, KafkaSettings, ServiceSettings
 from dvckit.testing import free_port, running_app
@@ -28,6 +30,19 @@ async def operational() -> None:
 @router.get("/refused")
 async def refused() -> None:
     raise ConnectionRefusedError(111, "Connect call failed")
+
+
+def wrapped(driver_error: Exception) -> DBAPIError:
+    """What SQLAlchemy's asyncpg adapter raises: a plain DBAPIError around its own error, whose cause is
+    asyncpg's (seen in the fault storm while PostgreSQL was starting up)."""
+    adapted = Exception(str(driver_error))
+    adapted.__cause__ = driver_error
+    return DBAPIError("SELECT 1", {}, adapted)
+
+
+@router.get("/starting")
+async def starting() -> None:
+    raise wrapped(asyncpg.exceptions.CannotConnectNowError("the database system is starting up"))
 
 
 @router.get("/integrity")
@@ -58,7 +73,7 @@ async def test_live_and_ready_without_a_broker(tmp_path: Path) -> None:
         assert broker.status_code == 503 and broker.json()["broker"] == "down" and broker.json()["error"]
         assert 'dvc_broker_up{service="kit-health"} 0.0' in (await http.get("/metrics")).text
 
-        for path in ("/operational", "/refused"):
+        for path in ("/operational", "/refused", "/starting"):
             resp = await http.get(path)
             assert resp.status_code == 503, resp.text
             assert resp.json()["code"] == "database_unavailable"
@@ -74,3 +89,21 @@ async def test_not_ready_while_the_database_is_unreachable() -> None:
         assert ready.status_code == 503 and ready.json()["ready"] is False
         assert ready.json()["database"].startswith("error")
         assert (await http.get("/healthz")).status_code == 200
+
+
+def test_outage_is_told_from_bad_data_through_the_wrapping() -> None:
+    """One classifier for HTTP (503) and consumers (redeliver, never dead-letter)."""
+    outages = [
+        wrapped(asyncpg.exceptions.CannotConnectNowError("the database system is starting up")),  # 57P03
+        wrapped(asyncpg.exceptions.AdminShutdownError("terminating connection due to administrator command")),
+        wrapped(asyncpg.exceptions.TooManyConnectionsError("sorry, too many clients already")),  # 53300
+    ]
+    for exc in outages:
+        assert database_unavailable(exc) and _is_infra(exc), exc
+    not_outages = [
+        wrapped(asyncpg.exceptions.UniqueViolationError("duplicate key")),  # 23505
+        wrapped(asyncpg.exceptions.CharacterNotInRepertoireError("invalid byte sequence")),  # 22021
+        IntegrityError("INSERT", {}, ValueError("duplicate key")),
+    ]
+    for exc in not_outages:
+        assert not database_unavailable(exc) and not _is_infra(exc), exc

@@ -17,8 +17,8 @@ SAGA_SMS = {
     "compensated": {
         "dossier-submitted", "tax-declaration-paid", "dossier-forwarded", "dossier-status-changed", "fee-refunded",
     },
-    "cancelled": {"dossier-submitted"},
-    "cancelled, late payment refunded": {"dossier-submitted", "fee-refunded"},
+    "cancelled": {"dossier-submitted", "dossier-status-changed"},
+    "cancelled, late payment refunded": {"dossier-submitted", "dossier-status-changed", "fee-refunded"},
 }  # fmt: skip
 OTHER_SMS = {"fine-settled": "fines", "feedback-answered": "feedback"}  # template -> ledger part (no dossier)
 

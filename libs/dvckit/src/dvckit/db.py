@@ -186,10 +186,27 @@ DATABASE_UNAVAILABLE: Final = (
 )
 
 
+# SQLSTATE classes of a server that cannot serve now: 08 connection exception, 57P operator intervention
+# (admin/crash shutdown, "the database system is starting up" 57P03), 53300 too many connections.
+_UNAVAILABLE_SQLSTATES: Final = ("08", "57P", "53300")
+
+
 def database_unavailable(exc: BaseException) -> bool:
+    """True for "the database cannot serve right now": the exception itself, or what SQLAlchemy wrapped
+    (a server still starting up arrives as a plain DBAPIError whose driver error says 57P03)."""
     if isinstance(exc, DATABASE_UNAVAILABLE):
         return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        sqlstate = str(getattr(cause, "sqlstate", "") or "")
+        if isinstance(cause, DATABASE_UNAVAILABLE) or sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def invalid_client_data(exc: BaseException) -> bool:

@@ -443,6 +443,27 @@ async def test_late_success_after_expiry_is_published_and_refunded(
     ]  # fmt: skip
 
 
+async def test_a_success_paid_after_the_window_is_late_even_before_the_sweep(
+    make_payment_app: Any, make_token: Any
+) -> None:
+    """The bank settled after expires_at and no expiry sweep ran in between (a busy or restarted scheduler):
+    the provider's own time decides — the intent expires first and the success is a late one, refunded."""
+    pa = await make_payment_app(sandbox_slow_seconds=2.0, reconcile_interval_seconds=0.05)
+    pid = new_id()
+    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=1.5))
+    await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
+    await until(lambda: _reconciled(pa))  # no expire_due: only the reconciler asks the bank
+    [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
+    assert fee["late"] is True
+    [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
+    assert expired["dossier_code"] == "79-261121-ABCDEF"
+    assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
+    assert await pa.status(pid) == "refunded"
+    staff = {"authorization": f"Bearer {make_token('operator')}"}
+    hist = (await pa.http.get(f"/payments/{pid}/history", headers=staff)).json()["history"]
+    assert [h["action"] for h in hist][:4] == ["created", "checkout", "expired", "late_success"]
+
+
 async def _reconciled(pa: PaymentApp) -> bool:
     await payments.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     return bool(await pa.outbox(topics.FEE_PAID))

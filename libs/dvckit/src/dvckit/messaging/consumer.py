@@ -29,10 +29,10 @@ import structlog
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from dvc_contracts import topics
 from dvc_contracts.envelope import CloudEvent, EnvelopeError, from_kafka
+from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable
 from dvckit.logging import get_logger
 from dvckit.metrics import EVENTS_CONSUMED
 from dvckit.uow import UnitOfWork
@@ -42,14 +42,8 @@ log = get_logger("dvckit.consumer")
 # Raw asyncpg errors too: the bulk writes (dvckit.bulk) talk to asyncpg directly, without SQLAlchemy's
 # wrapping. A deadlock or a serialization failure is transient as well: the batch is redelivered whole.
 INFRA_ERRORS = (
-    OperationalError,
-    InterfaceError,
-    ConnectionError,
+    *DATABASE_UNAVAILABLE,
     OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.exceptions.OperatorInterventionError,
-    asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.DeadlockDetectedError,
     asyncpg.SerializationError,
 )
@@ -138,9 +132,7 @@ def per_event(handler: Handler) -> BatchHandler:
 
 def _is_infra(exc: BaseException) -> bool:
     """Errors that mean "redeliver later", never "dead-letter": infrastructure down, or Retry."""
-    if isinstance(exc, (*INFRA_ERRORS, Retry)):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    return isinstance(exc, (*INFRA_ERRORS, Retry)) or database_unavailable(exc)
 
 
 def _bind_event(event: CloudEvent) -> None:

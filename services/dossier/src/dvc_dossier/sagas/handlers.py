@@ -6,9 +6,11 @@ import uuid
 from types import SimpleNamespace
 from typing import Any
 
+from dvc_contracts import clock, topics
 from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     AgencyStatusReportedV1,
+    DossierStatusChangedV1,
     FeePaidV1,
     FeeRefundedV1,
     FineIssuedV1,
@@ -106,7 +108,35 @@ async def on_payment_expired(event: CloudEvent, uow: DossierUnitOfWork) -> None:
     after, actions = flows.on_payment_expired(saga, expired.payment_id)
     await _advance(uow, saga, after, actions, event.id)
     if after.state == "cancelled" and saga.state != "cancelled":
-        await uow.dossiers.set_status(saga.dossier_code, "cancelled")
+        await _cancel_dossier(uow, saga.dossier_code, event.id)
+
+
+async def _cancel_dossier(uow: DossierUnitOfWork, code: str, cause: str) -> None:
+    """The dossier follows its cancelled saga, and says so like any other status change (reporting, feedback
+    and the citizen's SMS read dossier-status-changed). Its sequence stays the agency's: the portal's own
+    step is ordered after the agency's last report by its time."""
+    row = await uow.dossiers.get(code)
+    if row is None or row.status == "cancelled":
+        return
+    await uow.dossiers.set_status(code, "cancelled")
+    changed = DossierStatusChangedV1(
+        dossier_code=code,
+        procedure_code=row.procedure_code,
+        procedure_name=row.procedure_name,
+        agency_code=row.agency_code,
+        province_code=row.province_code,
+        sector=row.sector,
+        channel=row.channel,
+        sequence=max(row.sequence, 0),
+        old_status=row.status,
+        new_status="cancelled",
+        occurred_at=clock.now(),
+        due_date=row.due_date,
+        note="Quá hạn thanh toán: hồ sơ đã bị hủy.",
+        citizen_phone=row.citizen_phone,
+    )
+    event = uow.new_event(topics.DOSSIER_STATUS_CHANGED, changed, key=code, causationid=cause)
+    await uow.publish_events([(topics.DOSSIER_STATUS_CHANGED, event)])
 
 
 async def on_fee_refunded(event: CloudEvent, uow: DossierUnitOfWork) -> None:

@@ -27,6 +27,7 @@ from dvc_payment.domain.model import (
     decide_failure,
     decide_success,
     default_expiry,
+    is_due_for_expiry,
 )
 from dvc_payment.metrics import CALLBACKS, PAYMENTS, RECONCILIATIONS
 from dvc_payment.service.arrivals import IntentArrivals
@@ -416,6 +417,11 @@ async def _apply_success(
         return "ignored"
     txn = notice.provider_txn_id or attempt.ref
     paid_at = notice.occurred_at or now
+    if notice.occurred_at is not None and is_due_for_expiry(p.status, p.expires_at, notice.occurred_at):
+        # the provider says it was paid after the window closed, which our sweep had not yet seen: the intent
+        # expired first (the dossier gave up on it), so this success is a late one, refunded like any other.
+        # A provider that does not say when (MoMo) is given the benefit of the doubt.
+        p = await expire_intent(uow, p, now=now, actor=actor)
     await uow.attempts.update(
         attempt.ref,
         status=AttemptStatus.SUCCEEDED.value,
@@ -576,19 +582,23 @@ async def expire_due(
                 open_attempts += [
                     a for a in await uow.attempts.for_payment(p.id) if a.status == AttemptStatus.OPEN.value
                 ]
-    for attempt in open_attempts:
-        await poll_attempt(uow_factory, providers, attempt, policy=policy, now=now)
+    for attempt in open_attempts:  # each answer applied at its own time: a sweep can take a while
+        await poll_attempt(uow_factory, providers, attempt, policy=policy, now=clock.now())
     expired = 0
     async with uow_factory() as uow:
         for p in await uow.payments.claim_due_for_expiry(now, limit):
-            event_id = await publish_payment_expired(uow, p, at=now)
-            await transition(
-                uow, p, PaymentStatus.EXPIRED, action="expired", actor="scheduler", now=now, event_id=event_id
-            )
-            log.info("payment.expired", payment_id=p.id, dossier_code=p.dossier_code)
+            await expire_intent(uow, p, now=now, actor="scheduler")
             expired += 1
         await uow.commit()
     return expired
+
+
+async def expire_intent(uow: PaymentUnitOfWork, p: Any, *, now: datetime, actor: str) -> Any:
+    """Expire an intent (payment-expired published with it); returns the intent as it now is."""
+    event_id = await publish_payment_expired(uow, p, at=now)
+    await transition(uow, p, PaymentStatus.EXPIRED, action="expired", actor=actor, now=now, event_id=event_id)
+    log.info("payment.expired", payment_id=p.id, dossier_code=p.dossier_code, actor=actor)
+    return await uow.payments.get(p.id)
 
 
 def record_callback_metric(provider: str, outcome: str) -> None:

@@ -31,7 +31,7 @@ from dvc_portal.entrypoints.context import Portal
 from dvc_portal.entrypoints.pages import STATIC_DIR, render
 from dvckit.app import CorrelationMiddleware
 from dvckit.auth.jwt import TokenVerifier
-from dvckit.db import DATABASE_UNAVAILABLE, make_engine
+from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable, make_engine
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
 from dvckit.metrics import HttpMetricsMiddleware, metrics_endpoint
@@ -172,6 +172,8 @@ def _install_error_pages(app: FastAPI) -> None:
         return response
 
     async def crashed(request: Request, exc: Exception) -> Response:
+        if database_unavailable(exc):  # a wrapped outage (e.g. the server still starting up)
+            return await database(request, exc)
         log.exception("portal.page_failed", path=request.url.path)
         return await error_page(request, 500)
 

@@ -69,7 +69,7 @@ class Notice:
     amount_vnd: int | None = None
     provider_txn_id: str | None = None
     reason: str | None = None  # failures: declined, insufficient_funds, cancelled, timeout, not_found …
-    occurred_at: datetime | None = None
+    occurred_at: datetime | None = None  # when the provider says the money moved (None: it does not say)
     dedup_keys: tuple[str, ...] = field(default=())  # replay guard; the txn+outcome key is always added
 
     def outcome_key(self) -> str:

@@ -148,7 +148,8 @@ class MomoProvider:
             raise CallbackRejected("malformed", "amount is not an integer")
         if sent_at < now - self._max_age or sent_at > now + timedelta(minutes=5):
             raise CallbackRejected("stale", "responseTime outside the accepted window")
-        return self._notice(ref, code, amount, trans_id, sent_at, request_id=str(body.get("requestId")))
+        # responseTime dates the message, not the payment: MoMo does not say when the money moved
+        return self._notice(ref, code, amount, trans_id, request_id=str(body.get("requestId")))
 
     def _notice(
         self,
@@ -156,7 +157,6 @@ class MomoProvider:
         code: int,
         amount: int,
         trans_id: str | None,
-        at: datetime | None,
         *,
         request_id: str = "",
     ) -> Notice:
@@ -172,7 +172,6 @@ class MomoProvider:
             amount_vnd=amount,
             provider_txn_id=trans_id,
             reason=reason,
-            occurred_at=at,
             dedup_keys=(f"request:{request_id}",) if request_id else (),
         )
 
@@ -201,7 +200,7 @@ class MomoProvider:
         except (KeyError, ValueError) as exc:
             raise ProviderError("momo query: invalid answer") from exc
         trans = str(answer.get("transId") or "") or None
-        return self._notice(attempt.ref, code, amount, trans, None)
+        return self._notice(attempt.ref, code, amount, trans)
 
     async def refund(
         self, attempt: AttemptInfo, refund_id: str, amount_vnd: int, reason: str
