@@ -78,7 +78,7 @@ docs: sync
 # the fault storm of issue 14 (tests/faults/storm): FAULTS_SIZE=small (default) or full, FAULTS_* sizes
 faults: sync
 	bash scripts/ensure-services.sh
-	$(BIN)/python -m bench faults
+	$(BIN)/python -m tests.faults.storm
 
 bench: sync
 	bash scripts/ensure-services.sh
