@@ -54,6 +54,9 @@ class Settings(ServiceSettings):
     default_limit: LimitSettings = LimitSettings(rate_per_second=500, burst=1000, daily=2_000_000)
     service_limits: dict[str, LimitSettings] = Field(default_factory=dict)
 
+    # The price of one SMS segment, in đồng (template previews show the cost).
+    sms_segment_price_vnd: int = Field(default=800, ge=0)
+
     # HTTP brandname gateways. Without a URL, a local fake gateway is started in-process when
     # fake_gateways is true (make run, tests); set the URLs and secrets, and fake_gateways=false, in production.
     fake_gateways: bool = True
