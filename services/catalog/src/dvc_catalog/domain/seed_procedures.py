@@ -1,4 +1,4 @@
-"""The seed catalog: real procedures named in the seeds (/work/shared/seeds), as plain dicts.
+"""The seed catalog: real procedures named in the product brief (articles on the national portal), as dicts.
 
 Every procedure is a dict with exactly the keys in ``PROCEDURE_KEYS``; the catalog service turns it into its
 model and into the ``procedure-published`` snapshot (``ProcedurePublishedV1``). ``procedure_problems`` checks a
