@@ -182,21 +182,33 @@ async def test_routed_from_the_catalog_read_model_with_a_deadline_and_an_event(u
     assert info.value.code == "unknown_agency"
 
 
+async def consume_batch(uow: UowFactory, handler: Any, *events: CloudEvent) -> None:
+    async with uow() as u:
+        assert await handler(list(events), u) == []
+        await u.commit()
+
+
 async def test_dossier_read_model_follows_the_highest_sequence(uow: UowFactory) -> None:
     await consume(uow, handlers.on_dossier_submitted, dossier_submitted("79-A", "BTC-TCT"))
-    await consume(
+    await consume_batch(uow, handlers.on_dossier_status_changed, status_changed("79-A", "BTC-KBNN", 1))
+    await consume_batch(
         uow,
         handlers.on_dossier_status_changed,
-        status_changed("79-A", "CA-TINH", 2, "forwarded"),
-        status_changed("79-A", "BTC-KBNN", 1),  # late and older: ignored
+        status_changed("79-A", "SO-TP", 2),
+        status_changed("79-A", "CA-TINH", 2, "forwarded"),  # same sequence, later in the batch: it wins
+        status_changed("79-A", "BTC-KBNN", 1),  # late and older, in the same batch: ignored
+        status_changed("79-C", "SO-TP", 1),  # another dossier in the batch
     )
+    await consume_batch(uow, handlers.on_dossier_status_changed, status_changed("79-A", "BTC-KBNN", 1))
     # a status event before the submission: the late submission does not overwrite it
-    await consume(uow, handlers.on_dossier_status_changed, status_changed("79-B", "CA-TINH", 1))
+    await consume_batch(uow, handlers.on_dossier_status_changed, status_changed("79-B", "CA-TINH", 1))
     await consume(uow, handlers.on_dossier_submitted, dossier_submitted("79-B", "BTC-TCT"))
     for code in ("79-A", "79-B"):
         fb = await submit(uow, procedure_code=None, province_code=None, dossier_code=code)
         assert (fb.agency_code, fb.province_code, fb.routed_by) == ("CA-TINH", "79", "dossier")
         assert fb.procedure_code == "GPLX-DOI-L4"
+    fb = await submit(uow, procedure_code=None, province_code=None, dossier_code="79-C")
+    assert fb.agency_code == "SO-TP"
 
 
 async def test_likely_duplicates_are_flagged_not_closed(uow: UowFactory) -> None:

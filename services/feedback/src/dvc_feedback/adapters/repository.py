@@ -249,14 +249,16 @@ class CatalogReadModel:
         return ProcedureInfo(row.code, row.agency_code, tuple(row.allowed_agency_codes or ()))
 
     async def add_agencies(self, named: dict[str, str | None]) -> None:
-        """Remember agency codes (with a name when the event gives one)."""
+        """Remember agency codes (with a name when the event gives one): one statement for the unnamed."""
+        unnamed = [{"code": code, "name": None} for code, name in named.items() if not name]
+        if unnamed:
+            ins = _upsert(self.session, agencies).values(unnamed)
+            await self.session.execute(ins.on_conflict_do_nothing(index_elements=[agencies.c.code]))
         for code, name in named.items():
-            ins = _upsert(self.session, agencies).values(code=code, name=name)
             if name:
+                ins = _upsert(self.session, agencies).values(code=code, name=name)
                 stmt = ins.on_conflict_do_update(index_elements=[agencies.c.code], set_={"name": name})
-            else:
-                stmt = ins.on_conflict_do_nothing(index_elements=[agencies.c.code])
-            await self.session.execute(stmt)
+                await self.session.execute(stmt)
 
     async def agency_known(self, code: str) -> bool:
         return (
@@ -282,31 +284,35 @@ class DossierReadModel:
         at: datetime,
         only_if_new: bool = False,
     ) -> None:
-        ins = _upsert(self.session, dossiers).values(
-            code=code,
-            procedure_code=procedure_code,
-            agency_code=agency_code,
-            province_code=province_code,
-            status=status,
-            sequence=sequence,
-            updated_at=at,
-        )
+        row = {
+            "code": code, "procedure_code": procedure_code, "agency_code": agency_code,
+            "province_code": province_code, "status": status, "sequence": sequence, "updated_at": at,
+        }  # fmt: skip
         if only_if_new:
-            stmt = ins.on_conflict_do_nothing(index_elements=[dossiers.c.code])
+            ins = _upsert(self.session, dossiers).values(**row)
+            await self.session.execute(ins.on_conflict_do_nothing(index_elements=[dossiers.c.code]))
         else:
-            ex = ins.excluded
-            stmt = ins.on_conflict_do_update(
-                index_elements=[dossiers.c.code],
-                set_={
-                    "procedure_code": ex.procedure_code,
-                    "agency_code": ex.agency_code,
-                    "province_code": ex.province_code,
-                    "status": ex.status,
-                    "sequence": ex.sequence,
-                    "updated_at": ex.updated_at,
-                },
-                where=dossiers.c.sequence <= ex.sequence,
-            )
+            await self.upsert_many([row])
+
+    async def upsert_many(self, rows: list[dict[str, Any]]) -> None:
+        """One statement; one row per dossier code (the caller folds a batch first). A row moves a dossier
+        only from an equal or lower sequence."""
+        if not rows:
+            return
+        ins = _upsert(self.session, dossiers).values(rows)
+        ex = ins.excluded
+        stmt = ins.on_conflict_do_update(
+            index_elements=[dossiers.c.code],
+            set_={
+                "procedure_code": ex.procedure_code,
+                "agency_code": ex.agency_code,
+                "province_code": ex.province_code,
+                "status": ex.status,
+                "sequence": ex.sequence,
+                "updated_at": ex.updated_at,
+            },
+            where=dossiers.c.sequence <= ex.sequence,
+        )
         await self.session.execute(stmt)
 
     async def get(self, code: str) -> DossierInfo | None:

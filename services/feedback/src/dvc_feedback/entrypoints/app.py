@@ -26,7 +26,7 @@ def create_runtime(settings: Settings | None = None) -> Runtime[FeedbackUnitOfWo
     runtime.subscribe(topics.PROCEDURE_PUBLISHED, handlers.on_procedure_published)
     runtime.subscribe(topics.PROCEDURE_RETIRED, handlers.on_procedure_retired)
     runtime.subscribe(topics.DOSSIER_SUBMITTED, handlers.on_dossier_submitted)
-    runtime.subscribe(topics.DOSSIER_STATUS_CHANGED, handlers.on_dossier_status_changed)
+    runtime.subscribe_batch(topics.DOSSIER_STATUS_CHANGED, handlers.on_dossier_status_changed)
     runtime.publishes(topics.FEEDBACK_RECEIVED, FeedbackReceivedV1, "Received and routed, with the deadline")
     runtime.publishes(topics.FEEDBACK_ANSWERED, FeedbackAnsweredV1)
     runtime.publishes(topics.FEEDBACK_STATUS_CHANGED, FeedbackStatusChangedV1)

@@ -43,7 +43,7 @@ from dvc_feedback.domain.model import (
 from dvc_feedback.domain.submission import Submission, check_submission, route
 from dvc_feedback.service.uow import FeedbackUnitOfWork
 from dvckit.logging import get_logger
-from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.consumer import Rejected, Rejection
 
 log = get_logger("dvc_feedback.handlers")
 P = TypeVar("P", bound=BaseModel)
@@ -110,19 +110,26 @@ async def on_dossier_submitted(event: CloudEvent, uow: FeedbackUnitOfWork) -> No
     await uow.catalog.add_agencies({data.agency_code: None})
 
 
-async def on_dossier_status_changed(event: CloudEvent, uow: FeedbackUnitOfWork) -> None:
-    """The agency handling a dossier now (highest sequence wins)."""
-    data = _payload(event, DossierStatusChangedV1)
-    await uow.dossiers.upsert(
-        code=data.dossier_code,
-        procedure_code=data.procedure_code,
-        agency_code=data.agency_code,
-        province_code=data.province_code,
-        status=data.new_status,
-        sequence=data.sequence,
-        at=data.occurred_at,
-    )
-    await uow.catalog.add_agencies({data.agency_code: None})
+def _dossier_row(d: DossierStatusChangedV1) -> dict[str, Any]:
+    return {
+        "code": d.dossier_code, "procedure_code": d.procedure_code, "agency_code": d.agency_code,
+        "province_code": d.province_code, "status": d.new_status, "sequence": d.sequence,
+        "updated_at": d.occurred_at,
+    }  # fmt: skip
+
+
+async def on_dossier_status_changed(events: list[CloudEvent], uow: FeedbackUnitOfWork) -> list[Rejection]:
+    """The agency handling each dossier now (highest sequence wins; of equal ones, the later). A batch is
+    folded to one row per dossier first: two statements per batch, whatever its size."""
+    latest: dict[str, DossierStatusChangedV1] = {}
+    for event in events:
+        data = _payload(event, DossierStatusChangedV1)
+        kept = latest.get(data.dossier_code)
+        if kept is None or data.sequence >= kept.sequence:
+            latest[data.dossier_code] = data
+    await uow.dossiers.upsert_many([_dossier_row(d) for d in latest.values()])
+    await uow.catalog.add_agencies(dict.fromkeys(sorted({d.agency_code for d in latest.values()})))
+    return []
 
 
 # --- commands --------------------------------------------------------------------------------------
