@@ -16,6 +16,7 @@ from dvc_contracts.envelope import CloudEvent, from_kafka, new_event, to_binary,
 from dvc_contracts.events import (
     EVENT_MODELS,
     EVENT_VERSION,
+    AccountSignedInV1,
     AgencyStatusRejectedV1,
     AgencyStatusReportedV1,
     DossierSubmittedV1,
@@ -318,6 +319,21 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "status": "delivered",
         "gateway_message_id": "A-778812",
         "reported_at": T0.isoformat(),
+    },
+    topics.ACCOUNT_REGISTERED: {
+        "account_id": "3f2a9c1b7e5d4a0f8c6b2e1d9a7f5c3b",
+        "role": "citizen",
+        "channel": "portal",
+        "assurance_level": 2,
+        "registered_at": T0.isoformat(),
+    },
+    topics.ACCOUNT_SIGNED_IN: {
+        "account_id": "3f2a9c1b7e5d4a0f8c6b2e1d9a7f5c3b",
+        "role": "operator",
+        "channel": "dashboard",
+        "assurance_level": 1,
+        "method": "oidc",
+        "signed_in_at": T0.isoformat(),
     },
 }
 
@@ -653,3 +669,12 @@ def test_rejection_keeps_original_bytes() -> None:
         AgencyStatusRejectedV1.model_validate(
             {k: v for k, v in SAMPLES[topics.AGENCY_STATUS_REJECTED].items() if k != "original_offset"}
         )
+
+
+@pytest.mark.parametrize("not_pseudonymous", ["001099012345", "0912345678", "Nguyễn Văn An", "ABCDEF" * 6])
+def test_account_events_carry_only_a_pseudonymous_id(not_pseudonymous: str) -> None:
+    data = {**SAMPLES[topics.ACCOUNT_SIGNED_IN], "account_id": not_pseudonymous}
+    with pytest.raises(ValidationError):
+        AccountSignedInV1.model_validate(data)
+    fields = set(AccountSignedInV1.model_fields)
+    assert not fields & {"sub", "name", "phone", "citizen_id", "email", "province_code"}

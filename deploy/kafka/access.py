@@ -74,7 +74,9 @@ SERVICE_WRITES: Final[dict[str, tuple[str, ...]]] = {
     "feedback": ("feedback-received", "feedback-answered", "feedback-status-changed", "feedback-overdue",
                  "sms-requested"),
     "notify": ("sms-sent", "sms-delivered", "sms-failed", "sms-outbound"),
-    "reporting": (),
+    # sign-ins: the portal's citizens and the dashboard's operators (a pseudonymous id only)
+    "reporting": ("account-registered", "account-signed-in"),
+    "portal": ("account-registered", "account-signed-in"),
 }  # fmt: skip
 # Topics a service writes by name prefix: dossier refuses agency reports to the shared agency-status-rejected
 # (records it cannot attribute to a system) and to each system's agency-status-rejected.<id>.

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from dvckit.accounts import AccountSettings
 from dvckit.production import RefusedInProduction
 from dvckit.settings import AuthSettings
 
@@ -55,6 +56,7 @@ def _production_values(service: str) -> dict[str, Any]:
         values |= {
             "cookie_secure": True, "oidc_issuer": "https://id.dichvucong.gov.vn/realms/dvc",
             "oidc_client_secret": SecretStr("reporting-" + "s" * 24),
+            "accounts": AccountSettings(pseudonym_key="accounts-" + "k" * 32),  # the sign-in events' ids
         }  # fmt: skip
     return values
 
@@ -71,6 +73,8 @@ def test_the_development_defaults_are_refused_in_production(production: None, se
     problems = refused.value.problems
     assert any("DATABASE_URL is not PostgreSQL" in p for p in problems)
     assert any(p.startswith("AUTH_JWKS_URL is not set") for p in problems)
+    if service == "reporting":  # the operators' sign-in events would be pseudonymised with a published key
+        assert "ACCOUNTS_PSEUDONYM_KEY is the development value" in problems
     if service in FIRST_OWN_PROBLEM:
         assert any(FIRST_OWN_PROBLEM[service] in p for p in problems), problems
     assert refused.value.code == 78

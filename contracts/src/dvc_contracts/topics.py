@@ -31,6 +31,9 @@ SMS_FAILED: Final = "sms-failed"
 # notify's Kafka-native channel to telecom SMS gateways: messages to send, and their delivery receipts.
 SMS_OUTBOUND: Final = "sms-outbound"
 SMS_RECEIPTS: Final = "sms-receipts"
+# Accounts (portal and dashboard sign-ins): a pseudonymous id only, never who the person is.
+ACCOUNT_REGISTERED: Final = "account-registered"
+ACCOUNT_SIGNED_IN: Final = "account-signed-in"
 
 # Records that could not be parsed or were not allowed: reason + original bytes, never dropped.
 DEAD_LETTER: Final = "dead-letter"
@@ -62,6 +65,8 @@ EVENT_TOPICS: Final[tuple[str, ...]] = (
     SMS_FAILED,
     SMS_OUTBOUND,
     SMS_RECEIPTS,
+    ACCOUNT_REGISTERED,
+    ACCOUNT_SIGNED_IN,
 )
 
 # Each agency system's own ingress and rejection topics (dvc_contracts.agencies): <event type>.<system id>.

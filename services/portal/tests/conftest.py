@@ -17,7 +17,7 @@ from dvc_portal.config import Settings
 from dvc_portal.entrypoints.app import create_app
 from dvckit import migrate
 from dvckit.auth.jwt import DevKeys, TokenVerifier
-from dvckit.settings import AuthSettings
+from dvckit.settings import AuthSettings, KafkaSettings
 
 from .portal_fakes import (
     DossierStore,
@@ -86,6 +86,8 @@ def portal_settings(tmp_path: Path, dev_keys: tuple[DevKeys, Path]) -> Callable[
             "dev_keys_dir": str(dev_keys[1].parent),
             "auth": AuthSettings(jwks_file=str(dev_keys[1]), jwks_url=None),
             "popular": ["GPLX-DOI-L4", "HT-XN-HON-NHAN", "NO-SUCH-CODE"],
+            # no broker: the sign-in events stay in the outbox (a closed port, never a broker of make run's)
+            "kafka": KafkaSettings(bootstrap="127.0.0.1:9"),
         }
         return Settings(**(values | overrides))
 

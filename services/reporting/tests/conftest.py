@@ -19,6 +19,8 @@ from dvc_contracts import topics
 from dvc_contracts.clock import now, vn_today
 from dvc_contracts.envelope import CloudEvent, new_event, to_binary
 from dvc_contracts.events import (
+    AccountRegisteredV1,
+    AccountSignedInV1,
     AgencyStatusRejectedV1,
     DossierForwardedV1,
     DossierStatusChangedV1,
@@ -239,11 +241,21 @@ TOPIC_OF: dict[type[BaseModel], str] = {
     SmsDeliveredV1: topics.SMS_DELIVERED,
     SmsFailedV1: topics.SMS_FAILED,
     AgencyStatusRejectedV1: topics.AGENCY_STATUS_REJECTED,
+    AccountRegisteredV1: topics.ACCOUNT_REGISTERED,
+    AccountSignedInV1: topics.ACCOUNT_SIGNED_IN,
 }
 
 
 def key_of(payload: BaseModel) -> str:
-    for attr in ("dossier_code", "payment_id", "decision_no", "feedback_id", "message_id", "code"):
+    for attr in (
+        "dossier_code",
+        "payment_id",
+        "decision_no",
+        "feedback_id",
+        "message_id",
+        "code",
+        "account_id",
+    ):
         value = getattr(payload, attr, None)
         if value:
             return str(value)

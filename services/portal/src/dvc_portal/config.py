@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from dvckit.accounts import AccountSettings
 from dvckit.client_ip import TrustedProxies
 from dvckit.production import secret_problems
 from dvckit.settings import ServiceSettings
@@ -60,6 +61,8 @@ class Settings(ServiceSettings):
     # Behind an ingress: its address ranges, so the citizen's address (not the ingress's) is the one
     # forwarded to the services that rate-limit per client (payment's fine lookup).
     trusted_proxies: str = ""
+    # the pseudonymous account id of the sign-in events (ACCOUNTS_PSEUDONYM_KEY, one per deployment)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -100,6 +103,7 @@ class Settings(ServiceSettings):
             problems.append("PORTAL_OIDC_ISSUER is not https: codes and tokens would travel in clear")
         if self.oidc and not self.oidc_client_secret.get_secret_value():
             problems.append("PORTAL_OIDC_CLIENT_SECRET is empty")
+        problems += self.accounts.production_problems()
         problems += secret_problems(self, "PORTAL_", ["session_secret"]) or (
             ["PORTAL_SESSION_SECRET is shorter than 32 characters"]
             if len(self.session_secret.get_secret_value()) < 32

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,11 @@ import jwt
 import pytest
 from sqlalchemy import select
 
-from dvc_portal.adapters.orm import citizen_sessions
+from dvc_portal.adapters.orm import citizen_sessions, messaging
 from dvc_portal.config import Settings
 from dvc_portal.entrypoints.app import create_app
 from dvckit import migrate
+from dvckit.accounts import pseudonymous_id
 from dvckit.auth.jwt import TokenVerifier, load_or_create_dev_keys
 
 from ..conftest import BASE, csrf_of
@@ -269,3 +271,37 @@ def test_settings_with_a_provider() -> None:
     problems = Settings(oidc_issuer="http://sso.example.vn/realms/dvc").production_problems()
     assert any(p.startswith("PORTAL_OIDC_ISSUER is not https") for p in problems)
     assert "PORTAL_OIDC_CLIENT_SECRET is empty" in problems
+
+
+async def outbox_events(site: Site) -> list[tuple[str, dict[str, object]]]:
+    engine = site.app.state.portal.engine  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(messaging.outbox).order_by(messaging.outbox.c.id))).all()
+    return [(r.topic, json.loads(r.value)) for r in rows]
+
+
+async def test_a_sign_in_is_published_with_a_pseudonymous_id_only(site: Site) -> None:
+    """account-registered the first time, account-signed-in every time, through the outbox; the account is
+    the HMAC of issuer and subject with the deployment's key, never the personal id, name or phone."""
+    assert (await site.sign_in()).status_code == 303
+    account = pseudonymous_id(site.settings.accounts.pseudonym_key.get_secret_value(), ISSUER, SUB)
+    first = await outbox_events(site)
+    assert [t for t, _ in first] == ["account-registered", "account-signed-in"]
+    assert first[0][1] == {
+        "account_id": account,
+        "role": "citizen",
+        "channel": "portal",
+        "assurance_level": 2,
+        "registered_at": first[0][1]["registered_at"],
+    }
+    assert first[1][1]["account_id"] == account and first[1][1]["method"] == "oidc"
+    assert first[1][1]["channel"] == "portal" and first[1][1]["assurance_level"] == 2
+    raw = json.dumps(first, ensure_ascii=False)
+    for personal in (SUB, "001099012345", "Nguyễn Văn An", "0912345678"):
+        assert personal not in raw
+
+    await site.client.post("/dang-xuat", data={"csrf": csrf_of((await site.client.get("/ho-so")).text)})
+    assert (await site.sign_in()).status_code == 303
+    again = (await outbox_events(site))[2:]
+    assert [t for t, _ in again] == ["account-signed-in"]  # known already: no second registration
+    assert again[0][1]["account_id"] == account

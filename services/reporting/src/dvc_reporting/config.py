@@ -3,6 +3,7 @@ from urllib.parse import urlparse
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from dvckit.accounts import AccountSettings
 from dvckit.production import secret_problems
 from dvckit.settings import ServiceSettings
 
@@ -51,13 +52,15 @@ class Settings(ServiceSettings):
     # lifetime, if shorter); a provider that cannot be reached keeps the session this long past the expiry
     oidc_refresh_before_seconds: float = 60.0
     oidc_unreachable_grace_seconds: float = 120.0
+    # the pseudonymous account id of the operators' sign-in events (ACCOUNTS_PSEUDONYM_KEY, one per deployment)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
 
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer)
 
     def production_problems(self) -> list[str]:
-        problems = super().production_problems()
+        problems = super().production_problems() + self.accounts.production_problems()
         if not self.cookie_secure:
             problems.append(
                 "REPORTING_COOKIE_SECURE is false: the operators' session cookie would travel over HTTP"

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from dvc_contracts.clock import now, vn_today
 from dvckit import keycloak
@@ -142,6 +143,48 @@ def number(driver: WebDriver, figure: str) -> int:
     return int(digits) if digits else 0
 
 
+def account_figure(driver: WebDriver, selector: str) -> int:
+    """A figure of the accounts panel (e.g. ``[data-account-channel="dashboard"]``) as shown, or -1 before."""
+    digits = re.sub(r"\D", "", driver.find_element(By.CSS_SELECTOR, selector).text)
+    return int(digits) if digits else -1
+
+
+def dashboard_sign_ins(dashboard: ServiceProcess, make_token: Callable[..., str]) -> Callable[[], int]:
+    """Sign-ins to the dashboard in the read model now, as a national operator reads them from the API."""
+    token = make_token("operator", name="Kiểm tra")
+
+    def count() -> int:
+        r = httpx.get(f"{dashboard.url}/api/accounts", headers={"authorization": f"Bearer {token}"})
+        return int(r.raise_for_status().json()["sign_ins_by_channel"]["dashboard"])
+
+    return count
+
+
+async def caught_up_on_sign_ins(
+    dashboard: ServiceProcess, make_token: Callable[..., str], bootstrap: str
+) -> None:
+    """Wait until the read model has consumed every account-signed-in already on the session's broker (other
+    tests' sign-ins), so a count taken now grows by this test's sign-ins only."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        parts = consumer.partitions_for_topic("account-signed-in") or set()
+        tps = [TopicPartition("account-signed-in", p) for p in parts]
+        on_topic = sum((await consumer.end_offsets(tps)).values()) if tps else 0
+    finally:
+        await consumer.stop()
+
+    async def consumed() -> bool:
+        rows = (await national_api(dashboard, make_token, "/api/pipeline"))["lag"]["rows"]
+        done = sum(
+            r["committed"] for r in rows if r["topic"] == "account-signed-in" and r["service"] == "reporting"
+        )
+        return done >= on_topic
+
+    await eventually(consumed, timeout=90)
+
+
 def province_rows(driver: WebDriver) -> list[str]:
     rows: list[str] = driver.execute_script(
         "return [...document.querySelectorAll('#province-table tbody tr')].map((r) => r.dataset.province)"
@@ -223,11 +266,18 @@ async def wait_seeded(dashboard: ServiceProcess, make_token: Callable[..., str],
 
 
 async def test_province_operator_signs_in_sees_only_their_province_and_logs_out(
-    dashboard: ServiceProcess, browser: WebDriver, seeded: Events, make_token: Callable[..., str]
+    dashboard: ServiceProcess,
+    browser: WebDriver,
+    seeded: Events,
+    make_token: Callable[..., str],
+    kafka_bootstrap: str,
 ) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await wait_seeded(dashboard, make_token, seeded)
     base = dashboard.url
+    sign_ins = dashboard_sign_ins(dashboard, make_token)
+    await caught_up_on_sign_ins(dashboard, make_token, kafka_bootstrap)
+    before = await asyncio.to_thread(sign_ins)
 
     await asyncio.to_thread(sign_in, browser, base, "levanhung")
     assert browser.find_element(By.ID, "me").text == "Lê Văn Hùng"
@@ -239,6 +289,16 @@ async def test_province_operator_signs_in_sees_only_their_province_and_logs_out(
     assert ha_noi < national
     total = summary_total(dashboard, make_token)
     await asyncio.to_thread(wait, browser, lambda d: number(d, "dossiers_total") == total("01"))
+    # the sign-in itself is in the figures: account-signed-in through reporting's outbox, the broker and its
+    # consumer, then the live update of this page (national figures, a pseudonymous id only)
+    shown = '[data-account-channel="dashboard"]'
+    await asyncio.to_thread(
+        wait, browser, lambda d: account_figure(d, shown) == sign_ins() and sign_ins() == before + 1, 60
+    )
+    assert account_figure(browser, '[data-account="active_today"]') >= 1
+    assert account_figure(browser, '[data-account-role="operator"]') >= 1
+    browser.execute_script("document.getElementById('accounts').scrollIntoView()")
+    await asyncio.to_thread(browser.save_screenshot, str(ARTIFACTS / "sso-01b-accounts.png"))
     # the session is the browser's only credential (no token in it), and it is scoped to 01 in the API too
     status = await asyncio.to_thread(
         browser.execute_script,

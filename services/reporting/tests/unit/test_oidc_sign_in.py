@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import secrets
 import time
 import uuid
@@ -38,7 +39,10 @@ from dvc_contracts import clock
 from dvc_reporting.adapters import orm, sessions
 from dvc_reporting.config import Settings
 from dvc_reporting.entrypoints import auth, web
+from dvckit.accounts import pseudonymous_id
 from dvckit.auth.jwt import DevKeys, Principal, TokenVerifier, load_or_create_dev_keys
+from dvckit.db import make_sessionmaker
+from dvckit.uow import UnitOfWork
 
 ISSUER = "http://idp.test/realms/dvc"
 BASE = "http://127.0.0.1:8000"
@@ -145,7 +149,11 @@ def make_app(engine: AsyncEngine, provider: Provider, **settings: Any) -> FastAP
     async def whoami(principal: auth.Operator) -> dict[str, Any]:
         return {"sub": principal.sub, "name": principal.name, "province": principal.province}
 
-    app.state.reporting = SimpleNamespace(runtime=SimpleNamespace(engine=engine), settings=s)
+    sessionmaker = make_sessionmaker(engine)
+    runtime = SimpleNamespace(
+        engine=engine, uow=lambda: UnitOfWork(sessionmaker, orm.messaging, service="reporting")
+    )
+    app.state.reporting = SimpleNamespace(runtime=runtime, settings=s)
     app.state.token_verifier = TokenVerifier(provider.keys.jwks, issuer=ISSUER, audience="reporting")
     app.state.oidc = auth.OidcClient(s, transport=httpx.MockTransport(provider.handle))
     return app
@@ -215,6 +223,15 @@ async def test_code_flow_with_pkce_opens_a_server_side_session(
     )  # the sign-in is used up: the same answer again is refused
     again = await browser.get("/auth/callback", params=answer)
     assert again.status_code == 400 and "đã hết hạn hoặc đã được dùng" in again.text
+    # the sign-in went to the outbox with the operator's pseudonymous id only
+    async with engine.connect() as conn:
+        out = (await conn.execute(select(orm.messaging.outbox).order_by(orm.messaging.outbox.c.id))).all()
+    assert [r.topic for r in out] == ["account-registered", "account-signed-in"]
+    event = json.loads(out[1].value)
+    key = Settings().accounts.pseudonym_key.get_secret_value()
+    assert event["account_id"] == pseudonymous_id(key, ISSUER, "sub-levanhung") == out[1].key
+    assert event["channel"] == "dashboard" and event["role"] == "operator" and event["method"] == "oidc"
+    assert "sub-levanhung" not in str(out[1].value) and "Hùng" not in out[1].value.decode()
 
 
 async def test_state_mismatch_is_refused_before_the_code_is_exchanged(

@@ -24,6 +24,8 @@ from sqlalchemy.pool import StaticPool
 
 from dvc_contracts import topics
 from dvc_contracts.events import (
+    AccountRegisteredV1,
+    AccountSignedInV1,
     AgencyStatusRejectedV1,
     DossierForwardedV1,
     DossierStatusChangedV1,
@@ -61,6 +63,8 @@ TOPIC_OF: dict[type[BaseModel], str] = {
     SmsSentV1: topics.SMS_SENT,
     SmsDeliveredV1: topics.SMS_DELIVERED,
     SmsFailedV1: topics.SMS_FAILED,
+    AccountRegisteredV1: topics.ACCOUNT_REGISTERED,
+    AccountSignedInV1: topics.ACCOUNT_SIGNED_IN,
 }
 TOPIC_ORDER = list(dict.fromkeys(TOPIC_OF.values()))  # the consumer's order inside one fetched batch
 
@@ -81,6 +85,8 @@ KEY_OF: dict[type[BaseModel], str] = {
     SmsSentV1: "message_id",
     SmsDeliveredV1: "message_id",
     SmsFailedV1: "message_id",
+    AccountRegisteredV1: "account_id",
+    AccountSignedInV1: "account_id",
 }
 
 
@@ -212,6 +218,19 @@ def story(rnd: random.Random) -> list[Record]:
         original_topic=topics.AGENCY_STATUS_REPORTED, original_partition=0, original_offset=1, original_key="D01",
         original_value_b64="e30=", dossier_code="D01", agency_code="SO-GTVT", rejected_at=T0,
     ))  # fmt: skip
+    for i in range(
+        6
+    ):  # accounts: registered at the first sign-in (some never announced), around midnight in VN
+        account = f"{i:032x}"
+        first = datetime(2026, 11, 1, 16, 58, tzinfo=UTC) + timedelta(minutes=i)
+        if i % 3:
+            emit(AccountRegisteredV1(account_id=account, role="citizen" if i % 2 else "operator",
+                                     channel="portal" if i % 2 else "dashboard", registered_at=first))  # fmt: skip
+        for k in range(rnd.randint(1, 4)):
+            emit(AccountSignedInV1(
+                account_id=account, role="citizen" if i % 2 else "operator", channel="portal" if i % 2 else "dashboard",
+                assurance_level=rnd.choice([None, 1, 2]), signed_in_at=first + timedelta(hours=5 * k),
+            ))  # fmt: skip
     return out
 
 
@@ -290,6 +309,7 @@ async def test_every_interleaving_and_batching_writes_the_same_read_model(
 
     first = snaps[0]
     assert len(first["dossiers"]) >= 30 and first["agg_dossiers"] and first["payments"] and first["sms"]
+    assert len(first["accounts"]) == 6 and first["account_days"] and first["account_sign_ins"]
     for (label, _, _), snap in zip(runs, snaps, strict=True):
         for name, rows in first.items():
             assert snap[name] == rows, f"{label}: {name} differs: {diff(rows, snap[name])}"

@@ -1,14 +1,19 @@
-"""The portal's own database holds citizens' server-side sessions and the sign-ins under way at the OpenID
-Provider. No outbox or inbox: the portal
-publishes and consumes no events; it talks to the other services over their public HTTP APIs."""
+"""The portal's own database holds citizens' server-side sessions, the sign-ins under way at the OpenID
+Provider, and the outbox of the one kind of event it publishes: citizens' sign-ins (account-registered,
+account-signed-in; a pseudonymous id only, dvckit.accounts). It consumes no events (the inbox is the kit's
+table, unused); it talks to the other services over their public HTTP APIs."""
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Index, LargeBinary, String, Table
 
-from dvckit.db import UtcDateTime, new_metadata
+from dvckit.accounts import known_accounts_table
+from dvckit.db import UtcDateTime, messaging_tables, new_metadata
 
 metadata = new_metadata()
+messaging = messaging_tables(metadata)
+# the accounts announced already (account-registered once per pseudonymous id)
+known_accounts = known_accounts_table(metadata)
 
 citizen_sessions = Table(
     "citizen_sessions",

@@ -1,9 +1,11 @@
 """App factory: ``uvicorn --factory dvc_portal.entrypoints.app:create_app``.
 
-The portal has its own small database (citizens' sessions) and no broker: it publishes and consumes no
-events, it calls the other services' public HTTP APIs. So it serves the kit's operational routes itself:
-``/healthz`` (the process answers), ``/readyz`` (its database answers; the other services are not part of it:
-a page whose service is down says so, the rest of the portal works), ``/metrics``."""
+The portal has its own small database (citizens' sessions, its outbox) and calls the other services' public
+HTTP APIs. It consumes no events; it publishes one kind, the citizens' sign-ins (account-registered,
+account-signed-in), through its outbox and the kit's relay (written with the sign-in, sent when the broker
+answers: a broker away never stops a sign-in). It serves the kit's operational routes itself: ``/healthz``
+(the process answers), ``/readyz`` (its database answers; neither the other services nor the broker are part
+of it: a page whose service is down says so, the rest of the portal works), ``/metrics``."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dvc_portal.adapters import orm
 from dvc_portal.adapters.oidc import Provider
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import ServiceError, Services, ServiceUnavailable, start_timing
@@ -31,9 +34,10 @@ from dvc_portal.entrypoints.context import Portal
 from dvc_portal.entrypoints.pages import STATIC_DIR, render
 from dvckit.app import CorrelationMiddleware
 from dvckit.auth.jwt import TokenVerifier
-from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable, make_engine
+from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable, make_engine, make_sessionmaker
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
+from dvckit.messaging.relay import OutboxRelay
 from dvckit.metrics import HttpMetricsMiddleware, metrics_endpoint
 from dvckit.problems import problem
 from dvckit.production import refuse_development_settings
@@ -193,11 +197,24 @@ def create_app(
     settings = settings or Settings()
     refuse_development_settings(settings.service_name, settings.production_problems())
     engine = make_engine(settings.effective_database_url())
+    sessionmaker = make_sessionmaker(engine)
+    relay = OutboxRelay(
+        sessionmaker,
+        orm.messaging,
+        settings.kafka,
+        service=settings.service_name,
+        batch_size=settings.relay_batch_size,
+        idle_seconds=settings.relay_idle_seconds,
+        retention_seconds=settings.outbox_retention_hours * 3600,
+        unknown_topic_seconds=settings.relay_unknown_topic_seconds,
+    )
     context = Portal(
         settings=settings,
         engine=engine,
         sessions=SessionStore(engine, settings.session_secret.get_secret_value(), settings.session_hours),
         services=Services(settings, transports),
+        sessionmaker=sessionmaker,
+        relay=relay,
         oidc=Provider(
             settings.oidc_issuer,
             settings.oidc_client_id,
@@ -215,6 +232,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         context.verifier = await asyncio.to_thread(TokenVerifier.from_settings, settings.auth)
+        relay.start()
         log.info(
             "service.started",
             port=settings.http_port,
@@ -224,6 +242,7 @@ def create_app(
         try:
             yield
         finally:
+            await relay.stop()
             await context.services.aclose()
             if context.oidc is not None:
                 await context.oidc.aclose()

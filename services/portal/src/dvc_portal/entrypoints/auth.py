@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
@@ -25,10 +25,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dvc_contracts import clock, phone
+from dvc_portal.adapters import orm
 from dvc_portal.adapters.oidc import ProviderError, new_secret
 from dvc_portal.adapters.sessions import SESSION_COOKIE
 from dvc_portal.entrypoints.context import Portal, portal
 from dvc_portal.entrypoints.pages import check_form, citizen, render, safe_next, secure_cookies
+from dvckit.accounts import Method, pseudonymous_id, record_sign_in
 from dvckit.auth.jwt import TokenError, issue_token, load_or_create_dev_keys
 from dvckit.logging import get_logger
 
@@ -81,6 +83,26 @@ def _session_cookie(request: Request, response: Response, session_id: str) -> No
         secure=secure_cookies(request),
         path="/",
     )
+
+
+async def _note_sign_in(
+    p: Portal, *, issuer: str, sub: str, loa: int | None, method: Method, at: datetime
+) -> None:
+    """account-signed-in (and account-registered the first time) through the outbox: the account's
+    pseudonymous id, the channel and the level of assurance only (dvckit.accounts)."""
+    account = pseudonymous_id(p.settings.accounts.pseudonym_key.get_secret_value(), issuer, sub)
+    async with p.uow() as uow:
+        await record_sign_in(
+            uow,
+            orm.known_accounts,
+            account_id=account,
+            role="citizen",
+            channel="portal",
+            at=at,
+            assurance_level=loa,
+            method=method,
+        )
+        await uow.commit()
 
 
 async def _problem_page(request: Request, status: int, problem: str, next_path: str = "/") -> Response:
@@ -170,6 +192,9 @@ async def sign_in(request: Request) -> Response:
         # the token lives as long as the session (both from now; the session is read on the portal's clock)
         token_expires_at=now + timedelta(hours=p.settings.session_hours),
         now=now,
+    )
+    await _note_sign_in(
+        p, issuer=p.settings.auth.issuer, sub=values["citizen_id"], loa=2, method="dev", at=now
     )
     log.info("portal.signed_in", method="dev", phone=phone.mask(values["phone"]))
     response = RedirectResponse(next_path, status_code=303)
@@ -278,6 +303,7 @@ async def sign_in_callback(request: Request) -> Response:
         refresh_token=tokens.refresh_token,
         id_token=tokens.id_token,
     )
+    await _note_sign_in(p, issuer=p.oidc.issuer, sub=who.sub, loa=who.loa, method="oidc", at=now)
     log.info("portal.signed_in", method="oidc", loa=who.loa)
     response = RedirectResponse(pending.next_path, status_code=303)
     _session_cookie(request, response, session_id)

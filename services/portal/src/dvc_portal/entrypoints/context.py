@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dvc_portal.adapters import orm
 from dvc_portal.adapters.oidc import Provider
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import Services, ServiceUnavailable
 from dvc_portal.config import Settings
 from dvckit.auth.jwt import TokenVerifier
+from dvckit.messaging.relay import OutboxRelay
+from dvckit.uow import UnitOfWork
 
 
 @dataclass
@@ -23,11 +26,19 @@ class Portal:
     engine: AsyncEngine
     sessions: SessionStore
     services: Services
+    sessionmaker: async_sessionmaker[AsyncSession]
+    relay: OutboxRelay  # publishes the outbox (sign-in events) to Kafka
     verifier: TokenVerifier | None = None
     oidc: Provider | None = None  # the OpenID Provider, when PORTAL_OIDC_ISSUER is set
     # one refresh at a time per session in this process (refresh tokens are one use each)
     refreshing: dict[str, asyncio.Lock] = field(default_factory=dict)
     _popular: tuple[float, list[dict[str, Any]]] = field(default=(0.0, []))
+
+    def uow(self) -> UnitOfWork:
+        """A transaction whose outbox rows the relay publishes once it commits."""
+        return UnitOfWork(
+            self.sessionmaker, orm.messaging, service=self.settings.service_name, on_published=self.relay.wake
+        )
 
     async def popular(self) -> list[dict[str, Any]]:
         """The home page's procedures, fetched together and kept ``popular_cache_seconds`` (a published

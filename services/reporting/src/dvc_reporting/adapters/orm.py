@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from dvc_reporting.domain.projection import AGGREGATES
+from dvckit.accounts import known_accounts_table
 from dvckit.db import UtcDateTime, messaging_tables, new_metadata
 
 metadata = new_metadata()
@@ -237,6 +238,34 @@ dead_letters = Table(
     Index("ix_dead_letters_at", "rejected_at"),
 )
 
+# Accounts (domain/accounts.py): one row per pseudonymous id, one per (Vietnamese day, id) it signed in, and
+# the sign-in counters per day × channel × role × level of assurance (0: not stated).
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(32), primary_key=True),
+    Column("role", String(16), nullable=True),
+    Column("registered_at", UtcDateTime, nullable=True),
+    Column("first_seen_at", UtcDateTime, nullable=True),
+    Column("last_signed_in_at", UtcDateTime, nullable=True),
+)
+account_days = Table(
+    "account_days",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("account_id", String(32), primary_key=True),
+    Column("role", String(16), nullable=False),
+)
+account_sign_ins = Table(
+    "account_sign_ins",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("role", String(16), primary_key=True),
+    Column("assurance_level", Integer, primary_key=True),
+    Column("sign_ins", BigInteger, nullable=False, server_default=ZERO),
+)
+
 ENTITY_TABLES = {
     "procedures": (procedures, "code"),
     "dossiers": (dossiers, "code"),
@@ -295,9 +324,16 @@ READ_MODEL_TABLES: tuple[Table, ...] = (
     sms,
     agency_rejections,
     dead_letters,
+    accounts,
+    account_days,
+    account_sign_ins,
     *AGG_TABLES.values(),
 )
 
+
+# The dashboard's own memory of the operators' accounts it has announced (account-registered once per id; not a
+# read model: the publisher's state, like the sessions below).
+known_accounts = known_accounts_table(metadata)
 
 # Operators' dashboard sessions (not a read model: never rebuilt by a replay). The cookie holds a random id;
 # only its SHA-256 is stored, so a copy of the database opens no session. Logging out deletes the row.

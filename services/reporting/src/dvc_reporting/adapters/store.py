@@ -2,7 +2,7 @@
 
 Lock order (no deadlocks between the topic consumers, which run concurrently): every batch touches the
 tables in the same order (procedures, dossiers, dossier_events, payments, fines, feedback, sms, rejections,
-aggregates by name) and the rows of a table in key order. A row that does not exist yet is first inserted
+accounts, aggregates by name) and the rows of a table in key order. A row that does not exist yet is first inserted
 empty (``ON CONFLICT DO NOTHING``), then every row is read ``FOR UPDATE``: two consumers that see the same
 new dossier at once serialise on its row instead of overwriting each other's fold.
 """

@@ -29,6 +29,7 @@ from dvc_reporting.domain.reference import CHANNEL_NAMES, SECTOR_NAMES, STATUSES
 from dvc_reporting.entrypoints.auth import Operator, national_only, verify_operator
 from dvc_reporting.entrypoints.context import ReportingContext, ctx
 from dvc_reporting.entrypoints.places import UNITS_Q, place_filter, scope_of
+from dvc_reporting.service.accounts import note_sign_in
 from dvckit.auth.jwt import Principal
 
 router = APIRouter(prefix="/api")
@@ -126,7 +127,9 @@ def _me(p: Principal) -> Me:
 )
 async def login(request: Request, body: Login, c: Ctx, response: Response) -> Me:
     principal = await verify_operator(request, body.token.strip())
-    session_id = await open_session(c.runtime.engine, principal, clock.now())
+    now = clock.now()
+    session_id = await open_session(c.runtime.engine, principal, now)
+    await note_sign_in(c.runtime, c.settings, principal, issuer=c.settings.auth.issuer, method="dev", at=now)
     response.set_cookie(
         SESSION_COOKIE,
         session_id,

@@ -44,6 +44,7 @@ from dvc_reporting.adapters.sessions import (
 )
 from dvc_reporting.config import LOOPBACK_HOSTS, Settings
 from dvc_reporting.entrypoints.context import ctx
+from dvc_reporting.service.accounts import note_sign_in
 from dvckit.auth.jwt import Principal, TokenError, TokenVerifier
 from dvckit.logging import get_logger
 
@@ -499,6 +500,7 @@ async def callback(request: Request) -> Response:
         response.delete_cookie(LOGIN_COOKIE, path="/auth")
         return response
     session_id = await sessions.open_session(c.runtime.engine, principal, now, oidc.tokens_of(answer, now))
+    await note_sign_in(c.runtime, c.settings, principal, issuer=oidc.issuer, method="oidc", at=now)
     took_ms = round((time.perf_counter() - started) * 1000, 1)  # exchange, checks, session
     log.info("reporting.signed_in", sub=principal.sub, province=principal.province, took_ms=took_ms)
     response = RedirectResponse(pending.return_to, status_code=303)

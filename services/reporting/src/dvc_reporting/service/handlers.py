@@ -106,6 +106,16 @@ async def on_sms_failed(events: list[CloudEvent], uow: ReportingUnitOfWork) -> l
     return await _project(events, uow, topics.SMS_FAILED)
 
 
+async def on_account_registered(events: list[CloudEvent], uow: ReportingUnitOfWork) -> list[Rejection]:
+    """An account's first sign-in (pseudonymous id): the accounts total."""
+    return await _project(events, uow, topics.ACCOUNT_REGISTERED)
+
+
+async def on_account_signed_in(events: list[CloudEvent], uow: ReportingUnitOfWork) -> list[Rejection]:
+    """Every sign-in at the portal or the dashboard: active accounts per Vietnamese day, sign-ins per channel."""
+    return await _project(events, uow, topics.ACCOUNT_SIGNED_IN)
+
+
 SUBSCRIPTIONS = (
     (topics.PROCEDURE_PUBLISHED, on_procedure_published),
     (topics.PROCEDURE_RETIRED, on_procedure_retired),
@@ -122,4 +132,6 @@ SUBSCRIPTIONS = (
     (topics.SMS_SENT, on_sms_sent),
     (topics.SMS_DELIVERED, on_sms_delivered),
     (topics.SMS_FAILED, on_sms_failed),
+    (topics.ACCOUNT_REGISTERED, on_account_registered),
+    (topics.ACCOUNT_SIGNED_IN, on_account_signed_in),
 )

@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy import and_, true
 
 from dvc_contracts.events import (
+    AccountRegisteredV1,
+    AccountSignedInV1,
     AgencyStatusRejectedV1,
     DossierForwardedV1,
     DossierStatusChangedV1,
@@ -28,7 +30,9 @@ from dvc_contracts.events import (
 )
 from dvc_reporting.adapters import orm
 from dvc_reporting.adapters.store import ReadModelStore
+from dvc_reporting.domain import accounts as acc
 from dvc_reporting.domain import projection as p
+from dvckit.bulk import insert_rows
 
 Fact = tuple[str, BaseModel]  # (event id, payload)
 S = TypeVar("S")
@@ -53,6 +57,7 @@ class Projector:
         fbs = [(e, d) for e, d in facts if isinstance(d, FeedbackReceivedV1 | FeedbackAnsweredV1)]
         smss = [(e, d) for e, d in facts if isinstance(d, SmsSentV1 | SmsDeliveredV1 | SmsFailedV1)]
         rejs = [(e, d) for e, d in facts if isinstance(d, AgencyStatusRejectedV1)]
+        accs = [d for _, d in facts if isinstance(d, AccountRegisteredV1 | AccountSignedInV1)]
 
         if procs:
             await self._fold_simple(
@@ -106,6 +111,8 @@ class Projector:
         if rejs:
             await self.store.insert_ignore(orm.agency_rejections, [p.rejection_row(e, d) for e, d in rejs])
             self.changed.add("pipeline")
+        if accs:
+            await self._accounts(accs)
         await self.store.add_to_aggregates(self.deltas)
         self.deltas = {}
         return self.changed
@@ -151,6 +158,27 @@ class Projector:
     async def _history(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.store.insert_ignore(orm.dossier_events, rows)
+
+    # -- accounts ---------------------------------------------------------------------------------------------
+
+    async def _accounts(self, facts: list[AccountRegisteredV1 | AccountSignedInV1]) -> None:
+        """Accounts (earliest seen, registered, latest sign-in), the days each was active, sign-in counters."""
+        rows = await self.store.lock_rows(orm.accounts, "account_id", {d.account_id for d in facts})
+        old = {k: p.state_from_row(acc.AccountState, r) for k, r in rows.items()}
+        new = dict(old)
+        for d in facts:
+            new[d.account_id] = acc.fold_account(new[d.account_id], d)
+        changed = [p.state_to_row(new[k]) for k in sorted(new) if new[k] != old[k]]
+        await self.store.update_rows(orm.accounts, "account_id", changed)
+        sign_ins = [d for d in facts if isinstance(d, AccountSignedInV1)]
+        await self.store.insert_ignore(orm.account_days, [acc.active_day_row(d) for d in sign_ins])
+        keys = ["day", "channel", "role", "assurance_level"]
+        counters = acc.sign_in_rows(sign_ins)
+        if counters:
+            await insert_rows(
+                self.store.session, orm.account_sign_ins, counters, conflict=keys, increment=["sign_ins"]
+            )
+        self.changed.add("accounts")
 
     # -- other entities -------------------------------------------------------------------------------------
 

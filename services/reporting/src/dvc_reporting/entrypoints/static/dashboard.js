@@ -202,6 +202,16 @@ function renderOverdue(data) {
     : `<tr><td colspan="6" class="hint">Không có hồ sơ quá hạn.</td></tr>`;
 }
 
+function renderAccounts(a) {
+  for (const el of document.querySelectorAll("[data-account]")) setFigure(el, a[el.dataset.account]);
+  for (const el of document.querySelectorAll("[data-account-role]")) setFigure(el, a.accounts_by_role[el.dataset.accountRole] || 0);
+  for (const el of document.querySelectorAll("[data-account-channel]")) setFigure(el, a.sign_ins_by_channel[el.dataset.accountChannel] || 0);
+  $("#accounts-today").textContent = vnDate(a.today);
+  $("#accounts-days tbody").innerHTML = a.days.slice(-7).reverse().map((d) => `<tr data-day="${esc(d.day)}"><td>${vnDate(d.day)}</td>
+    <td class="num">${fmt(d.active_accounts)}</td><td class="num">${fmt(d.sign_ins_by_channel.portal)}</td>
+    <td class="num">${fmt(d.sign_ins_by_channel.dashboard)}</td></tr>`).join("");
+}
+
 function renderSmallTable(sel, items, empty) {
   $(sel + " tbody").innerHTML = items.length
     ? items.slice(0, 10).map((r) => `<tr><td>${esc(r.name || r.key || "—")}</td><td class="num overdue">${fmt(r.overdue)}</td></tr>`).join("")
@@ -268,10 +278,10 @@ async function refresh() {
   if (loading) { again = true; return loading; }
   loading = (async () => {
     try {
-      const [fig, prov, trends, overdue, byAgency, byProc, pays, map] = await Promise.all([
+      const [fig, prov, trends, overdue, byAgency, byProc, pays, map, accounts] = await Promise.all([
         api("/api/figures"), api("/api/provinces"), api("/api/trends"), api("/api/overdue", { limit: "50" }),
         api("/api/overdue/by/agency"), api("/api/overdue/by/procedure"), api("/api/payments"),
-        api("/api/map", { metric: mapMetric }),
+        api("/api/map", { metric: mapMetric }), api("/api/accounts", {}),
       ]);
       renderFigures(fig);
       provinceRows = prov.items;
@@ -282,6 +292,7 @@ async function refresh() {
       renderSmallTable("#overdue-procedure-table", byProc.items, "Không có.");
       renderPayments(pays.items);
       renderMap(map);
+      renderAccounts(accounts);
       if (NATIONAL) renderPipeline(await api("/api/pipeline", {}));
       $("#updated-at").textContent = new Date().toLocaleTimeString("vi-VN", { timeZone: "Asia/Ho_Chi_Minh" });
       document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
