@@ -44,6 +44,17 @@ class Settings(ServiceSettings):
     maintenance_interval_seconds: float = 300.0  # pruning of the replay guard and of rate-limit buckets
     callback_retention_days: float = 30.0  # provider_callbacks rows (the replay guard) are kept this long
 
+    # --- webhooks for agencies (payment.succeeded / failed / expired / refunded / refund_failed) -------------
+    webhook_interval_seconds: float = 1.0  # how often the sender looks for due deliveries
+    webhook_timeout_seconds: float = 10.0  # per attempt (connect + answer)
+    webhook_max_attempts: int = 10  # then the delivery is marked failed (still listed, with every attempt)
+    webhook_backoff_base_seconds: float = 10.0  # wait after attempt n: ½..1 × min(max, base × 2^(n-1))
+    webhook_backoff_max_seconds: float = 3600.0
+    webhook_lease_seconds: float = 60.0  # a claimed delivery whose sender died is sent again after this
+    webhook_max_endpoints: int = 5  # active endpoints per agency and province
+    webhook_max_url_length: int = 500
+    webhook_max_body_bytes: int = 65536  # a larger body is not sent (delivery failed: body_too_large)
+
     # --- traffic fines ---------------------------------------------------------------------------------
     # Early online payment discount (proposed in the seeds): percent off when paid within N days of the
     # decision (decided_at, Vietnam calendar days, inclusive). 0 disables it.

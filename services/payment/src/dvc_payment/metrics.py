@@ -26,3 +26,8 @@ RECONCILIATIONS = Counter(
 )
 FINES = Counter("dvc_fines_total", "Fine decisions by what happened (issued, corrected, settled)", ["status"])
 FINE_LOOKUPS = Counter("dvc_fine_lookups_total", "Fine lookups by outcome", ["outcome"])
+WEBHOOK_ATTEMPTS = Counter(
+    "dvc_payment_webhook_attempts_total",
+    "Agency webhook delivery attempts, by event type and outcome (delivered, retry, failed)",
+    ["event", "outcome"],
+)

@@ -36,6 +36,7 @@ payments = Table(
     Column("description", Text, nullable=False),
     Column("payer_name", Text, nullable=True),
     Column("owner_sub", String(128), nullable=True),  # the citizen (token sub) who may pay with their login
+    Column("agency_code", String(64), nullable=True),  # the agency that created it over HTTP (webhooks)
     Column("citizen_phone", String(32), nullable=True),
     Column("preferred_provider", String(16), nullable=True),
     Column("status", String(16), nullable=False),
@@ -117,6 +118,8 @@ refunds = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_try_at", UtcDateTime, nullable=True),
     Column("request_event_id", String(100), nullable=True),
+    Column("requested_by", String(128), nullable=True),  # POST /payments/{id}/refunds: the staff member
+    Column("request_hash", String(64), nullable=True),  # … and what they asked (Idempotency-Key replays)
     Column("requested_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("completed_at", UtcDateTime, nullable=True),
@@ -189,6 +192,73 @@ rate_limits = Table(
     Column("tat", Float, nullable=False),
     Column("allowed", Boolean, nullable=False),  # the last request's answer
     Index("ix_rate_limits_tat", "tat"),
+)
+
+# --- webhooks for agencies (dvc_payment.domain.webhooks) -------------------------------------------------
+
+# The agency that collects a procedure's fee (procedure-published): whom a dossier fee's webhooks go to.
+procedure_agencies = Table(
+    "procedure_agencies",
+    metadata,
+    Column("procedure_code", String(64), primary_key=True),
+    Column("agency_code", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(40), primary_key=True),  # whe_…
+    Column("agency_code", String(64), nullable=False),
+    Column("province_code", String(8), nullable=True),  # None: every province (a nationwide agency)
+    Column("url", Text, nullable=False),
+    Column("secret", String(100), nullable=False),  # HMAC key, shown once when the endpoint is made
+    Column("events", Text, nullable=False),  # comma-separated payment.* event types
+    Column("created_by", String(128), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime, nullable=True),  # removed: no new deliveries, the log stays
+    Index("ix_webhook_endpoints_agency", "agency_code"),
+)
+
+# One row per (endpoint, event), written in the transaction of the state change it tells (an outbox).
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(40), primary_key=True),  # whd_… : X-DVC-Delivery, the same on every attempt
+    Column("endpoint_id", String(40), nullable=False),
+    Column("agency_code", String(64), nullable=False),
+    Column("province_code", String(8), nullable=True),
+    Column("event_id", String(100), nullable=False),
+    Column("event_type", String(40), nullable=False),
+    Column("payment_id", String(100), nullable=False, index=True),
+    Column("body", Text, nullable=False),  # the exact bytes signed and sent (UTF-8 JSON)
+    Column("status", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+        sqlite_where=text("status = 'pending'"),
+    ),
+    Index("ix_webhook_deliveries_scope", "agency_code", "created_at"),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("delivery_id", String(40), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("latency_ms", Integer, nullable=True),
+    Column("error", Text, nullable=True),
 )
 
 # --- the local sandboxes: the providers' side (not read by the payment code, only over their HTTP APIs) ----

@@ -21,9 +21,11 @@ from dvc_payment.adapters.orm import messaging
 from dvc_payment.adapters.sandbox import build_sandbox_router
 from dvc_payment.config import Settings
 from dvc_payment.entrypoints import callbacks, fines, http, jobs
+from dvc_payment.entrypoints import refunds as refund_routes
+from dvc_payment.entrypoints import webhooks as webhook_routes
 from dvc_payment.entrypoints.context import PaymentContext
 from dvc_payment.service import fines as fine_handlers
-from dvc_payment.service import payments, refunds
+from dvc_payment.service import payments, refunds, webhooks
 from dvc_payment.service.arrivals import IntentArrivals
 from dvc_payment.service.common import Policy
 from dvc_payment.service.uow import PaymentUnitOfWork
@@ -45,6 +47,7 @@ def create_runtime(
     runtime.subscribe(topics.PAYMENT_REQUESTED, on_payment_requested)
     runtime.subscribe(topics.REFUND_REQUESTED, refunds.on_refund_requested)
     runtime.subscribe(topics.FINE_ISSUED, fine_handlers.on_fine_issued)
+    runtime.subscribe(topics.PROCEDURE_PUBLISHED, webhooks.on_procedure_published)
     runtime.publishes(topics.FEE_PAID, FeePaidV1)
     runtime.publishes(topics.PAYMENT_FAILED, PaymentFailedV1)
     runtime.publishes(topics.PAYMENT_EXPIRED, PaymentExpiredV1)
@@ -61,12 +64,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     arrivals = IntentArrivals(max_waiters=settings.checkout_max_waiters)
     runtime = create_runtime(settings, arrivals)
     ctx = PaymentContext.build(settings, runtime, arrivals)
-    routers = [http.router, callbacks.router, fines.router]
+    routers = [http.router, refund_routes.router, webhook_routes.router, callbacks.router, fines.router]
     background = [
         ctx.run_http_lifetime,
         jobs.expiry_job(ctx),
         jobs.reconciliation_job(ctx),
         jobs.refund_job(ctx),
+        jobs.webhook_job(ctx),
         jobs.maintenance_job(ctx),
     ]
     if ctx.sandbox is not None:

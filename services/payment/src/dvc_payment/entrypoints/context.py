@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
@@ -14,11 +15,13 @@ from dvc_payment.adapters.providers.base import HttpPort, Provider
 from dvc_payment.adapters.sandbox import SandboxCore
 from dvc_payment.config import Settings
 from dvc_payment.domain.access import PayAccess, PayLinkSigner
+from dvc_payment.domain.webhooks import Backoff
 from dvc_payment.entrypoints.ratelimit import Rate, SharedRateLimiter
 from dvc_payment.service.arrivals import IntentArrivals
 from dvc_payment.service.common import Policy, Urls
 from dvc_payment.service.payments import CheckoutResult, start_checkout
 from dvc_payment.service.uow import PaymentUnitOfWork
+from dvc_payment.service.webhooks import WebhookSender
 from dvckit.client_ip import TrustedProxies
 from dvckit.runtime import Runtime
 
@@ -34,6 +37,7 @@ class PaymentContext:
     arrivals: IntentArrivals
     pay_links: PayLinkSigner
     proxies: TrustedProxies
+    webhooks: WebhookSender
     sandbox: SandboxCore | None = None
     _closed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -58,6 +62,16 @@ class PaymentContext:
             arrivals=arrivals or IntentArrivals(max_waiters=settings.checkout_max_waiters),
             pay_links=PayLinkSigner(settings.pay_link_secret.get_secret_value().encode()),
             proxies=settings.proxies,
+            webhooks=WebhookSender(
+                backoff=Backoff(
+                    settings.webhook_backoff_base_seconds,
+                    settings.webhook_backoff_max_seconds,
+                    settings.webhook_max_attempts,
+                ),
+                timeout_seconds=settings.webhook_timeout_seconds,
+                lease=timedelta(seconds=settings.webhook_lease_seconds),
+                max_body_bytes=settings.webhook_max_body_bytes,
+            ),
             sandbox=sandbox,
         )
 
@@ -96,6 +110,7 @@ class PaymentContext:
             await self._closed.wait()
         finally:
             await self.http.aclose()
+            await self.webhooks.aclose()
 
 
 async def context(request: Request) -> PaymentContext:

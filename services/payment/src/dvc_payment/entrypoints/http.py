@@ -132,11 +132,12 @@ async def create_payment(
         provider=body.provider,
         owner_sub=body.payer_sub,
     )
+    agency = caller.agency.upper() if caller.role == "agency" and caller.agency else None
     async with ctx.uow() as uow:
         try:
             p, created = await payments.create_payment(
                 uow, caller=caller.sub, idempotency_key=idempotency_key, req=req, policy=ctx.policy,
-                now=clock.now(),
+                now=clock.now(), agency_code=agency,
             )  # fmt: skip
         except PaymentError as exc:
             raise http_error(exc) from exc

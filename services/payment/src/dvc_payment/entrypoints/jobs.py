@@ -1,4 +1,4 @@
-"""Background jobs started with the app: expiry, reconciliation, refunds, maintenance. Each loops on its own interval;
+"""Background jobs started with the app: expiry, reconciliation, refunds, webhooks, maintenance. Each loops on its own interval;
 a failure is logged and retried, never fatal. Several instances can run them: rows are claimed with
 SKIP LOCKED leases (PostgreSQL)."""
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from dvc_contracts import clock
 from dvc_payment.entrypoints.context import PaymentContext
-from dvc_payment.service import maintenance, payments, refunds
+from dvc_payment.service import maintenance, payments, refunds, webhooks
 from dvckit.logging import get_logger
 from dvckit.runtime import Runtime
 
@@ -74,3 +74,14 @@ def maintenance_job(ctx: PaymentContext) -> Callable[[Runtime[Any]], Coroutine[A
         )
 
     return run_maintenance
+
+
+def webhook_job(ctx: PaymentContext) -> Callable[[Runtime[Any]], Coroutine[Any, Any, None]]:
+    async def run_webhooks(_: Runtime[Any]) -> None:
+        await _loop(
+            "webhooks",
+            ctx.settings.webhook_interval_seconds,
+            lambda: webhooks.send_due(ctx.uow, ctx.webhooks),
+        )
+
+    return run_webhooks

@@ -23,7 +23,9 @@ from dvc_payment.config import Settings
 from dvc_payment.domain.access import PayLinkSigner
 from dvc_payment.domain.fines import DiscountRule
 from dvc_payment.domain.model import PaymentStatus, RefundStatus, ensure_transition
+from dvc_payment.domain.webhooks import WebhookEvent
 from dvc_payment.metrics import FINES, PAID_AMOUNT, PAYMENTS
+from dvc_payment.service import webhooks
 from dvc_payment.service.uow import PaymentUnitOfWork
 from dvckit.logging import get_logger
 
@@ -157,7 +159,17 @@ async def publish_fee_paid(
         citizen_phone=p.citizen_phone,
     )
     event = await uow.publish(topics.FEE_PAID, data, key=p.id)
+    await webhooks.enqueue(uow, p, WebhookEvent.SUCCEEDED, data, event_id=event.id, at=paid_at)
     uow.after_commit(lambda: PAID_AMOUNT.labels(provider, p.purpose).inc(p.amount_vnd))
+    return event.id
+
+
+async def _published(
+    uow: PaymentUnitOfWork, p: Any, topic: str, kind: WebhookEvent, data: Any, at: datetime
+) -> str:
+    """Publish (outbox) and write the agency webhooks of the same event, in the caller's transaction."""
+    event = await uow.publish(topic, data, key=p.id)
+    await webhooks.enqueue(uow, p, kind, data, event_id=event.id, at=at)
     return event.id
 
 
@@ -176,7 +188,7 @@ async def publish_payment_failed(
         failed_at=at,
         citizen_phone=p.citizen_phone,
     )
-    return (await uow.publish(topics.PAYMENT_FAILED, data, key=p.id)).id
+    return await _published(uow, p, topics.PAYMENT_FAILED, WebhookEvent.FAILED, data, at)
 
 
 async def publish_payment_expired(uow: PaymentUnitOfWork, p: Any, *, at: datetime) -> str:
@@ -189,7 +201,7 @@ async def publish_payment_expired(uow: PaymentUnitOfWork, p: Any, *, at: datetim
         expired_at=at,
         citizen_phone=p.citizen_phone,
     )
-    return (await uow.publish(topics.PAYMENT_EXPIRED, data, key=p.id)).id
+    return await _published(uow, p, topics.PAYMENT_EXPIRED, WebhookEvent.EXPIRED, data, at)
 
 
 async def publish_fee_refunded(
@@ -207,7 +219,7 @@ async def publish_fee_refunded(
         citizen_phone=p.citizen_phone,
         automatic=bool(r.automatic),
     )
-    return (await uow.publish(topics.FEE_REFUNDED, data, key=p.id)).id
+    return await _published(uow, p, topics.FEE_REFUNDED, WebhookEvent.REFUNDED, data, at)
 
 
 async def publish_refund_failed(
@@ -237,7 +249,9 @@ async def publish_refund_failed(
         automatic=automatic,
         citizen_phone=p.citizen_phone if p is not None else None,
     )
-    return (await uow.publish(topics.REFUND_FAILED, data, key=payment_id, causationid=causationid)).id
+    event = await uow.publish(topics.REFUND_FAILED, data, key=payment_id, causationid=causationid)
+    await webhooks.enqueue(uow, p, WebhookEvent.REFUND_FAILED, data, event_id=event.id, at=at)
+    return event.id
 
 
 # --- fines and automatic refunds ---------------------------------------------------------------------------

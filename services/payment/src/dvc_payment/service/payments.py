@@ -207,9 +207,11 @@ async def create_payment(
     req: NewPayment,
     policy: Policy,
     now: datetime,
+    agency_code: str | None = None,
 ) -> tuple[Any, bool]:
     """POST /payments: same key + same body → the same intent; same key + another body → PaymentError.
-    A fine's intent must ask exactly what is due now (PaymentError amount_mismatch)."""
+    A fine's intent must ask exactly what is due now (PaymentError amount_mismatch). ``agency_code``: the
+    creating agency's (its webhooks hear about the intent)."""
     key = f"{caller}:{idempotency_key}"
     digest = req.canonical_hash()
     if (existing := await uow.payments.get_by_idempotency_key(key)) is not None:
@@ -220,7 +222,7 @@ async def create_payment(
     payment_id = new_payment_id()
     values = intent_values(
         payment_id, req, source="http", now=now, expires_at=default_expiry(now, policy.ttl_minutes)
-    ) | {"idempotency_key": key, "request_hash": digest}
+    ) | {"idempotency_key": key, "request_hash": digest, "agency_code": agency_code}
     if await uow.payments.add_once(values):
         await record_created(uow, payment_id, f"http:{caller}", now, None)
         return await uow.payments.get(payment_id), True

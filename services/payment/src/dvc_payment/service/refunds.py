@@ -4,6 +4,7 @@ records fee-refunded or refund-failed; an unreachable provider is retried with b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,60 @@ async def _paid_attempt(uow: PaymentUnitOfWork, p: Any) -> Any:
     return None
 
 
+@dataclass(frozen=True)
+class RefundCheck:
+    """A payment (locked) and whether ``amount_vnd`` of it may be refunded now: ``refusal`` is None or a
+    reason code; ``amount_vnd`` is what was asked (None: all that remains, resolved here)."""
+
+    p: Any
+    attempt: Any
+    refusal: str | None
+    amount_vnd: int
+    remaining_vnd: int
+
+
+async def check_refund(uow: PaymentUnitOfWork, payment_id: str, amount_vnd: int | None) -> RefundCheck:
+    """The one check of a refund request, by event or by API: paid, and no more than what remains."""
+    p = await uow.payments.get(payment_id, for_update=True)
+    attempt = await _paid_attempt(uow, p) if p is not None else None
+    remaining = 0
+    if p is None:
+        reason: str | None = "payment_not_found"
+    elif p.status == PaymentStatus.REFUNDED.value:
+        reason = "already_refunded"
+    elif p.status != PaymentStatus.SUCCEEDED.value or attempt is None:
+        reason = "payment_not_paid"
+    else:
+        reserved = await uow.refunds.reserved_vnd(p.id)
+        remaining = max(p.amount_vnd - reserved, 0)
+        amount_vnd = remaining if amount_vnd is None else amount_vnd
+        reason = refundable(p.amount_vnd, reserved, amount_vnd)
+    return RefundCheck(p, attempt, reason, amount_vnd or 0, remaining)
+
+
+async def accept_refund(
+    uow: PaymentUnitOfWork, check: RefundCheck, values: dict[str, Any], *, actor: str
+) -> bool:
+    """Record a checked request as ``requested``: the refund worker takes it from there (the only way money
+    goes back). False if its id was already there (a concurrent repeat)."""
+    p, attempt, now = check.p, check.attempt, values["requested_at"]
+    row = values | {
+        "payment_id": p.id, "attempt_ref": attempt.ref, "provider": attempt.provider, "amount_vnd": check.amount_vnd,
+        "automatic": False, "attempts": 0, "status": RefundStatus.REQUESTED.value, "next_try_at": now,
+        "updated_at": now,
+    }  # fmt: skip
+    if not await uow.refunds.add_once(row):
+        return False
+    await uow.payments.add_history(
+        p.id, action="refund_requested", at=now, actor=actor, attempt_ref=attempt.ref, reason=values["reason"],
+    )  # fmt: skip
+    uow.after_commit(lambda: REFUNDS.labels(attempt.provider, "requested").inc())
+    log.info(
+        "refund.requested", refund_id=values["id"], payment_id=p.id, amount_vnd=check.amount_vnd, actor=actor
+    )
+    return True
+
+
 async def on_refund_requested(event: CloudEvent, uow: PaymentUnitOfWork) -> None:
     """Accept a refund request (a repeat of its refund_id is a no-op), or answer refund-failed at once."""
     if event.type != topics.REFUND_REQUESTED:
@@ -53,66 +108,50 @@ async def on_refund_requested(event: CloudEvent, uow: PaymentUnitOfWork) -> None
         log.info("refund.request_repeated", refund_id=data.refund_id, payment_id=data.payment_id)
         return
     now = clock.now()
-    p = await uow.payments.get(data.payment_id, for_update=True)
-    attempt = await _paid_attempt(uow, p) if p is not None else None
-    if p is None:
-        reason: str | None = "payment_not_found"
-    elif p.status == PaymentStatus.REFUNDED.value:
-        reason = "already_refunded"
-    elif p.status != PaymentStatus.SUCCEEDED.value or attempt is None:
-        reason = "payment_not_paid"
-    else:
-        reason = refundable(p.amount_vnd, await uow.refunds.reserved_vnd(p.id), data.amount_vnd)
+    check = await check_refund(uow, data.payment_id, data.amount_vnd)
+    p, reason = check.p, check.refusal
     values: dict[str, Any] = {
         "id": data.refund_id,
-        "payment_id": data.payment_id,
-        "attempt_ref": attempt.ref if attempt is not None else None,
-        "provider": attempt.provider if attempt is not None else None,
-        "amount_vnd": data.amount_vnd,
         "reason": data.reason,
-        "automatic": False,
-        "attempts": 0,
         "request_event_id": event.id,
         "requested_at": now,
-        "updated_at": now,
     }
-    if reason is not None:
-        await uow.refunds.add_once(
-            values
-            | {"status": RefundStatus.REFUND_FAILED.value, "failure_reason": reason, "completed_at": now}
-        )
-        event_id = await publish_refund_failed(
-            uow,
-            refund_id=data.refund_id,
-            payment_id=data.payment_id,
-            amount_vnd=data.amount_vnd,
-            reason=reason,
-            at=now,
-            p=p,
-            provider=values["provider"],
-            dossier_code=data.dossier_code,
-            causationid=event.id,
-        )
-        if p is not None:
-            await uow.payments.add_history(
-                p.id,
-                action="refund_failed",
-                at=now,
-                actor="event:refund-requested",
-                reason=reason,
-                event_id=event_id,
-            )
-        uow.after_commit(lambda: REFUNDS.labels(values["provider"] or "none", "refund_failed").inc())
-        log.warning("refund.refused", refund_id=data.refund_id, payment_id=data.payment_id, reason=reason)
+    if reason is None:
+        await accept_refund(uow, check, values, actor="event:refund-requested")
         return
-    assert p is not None and attempt is not None
-    await uow.refunds.add_once(values | {"status": RefundStatus.REQUESTED.value, "next_try_at": now})
-    await uow.payments.add_history(
-        p.id, action="refund_requested", at=now, actor="event:refund-requested", attempt_ref=attempt.ref,
-        reason=data.reason,
+    provider = check.attempt.provider if check.attempt is not None else None
+    await uow.refunds.add_once(
+        values
+        | {
+            "payment_id": data.payment_id, "attempt_ref": check.attempt.ref if check.attempt is not None else None,
+            "provider": provider, "amount_vnd": data.amount_vnd, "automatic": False, "attempts": 0,
+            "updated_at": now, "status": RefundStatus.REFUND_FAILED.value, "failure_reason": reason,
+            "completed_at": now,
+        }
     )  # fmt: skip
-    uow.after_commit(lambda: REFUNDS.labels(attempt.provider, "requested").inc())
-    log.info("refund.requested", refund_id=data.refund_id, payment_id=p.id, amount_vnd=data.amount_vnd)
+    event_id = await publish_refund_failed(
+        uow,
+        refund_id=data.refund_id,
+        payment_id=data.payment_id,
+        amount_vnd=data.amount_vnd,
+        reason=reason,
+        at=now,
+        p=p,
+        provider=provider,
+        dossier_code=data.dossier_code,
+        causationid=event.id,
+    )
+    if p is not None:
+        await uow.payments.add_history(
+            p.id,
+            action="refund_failed",
+            at=now,
+            actor="event:refund-requested",
+            reason=reason,
+            event_id=event_id,
+        )
+    uow.after_commit(lambda: REFUNDS.labels(provider or "none", "refund_failed").inc())
+    log.warning("refund.refused", refund_id=data.refund_id, payment_id=data.payment_id, reason=reason)
 
 
 async def process_refunds(

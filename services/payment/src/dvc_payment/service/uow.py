@@ -11,6 +11,7 @@ from dvc_payment.adapters.repository import (
     RateLimitRepository,
     RefundRepository,
 )
+from dvc_payment.adapters.webhook_repository import WebhookRepository
 from dvckit.uow import UnitOfWork
 
 
@@ -54,3 +55,7 @@ class PaymentUnitOfWork(UnitOfWork):
     @property
     def rate_limits(self) -> RateLimitRepository:
         return RateLimitRepository(self.session)
+
+    @property
+    def webhooks(self) -> WebhookRepository:
+        return WebhookRepository(self.session)

@@ -1,0 +1,195 @@
+"""Agencies' webhook endpoints and their delivery log (agency systems and operators; see the README for the
+signature and how to verify it)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, Field
+
+from dvc_contracts import clock
+from dvc_payment.domain.model import PaymentError
+from dvc_payment.domain.webhooks import DeliveryStatus, WebhookEvent
+from dvc_payment.entrypoints.context import PaymentContext, context
+from dvc_payment.entrypoints.problems import CONFLICT, error
+from dvc_payment.service import webhook_endpoints as endpoints
+from dvckit.auth.fastapi import require_role
+from dvckit.auth.jwt import Principal
+from dvckit.production import environment
+
+router = APIRouter(tags=["webhooks"])
+Ctx = Annotated[PaymentContext, Depends(context)]
+Staff = Annotated[Principal, Depends(require_role("agency", "operator"))]
+AgencyCode = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
+Province = Annotated[str | None, Query(pattern=r"^\d{2}$")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+STATUS = {"forbidden": 403, "not_found": 404, "too_many_endpoints": 409}
+
+
+class NewEndpoint(BaseModel):
+    url: str = Field(
+        min_length=8, max_length=2000, description="https:// (http://127.0.0.1 outside production)"
+    )
+    events: list[WebhookEvent] = Field(default=[], max_length=10, description="empty: every payment event")
+    agency_code: str | None = Field(
+        default=None, max_length=64, description="operators: the agency it serves"
+    )
+    province_code: str | None = Field(default=None, pattern=r"^\d{2}$", description="only this province")
+
+
+class EndpointOut(BaseModel):
+    endpoint_id: str
+    agency_code: str
+    province_code: str | None = Field(description="None: every province")
+    url: str
+    events: list[str]
+    created_by: str
+    created_at: datetime
+
+
+class CreatedEndpoint(EndpointOut):
+    secret: str = Field(description="the HMAC-SHA256 key of X-DVC-Signature; shown only now, keep it safe")
+
+
+class EndpointList(BaseModel):
+    limit: int
+    offset: int
+    items: list[EndpointOut]
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    at: datetime
+    status_code: int | None
+    latency_ms: int | None
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    delivery_id: str = Field(description="X-DVC-Delivery: the same on every attempt")
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    payment_id: str
+    status: str = Field(description="pending | delivered | failed")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    log: list[AttemptOut]
+
+
+class DeliveryList(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[DeliveryOut]
+
+
+def _fail(exc: PaymentError) -> Exception:
+    return error(STATUS.get(exc.code, 422), exc.code, exc.message)
+
+
+def delivery_out(d: Any, attempts: list[Any]) -> DeliveryOut:
+    fields = ("endpoint_id", "event_id", "event_type", "payment_id", "status", "attempts", "next_attempt_at",
+              "last_status_code", "last_error", "created_at", "delivered_at")  # fmt: skip
+    log = [
+        AttemptOut(
+            attempt=a.attempt, at=a.at, status_code=a.status_code, latency_ms=a.latency_ms, error=a.error
+        )
+        for a in attempts
+    ]
+    return DeliveryOut(delivery_id=d.id, log=log, **{f: getattr(d, f) for f in fields})
+
+
+def endpoint_out(e: Any) -> dict[str, Any]:
+    return {
+        "endpoint_id": e.id, "agency_code": e.agency_code, "province_code": e.province_code, "url": e.url,
+        "events": e.events.split(","), "created_by": e.created_by, "created_at": e.created_at,
+    }  # fmt: skip
+
+
+@router.post(
+    "/webhooks/endpoints",
+    status_code=201,
+    response_model=CreatedEndpoint,
+    responses=CONFLICT,
+    summary="Register an agency's webhook endpoint (agency: its own; operator: an agency in their province)",
+)
+async def create_endpoint(body: NewEndpoint, ctx: Ctx, who: Staff) -> CreatedEndpoint:
+    s = ctx.settings
+    limits = endpoints.EndpointLimits(
+        s.webhook_max_endpoints, s.webhook_max_url_length, production=environment() == "production"
+    )
+    async with ctx.uow() as uow:
+        try:
+            e, secret = await endpoints.register(
+                uow, who, url=body.url, events=body.events, agency_code=body.agency_code,
+                province_code=body.province_code, limits=limits, now=clock.now(),
+            )  # fmt: skip
+        except PaymentError as exc:
+            raise _fail(exc) from exc
+        await uow.commit()
+    return CreatedEndpoint(**endpoint_out(e), secret=secret)
+
+
+@router.get(
+    "/webhooks/endpoints", response_model=EndpointList, summary="The webhook endpoints the caller sees"
+)
+async def list_endpoints(
+    ctx: Ctx, who: Staff, agency_code: AgencyCode = None, province_code: Province = None,
+    limit: Limit = 50, offset: Offset = 0,
+) -> EndpointList:  # fmt: skip
+    try:
+        agency, province = endpoints.visible_scope(who, agency_code, province_code)
+    except PaymentError as exc:
+        raise _fail(exc) from exc
+    async with ctx.uow() as uow:
+        rows = await uow.webhooks.endpoints(agency=agency, province=province, limit=limit, offset=offset)
+    return EndpointList(limit=limit, offset=offset, items=[EndpointOut(**endpoint_out(e)) for e in rows])
+
+
+@router.delete(
+    "/webhooks/endpoints/{endpoint_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Remove an endpoint",
+)
+async def delete_endpoint(endpoint_id: str, ctx: Ctx, who: Staff) -> Response:
+    async with ctx.uow() as uow:
+        try:
+            await endpoints.remove(uow, who, endpoint_id, clock.now())
+        except PaymentError as exc:
+            raise _fail(exc) from exc
+        await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get(
+    "/webhooks/deliveries",
+    response_model=DeliveryList,
+    summary="The delivery log: every delivery the caller sees, newest first, with each attempt",
+)
+async def list_deliveries(
+    ctx: Ctx, who: Staff, status: DeliveryStatus | None = None,
+    payment_id: Annotated[str | None, Query(max_length=100)] = None,
+    agency_code: AgencyCode = None, province_code: Province = None, limit: Limit = 50, offset: Offset = 0,
+) -> DeliveryList:  # fmt: skip
+    try:
+        agency, province = endpoints.visible_scope(who, agency_code, province_code)
+    except PaymentError as exc:
+        raise _fail(exc) from exc
+    async with ctx.uow() as uow:
+        await uow.snapshot()
+        rows, total = await uow.webhooks.deliveries(
+            agency=agency, province=province, status=status.value if status else None, payment_id=payment_id,
+            limit=limit, offset=offset,
+        )  # fmt: skip
+        log = await uow.webhooks.attempts_of([d.id for d in rows])
+    items = [delivery_out(d, log[d.id]) for d in rows]
+    return DeliveryList(total=total, limit=limit, offset=offset, items=items)
