@@ -10,8 +10,9 @@ from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event
 from dvc_contracts.events import ProcedurePublishedV1
 from dvc_payment.service import refunds, webhooks
+from dvckit.testing import free_port
 
-from ..conftest import PaymentApp
+from ..conftest import PaymentApp, until
 from .test_service_flows import paid  # an intent of province 79, procedure GPLX-DOI-L4, paid by the sandbox
 
 
@@ -130,3 +131,28 @@ async def test_endpoints_and_the_deliveries_a_payment_writes(make_payment_app: A
     assert citizen.status_code == 403
     listed = await pa.http.get("/v1/webhooks/endpoints", headers=bearer(gtvt_hcm))
     assert [e["url"] for e in listed.json()["items"]] == [url] and "secret" not in listed.json()["items"][0]
+
+
+async def test_an_endpoint_that_never_answers_is_given_up_after_the_last_attempt(
+    make_payment_app: Any, make_token: Any
+) -> None:
+    pa = await make_payment_app(webhook_max_attempts=3, webhook_backoff_base_seconds=0.01)
+    gtvt = make_token("agency", sub="gtvt-79", agency="SO-GTVT", province="79")
+    url = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    assert (
+        await pa.http.post("/v1/webhooks/endpoints", json={"url": url}, headers=bearer(gtvt))
+    ).status_code == 201
+    await publish_procedure(pa, "GPLX-DOI-L4", "SO-GTVT")
+    await paid(pa, "momo")
+
+    async def given_up() -> bool:
+        await webhooks.send_due(pa.ctx.uow, pa.ctx.webhooks)
+        log = (await pa.http.get("/v1/webhooks/deliveries?status=failed", headers=bearer(gtvt))).json()
+        return log["total"] == 1
+
+    await until(given_up, timeout=30)
+    [d] = (await pa.http.get("/v1/webhooks/deliveries", headers=bearer(gtvt))).json()["items"]
+    assert d["attempts"] == 3 and d["next_attempt_at"] is None and d["last_status_code"] is None
+    assert [a["attempt"] for a in d["log"]] == [1, 2, 3]
+    assert all(a["error"].startswith("ConnectError") for a in d["log"])
+    await pa.ctx.webhooks.aclose()
