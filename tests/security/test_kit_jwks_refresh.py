@@ -1,7 +1,9 @@
 """A token signed with a key the cached JWKS does not have makes the verifier fetch the JWKS again before
 refusing (issue 13: the identity provider rotates its keys; services kept the set they read at start-up and
-refused every token signed with the new key until restarted) — at most once per 30 s, so made-up key ids
-cannot make the services hammer the provider."""
+refused every token signed with the new key until restarted). A new key id is fetched at once, whenever the
+last fetch was (issue 17: a rotation must not fail a request); made-up key ids cost at most one fetch per
+second, and a key id a fetch did not find is not looked up again for 30 s, so they cannot make the services
+hammer the provider."""
 
 from __future__ import annotations
 
@@ -110,13 +112,30 @@ async def test_a_rotated_key_is_fetched_once_then_trusted(
         verifier.verify(provider.token(a))  # the retired key is no longer trusted
 
     provider.keys = [b, c]
-    ticker.now += 5  # within 30 s of the last fetch: refused without asking
-    with pytest.raises(TokenError, match="unknown signing key"):
-        await verifier.verify_async(provider.token(c))
-    assert provider.fetches == 2
-    ticker.now += 30
+    ticker.now += 5  # a second rotation 5 s after the last fetch: the new key id is fetched at once
     assert (await verifier.verify_async(provider.token(c))).sub == "001099012345"
     assert provider.fetches == 3
+    assert (await verifier.verify_async(provider.token(c))).sub == "001099012345"
+    assert provider.fetches == 3, "then it is known: no fetch"
+
+
+async def test_a_key_rotated_just_after_a_fetch_is_trusted_a_second_later(
+    provider: Provider, key_pairs: list[DevKeys]
+) -> None:
+    """The verifier built at start-up (one fetch), the provider rotating half a second later: the first token
+    signed with the new key waits for nothing but the one-second floor between fetches."""
+    a, b, _ = key_pairs
+    provider.keys = [a]
+    ticker = Ticker()
+    verifier = _verifier(provider, ticker)
+    provider.keys = [a, b]
+    ticker.now += 0.5
+    with pytest.raises(TokenError, match="unknown signing key"):
+        await verifier.verify_async(provider.token(b))  # within a second of the last fetch: not asked
+    assert provider.fetches == 1
+    ticker.now += 0.6
+    assert (await verifier.verify_async(provider.token(b))).role == "citizen"
+    assert provider.fetches == 2
 
 
 async def test_made_up_key_ids_cost_one_fetch_per_interval(
@@ -131,6 +150,14 @@ async def test_made_up_key_ids_cost_one_fetch_per_interval(
     results = await asyncio.gather(*(verifier.verify_async(t) for t in forged), return_exceptions=True)
     assert all(isinstance(r, TokenError) for r in results)
     assert provider.fetches == 2, "twenty concurrent unknown kids: one fetch"
+    for fetches in (3, 3):  # the two made-up ids again: the one not looked up yet costs one more, then none
+        ticker.now += 5
+        results = await asyncio.gather(*(verifier.verify_async(t) for t in forged), return_exceptions=True)
+        assert all(isinstance(r, TokenError) for r in results) and provider.fetches == fetches
+    ticker.now += 30  # a missed key id is looked up again after 30 s
+    with pytest.raises(TokenError):
+        await verifier.verify_async(forged[0])
+    assert provider.fetches == 4
 
 
 async def test_a_failing_provider_keeps_the_keys_it_had(provider: Provider, key_pairs: list[DevKeys]) -> None:

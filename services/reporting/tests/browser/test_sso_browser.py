@@ -16,16 +16,19 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from dvc_contracts.clock import now, vn_today
-from dvckit import keycloak
+from dvc_reporting.adapters.orm import operator_sessions
+from dvckit import keycloak, keycloak_keys
 from dvckit.auth.jwt import DevKeys
 from dvckit.browser import chromium, skip_unless_installed
 from dvckit.browser import wait as browser_wait
@@ -371,3 +374,84 @@ async def test_citizen_is_refused_with_a_clear_message(dashboard: ServiceProcess
     # "another account": Keycloak shows its form again though the citizen's session there is alive
     await asyncio.to_thread(browser.get, base + "/auth/login?prompt=login")
     await asyncio.to_thread(wait, browser, lambda d: d.find_elements(By.ID, "kc-login"))
+
+
+# --- key rotation (last: it changes the realm's keys) ------------------------------------------------------
+
+
+async def expire_access_tokens(dashboard: ServiceProcess) -> datetime:
+    """Make every session's access token due for renewal now (as five minutes of use would); returns when."""
+    engine = create_async_engine(dashboard.env["REPORTING_DATABASE_URL"])
+    try:
+        due = now() - timedelta(seconds=1)
+        async with engine.begin() as conn:
+            await conn.execute(update(operator_sessions).values(access_expires_at=due, refreshing_until=None))
+        return due
+    finally:
+        await engine.dispose()
+
+
+async def access_expiry(dashboard: ServiceProcess) -> datetime | None:
+    engine = create_async_engine(dashboard.env["REPORTING_DATABASE_URL"])
+    try:
+        async with engine.connect() as conn:
+            found: datetime | None = (
+                await conn.execute(select(func.max(operator_sessions.c.access_expires_at)))
+            ).scalar()
+            return found
+    finally:
+        await engine.dispose()
+
+
+async def test_a_key_rotation_at_the_provider_logs_nobody_out(
+    kc: keycloak.Keycloak, dashboard: ServiceProcess, browser: WebDriver, make_token: Callable[..., str]
+) -> None:
+    """Signed in, the realm's signing key is rotated at Keycloak (admin REST API: a new RS256 key above the
+    old one). The session goes on: its next renewal gets an access token and an ID token signed with the new
+    key, which the dashboard's verifier and its sign-in client fetch at once (a new key id), and every page and
+    API call after it works; nobody is sent back to the login page."""
+    base = dashboard.url
+    await asyncio.to_thread(sign_in, browser, base, "hoangvannam")
+    loaded = int(browser.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") or 0)
+    old_kid = await asyncio.to_thread(keycloak_keys.active_kid, kc)
+
+    new_kid = await asyncio.to_thread(keycloak_keys.rotate_signing_key, kc)
+    assert new_kid != old_kid
+    # the page keeps working on the old access token (still valid, its key still published)
+    await asyncio.to_thread(browser.refresh)
+    await asyncio.to_thread(wait, browser, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-loaded]"))
+    assert urlpath(browser) == "/"
+
+    # the access token is due: the next request renews it with the refresh token, signed by the new key
+    due = await expire_access_tokens(dashboard)
+    start = time.perf_counter()
+    await asyncio.to_thread(browser.refresh)
+    await asyncio.to_thread(wait, browser, lambda d: d.find_elements(By.CSS_SELECTOR, "body[data-loaded]"))
+    note("page load with a renewal signed by the new key", (time.perf_counter() - start) * 1000)
+    assert urlpath(browser) == "/" and browser.find_element(By.ID, "me").text == "Hoàng Văn Nam"
+    renewed = await access_expiry(dashboard)
+    assert renewed is not None and renewed > due + timedelta(minutes=1), "the session was renewed"
+    log = dashboard.log_path.read_text()
+    assert "reporting.session_renewed" in log and "reporting.session_ended_by_provider" not in log
+    # the renewed access token named the new key: the verifier fetched the JWKS for it at once (the renewal
+    # checks it as every service does, then the ID token's key), and nothing was refused
+    refreshed = [
+        json.loads(line[line.index("{") :]) for line in log.splitlines() if '"auth.jwks_refreshed"' in line
+    ]
+    assert any(new_kid in r["kids"] for r in refreshed), refreshed
+
+    # the live page re-reads the API with the renewed session: every call answers (a 401 would go to /login)
+    status = await asyncio.to_thread(
+        browser.execute_script,
+        "return Promise.all(['/api/figures', '/api/accounts', '/api/provinces'].map((p) =>"
+        " fetch(p, {credentials: 'same-origin'}).then((r) => r.status)))",
+    )
+    assert status == [200, 200, 200]
+    await asyncio.to_thread(
+        wait,
+        browser,
+        lambda d: (
+            int(d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") or 0) >= max(loaded, 1)
+        ),
+    )
+    await asyncio.to_thread(log_out, browser, base)

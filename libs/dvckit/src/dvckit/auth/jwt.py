@@ -28,7 +28,50 @@ Role = Literal["citizen", "agency", "operator"]
 DEV_ISSUER = "cong-dvc"  # `make token`'s issuer and audience
 ROLES: tuple[Role, ...] = ("citizen", "agency", "operator")
 log = get_logger("dvckit.auth")
-JWKS_REFRESH_EVERY = 30.0  # seconds: at most one JWKS fetch per interval for unknown key ids
+JWKS_REFRESH_EVERY = 30.0  # seconds: a key id a fetch did not find is not looked up again sooner
+JWKS_MIN_REFETCH = 1.0  # seconds: at most one JWKS fetch per second, whatever the key ids
+
+
+class KeyRefetch:
+    """When to fetch a JWKS again for a key id the cached set does not have (issue 17: a key rotation at the
+    provider must not fail a request). A key id never looked up is fetched at once — the first token signed
+    with a new key — unless a fetch happened less than ``min_interval`` ago; a key id a fetch did not find is
+    looked up again only after ``refresh_every``. Made-up key ids thus cost the provider at most one request
+    per ``min_interval``, and a real new key is trusted from its first token (the old rule, one fetch per 30 s
+    for any unknown key id, refused a new key for up to 30 s after the previous fetch)."""
+
+    def __init__(
+        self,
+        *,
+        refresh_every: float = JWKS_REFRESH_EVERY,
+        min_interval: float = JWKS_MIN_REFETCH,
+        monotonic: Callable[[], float] = time.monotonic,
+        fetched: bool = True,
+    ) -> None:
+        self.refresh_every, self.min_interval, self.monotonic = refresh_every, min_interval, monotonic
+        self.fetched_at = monotonic() if fetched else -float("inf")
+        self._missing: dict[str, float] = {}  # key id → when a fetch did not find it
+
+    def due(self, kid: str) -> bool:
+        now = self.monotonic()
+        since = now - self.fetched_at
+        if since < self.min_interval:
+            return False
+        missed = self._missing.get(kid)
+        return missed is None or now - missed >= self.refresh_every
+
+    def done(self, kid: str, found: bool | None) -> None:
+        """A fetch for ``kid`` was made now: ``found`` whether the key was in it, None when it failed (the
+        provider unreachable: tried again after ``min_interval``)."""
+        now = self.fetched_at = self.monotonic()
+        if found is None:
+            return
+        if found:
+            self._missing.pop(kid, None)
+            return
+        if len(self._missing) >= 1000:  # made-up ids: keep the memory small
+            self._missing.clear()
+        self._missing[kid] = now
 
 
 class TokenError(Exception):
@@ -117,8 +160,8 @@ def issue_token(
 class TokenVerifier:
     """Verifies RS256 tokens against a JWKS. Built from a URL (the identity provider's), it follows key
     rotation: a token signed with a key the cached JWKS does not have makes ``verify_async`` fetch the JWKS
-    again before refusing, at most once per ``refresh_every`` seconds (a flood of made-up key ids costs the
-    provider one request per interval, and concurrent requests share one fetch)."""
+    again before refusing (:class:`KeyRefetch`: a new key id at once, at most one fetch per ``min_refetch``
+    seconds, a key id already missed again after ``refresh_every``; concurrent requests share one fetch)."""
 
     def __init__(
         self,
@@ -130,6 +173,7 @@ class TokenVerifier:
         refresh_every: float = JWKS_REFRESH_EVERY,
         monotonic: Callable[[], float] = time.monotonic,
         also: Sequence[TokenVerifier] = (),
+        min_refetch: float = JWKS_MIN_REFETCH,
     ) -> None:
         self._also = {
             v.issuer: v for v in also
@@ -138,9 +182,8 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._jwks_url = jwks_url
-        self._refresh_every = refresh_every
-        self._monotonic = monotonic
-        self._fetched_at = monotonic()  # the JWKS handed in counts as the first fetch
+        # the JWKS handed in counts as the first fetch
+        self._refetch = KeyRefetch(refresh_every=refresh_every, min_interval=min_refetch, monotonic=monotonic)
         self._refreshing = asyncio.Lock()
 
     @classmethod
@@ -207,22 +250,23 @@ class TokenVerifier:
             return await chosen.verify_async(token)
         kid = _kid(token)
         if self._jwks_url and kid and kid not in self._keys:
-            await self._refresh()
+            await self._refresh(kid)
         return self.verify(token)
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, kid: str) -> None:
         async with self._refreshing:
-            if self._monotonic() - self._fetched_at < self._refresh_every:
-                return  # fetched a moment ago (perhaps by the request this one waited for)
-            self._fetched_at = self._monotonic()
+            if kid in self._keys or not self._refetch.due(kid):
+                return  # fetched by the request this one waited for, or a moment ago
             try:
                 async with httpx.AsyncClient(timeout=5) as client:
                     jwks = (await client.get(str(self._jwks_url))).raise_for_status().json()
                 keys = _signing_keys(jwks)
             except (httpx.HTTPError, ValueError, TypeError, AttributeError) as exc:
+                self._refetch.done(kid, found=None)
                 log.warning("auth.jwks_refresh_failed", url=self._jwks_url, error=repr(exc)[:300])
                 return
             self._keys = keys  # a key the provider dropped is no longer trusted
+            self._refetch.done(kid, found=kid in keys)
             log.info("auth.jwks_refreshed", url=self._jwks_url, kids=sorted(keys))
 
     def verify(self, token: str) -> Principal:

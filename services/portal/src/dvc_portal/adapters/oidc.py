@@ -21,7 +21,6 @@ import asyncio
 import base64
 import hashlib
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 import jwt
 
-from dvckit.auth.jwt import Principal, TokenError, TokenVerifier
+from dvckit.auth.jwt import KeyRefetch, Principal, TokenError, TokenVerifier
 from dvckit.logging import get_logger
 
 log = get_logger("dvc_portal.oidc")
@@ -83,7 +82,7 @@ class Provider:
         )
         self._config: dict[str, Any] | None = None
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._keys_at = 0.0
+        self._refetch = KeyRefetch()  # a new key id (a rotation) is fetched at once
         self._verifier: TokenVerifier | None = None
         self._lock = asyncio.Lock()
 
@@ -102,7 +101,7 @@ class Provider:
                         raise ProviderError(f"the discovery document names issuer {found.get('issuer')!r}")
                     jwks = await self._get_json(str(found["jwks_uri"]))
                     self._keys = _keys(jwks)
-                    self._keys_at = time.monotonic()
+                    self._refetch.done("", found=None)
                     self._verifier = TokenVerifier(
                         jwks, issuer=self.issuer, audience=self.client_id, jwks_url=str(found["jwks_uri"])
                     )
@@ -120,10 +119,11 @@ class Provider:
 
     async def _key(self, kid: str | None) -> jwt.PyJWK:
         key = self._keys.get(kid or "")
-        if key is None and time.monotonic() - self._keys_at > 10:  # a rotated key: fetch once more
+        if key is None and self._refetch.due(kid or ""):  # a rotated key: fetch once more
+            self._refetch.done(kid or "", found=None)
             self._keys = _keys(await self._get_json(str((await self.config())["jwks_uri"])))
-            self._keys_at = time.monotonic()
             key = self._keys.get(kid or "")
+            self._refetch.done(kid or "", found=key is not None)
         if key is None:
             raise TokenError("ID token signed with an unknown key")
         return key

@@ -45,13 +45,12 @@ from dvc_reporting.adapters.sessions import (
 from dvc_reporting.config import LOOPBACK_HOSTS, Settings
 from dvc_reporting.entrypoints.context import ctx
 from dvc_reporting.service.accounts import note_sign_in
-from dvckit.auth.jwt import Principal, TokenError, TokenVerifier
+from dvckit.auth.jwt import KeyRefetch, Principal, TokenError, TokenVerifier
 from dvckit.logging import get_logger
 
 log = get_logger("dvc_reporting.auth")
 ROLE_NAMES = {"citizen": "công dân", "agency": "hệ thống của cơ quan", "operator": "cán bộ vận hành"}
 METADATA_TTL = 3600.0  # seconds: the provider's discovery document is read again after this
-JWKS_REFRESH_EVERY = 30.0  # seconds: at most one JWKS fetch per interval for an unknown key id
 
 
 def bearer_of(request: Request) -> str | None:
@@ -215,7 +214,7 @@ class OidcClient:
         self._meta: dict[str, Any] | None = None
         self._meta_at = 0.0
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._keys_at = -JWKS_REFRESH_EVERY
+        self._refetch = KeyRefetch(fetched=False)  # a new key id (a rotation) is fetched at once
         self._lock = asyncio.Lock()
 
     async def aclose(self) -> None:
@@ -298,9 +297,9 @@ class OidcClient:
         return await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
     async def _key(self, kid: str) -> jwt.PyJWK | None:
-        if kid not in self._keys and time.monotonic() - self._keys_at >= JWKS_REFRESH_EVERY:
+        if kid not in self._keys and self._refetch.due(kid):
             meta = await self.metadata()
-            self._keys_at = time.monotonic()
+            self._refetch.done(kid, found=None)
             jwks = await self._get(str(meta["jwks_uri"]))
             keys = {}
             for k in jwks.get("keys", []) if isinstance(jwks, dict) else []:
@@ -310,6 +309,7 @@ class OidcClient:
                     except jwt.PyJWTError:
                         continue
             self._keys = keys
+            self._refetch.done(kid, found=kid in keys)
         return self._keys.get(kid)
 
     async def verify_id_token(self, id_token: str, *, nonce: str | None, sub: str) -> dict[str, Any]:
