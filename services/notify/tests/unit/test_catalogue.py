@@ -70,6 +70,9 @@ def test_every_problem_of_a_personalisation_is_reported_at_once() -> None:
     with pytest.raises(PersonalisationProblems) as money:
         preview("fee-refunded", {"dossier_code": "X", "amount": "12,5"})
     assert (money.value.code, list(money.value.invalid)) == ("invalid_personalisation", ["amount"])
+    with pytest.raises(PersonalisationProblems) as huge:  # not a 5001-digit number to format
+        preview("fee-refunded", {"dossier_code": "X", "amount": "1e5000"})
+    assert huge.value.invalid == {"amount": "amount out of range"}
     with pytest.raises(PersonalisationProblems) as extra:
         preview("plate-issued", {"dossier_code": "X", "plate": "30A-123.45", "name": "An"})
     assert (extra.value.code, extra.value.unknown) == ("unknown_personalisation", ["name"])

@@ -35,6 +35,7 @@ from dvc_contracts.clock import VN_TZ, vn_date
 from dvc_notify.domain.encoding import SmsEstimate, estimate
 
 VND_SUFFIX: Final = "đ"
+MAX_AMOUNT: Final = 10**15  # đồng: more than any fee or fine, and an amount that can still be shown
 
 FieldKind = Literal["text", "money", "date", "datetime"]
 
@@ -142,12 +143,16 @@ def _as_money(name: str, value: object) -> str:
     if isinstance(value, bool):
         raise InvalidPersonalisation(name, "amount must be an integer number of đồng")
     if isinstance(value, int):
+        if abs(value) > MAX_AMOUNT:
+            raise InvalidPersonalisation(name, "amount out of range")
         return format_vnd(value)
     if isinstance(value, (Decimal, float, str)):
         try:
             number = Decimal(value.strip() if isinstance(value, str) else value)
         except (InvalidOperation, ValueError):
             raise InvalidPersonalisation(name, "amount must be an integer number of đồng") from None
+        if number.is_finite() and abs(number) > MAX_AMOUNT:  # "1e5000" would be a 5001-digit int
+            raise InvalidPersonalisation(name, "amount out of range")
         if number.is_finite() and number == number.to_integral_value():
             return format_vnd(int(number))
     raise InvalidPersonalisation(name, "amount must be an integer number of đồng")

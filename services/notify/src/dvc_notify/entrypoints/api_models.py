@@ -5,14 +5,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainValidator, WithJsonSchema
 
 from dvc_notify.domain.api_keys import SERVICE_PATTERN, KeyType
 from dvc_notify.domain.catalogue import SmsCost
-from dvc_notify.domain.templates import FieldKind
+from dvc_notify.domain.templates import MAX_AMOUNT, FieldKind
 
 Encoding = Literal["GSM-7", "UCS-2"]
-Value = Annotated[str, Field(max_length=500)] | Annotated[int, Field(ge=-(10**15), le=10**15)]
+MAX_VALUE_LENGTH = 500
+
+
+def _value(value: object) -> str | int:
+    """A personalisation value: text (at most 500 characters) or an integer (money: đồng)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("phải là chuỗi ký tự hoặc số nguyên")
+    if isinstance(value, int):
+        if abs(value) > MAX_AMOUNT:
+            raise ValueError("số vượt giới hạn")
+        return value
+    if len(value) > MAX_VALUE_LENGTH:
+        raise ValueError(f"quá dài (tối đa {MAX_VALUE_LENGTH} ký tự)")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError("không phải văn bản hợp lệ") from None
+    return value
+
+
+Value = Annotated[
+    str | int,
+    PlainValidator(_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": MAX_VALUE_LENGTH},
+                {"type": "integer", "minimum": -MAX_AMOUNT, "maximum": MAX_AMOUNT},
+            ]
+        }
+    ),
+]
 Personalisation = Annotated[
     dict[Annotated[str, Field(min_length=1, max_length=64)], Value],
     Field(

@@ -49,15 +49,28 @@ def unknown_template(template_id: str) -> HTTPException:
 
 
 _MESSAGES = {"missing": "bắt buộc", "unknown": "mẫu tin nhắn không có trường này"}
+_REASONS = {  # the domain's reasons (English, for logs) as a Vietnamese caller may show them
+    "amount must be an integer number of đồng": "phải là số tiền nguyên, tính bằng đồng",
+    "amount out of range": "số tiền vượt giới hạn",
+    "datetime must be timezone-aware": "thời điểm phải kèm múi giờ (ví dụ +07:00)",
+    "not an ISO 8601 date": "phải là ngày dạng YYYY-MM-DD",
+    "expected a date": "phải là ngày dạng YYYY-MM-DD",
+    "not an ISO 8601 datetime": "phải là thời điểm ISO 8601 kèm múi giờ",
+    "expected a datetime": "phải là thời điểm ISO 8601 kèm múi giờ",
+}
+
+
+def _reason(reason: str) -> str:
+    if reason.startswith("must be one of "):
+        return "phải là một trong: " + reason.removeprefix("must be one of ")
+    return _REASONS.get(reason, reason)
 
 
 def personalisation_problem(exc: PersonalisationProblems) -> HTTPException:
     """422 naming every field in error (``personalisation.<name>``)."""
     errors = [{"field": f"personalisation.{n}", "message": _MESSAGES["missing"]} for n in exc.missing]
     errors += [{"field": f"personalisation.{n}", "message": _MESSAGES["unknown"]} for n in exc.unknown]
-    errors += [
-        {"field": f"personalisation.{n}", "message": f"không hợp lệ: {r}"} for n, r in exc.invalid.items()
-    ]
+    errors += [{"field": f"personalisation.{n}", "message": _reason(r)} for n, r in exc.invalid.items()]
     parts = []
     if exc.missing:
         parts.append("thiếu " + ", ".join(exc.missing))
