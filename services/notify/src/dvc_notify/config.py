@@ -54,8 +54,11 @@ class Settings(ServiceSettings):
     default_limit: LimitSettings = LimitSettings(rate_per_second=500, burst=1000, daily=2_000_000)
     service_limits: dict[str, LimitSettings] = Field(default_factory=dict)
 
-    # The price of one SMS segment, in đồng (template previews show the cost).
+    # The send API for integrators: the price of one SMS segment (previews and notifications show the cost),
+    # and each key's request rate (a token bucket per key and process; over it: 429).
     sms_segment_price_vnd: int = Field(default=800, ge=0)
+    api_key_rate_per_second: float = Field(default=50, gt=0)
+    api_key_burst: float = Field(default=100, ge=1)
 
     # HTTP brandname gateways. Without a URL, a local fake gateway is started in-process when
     # fake_gateways is true (make run, tests); set the URLs and secrets, and fake_gateways=false, in production.

@@ -123,3 +123,45 @@ receipts = Table(
         sqlite_where=text("matched = 0"),
     ),
 )
+
+# Keys of the HTTP send API, per sending service: ``<name>-<service>-<id>-<secret>``, of which only a SHA-256 of
+# the secret is kept (the secret is 256 random bits: no slow hash needed). A test key's SMS never leave notify.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("service", String(32), nullable=False),  # the sending service its SMS count against
+    Column("key_type", String(8), nullable=False),  # live | test
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_by", String(100), nullable=True),
+    Column("revoked_at", UtcDateTime, nullable=True),
+    Column("revoked_by", String(100), nullable=True),
+    Index("ix_api_keys_service", "service", "created_at"),
+)
+
+# What the send API accepted: one row per (service, key type, caller's reference), the idempotency record. A live
+# one points at its sms_messages row (created the way an sms-requested is, trigger "<service>:<reference>"); a
+# test one is the whole story (status delivered, the number kept here because no message row exists).
+api_notifications = Table(
+    "api_notifications",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("service", String(32), nullable=False),
+    Column("key_type", String(8), nullable=False),
+    Column("api_key_id", String(36), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("request_hash", String(64), nullable=False),  # the same reference with another request is refused
+    Column("template", String(64), nullable=False),
+    Column("message_id", String(36), nullable=True),  # live
+    Column("phone", String(20), nullable=True),  # test (live: on the message)
+    Column("phone_masked", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("encoding", String(8), nullable=False),
+    Column("segments", Integer, nullable=False),
+    Column("price_per_segment_vnd", Integer, nullable=False),
+    Column("status", String(32), nullable=True),  # test: delivered (live: the message's)
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("service", "key_type", "reference", name="uq_api_notifications_reference"),
+)

@@ -38,6 +38,7 @@ class Notify:
     router: Router
     limiter: RateLimiter
     sender: Sender
+    key_limiter: RateLimiter  # the send API's requests, per API key
     fakes: dict[str, FakeGateway] = field(default_factory=dict)
 
     def remote(self, name: str) -> RemoteProvider | None:
@@ -160,4 +161,5 @@ def build_notify(settings: Settings, uow_factory: Callable[[], NotifyUnitOfWork]
         http_concurrency=settings.sender_http_concurrency,
     )
     sender = Sender(uow_factory, providers, router, limiter, config)
-    return Notify(settings, providers, router, limiter, sender, fakes)
+    key_limiter = RateLimiter(Limit(settings.api_key_rate_per_second, settings.api_key_burst, daily=0))
+    return Notify(settings, providers, router, limiter, sender, key_limiter, fakes)

@@ -8,6 +8,7 @@ from typing import Self
 
 from pydantic import BaseModel
 
+from dvc_notify.adapters.api_repository import ApiKeyRepository, ApiNotificationRepository
 from dvc_notify.adapters.repository import (
     DailyUsageRepository,
     MessageRepository,
@@ -26,6 +27,8 @@ class NotifyUnitOfWork(UnitOfWork):
         self.opt_outs = OptOutRepository(self.session)
         self.usage = DailyUsageRepository(self.session)
         self.receipts = ReceiptRepository(self.session)
+        self.api_keys = ApiKeyRepository(self.session)
+        self.api_notifications = ApiNotificationRepository(self.session)
         return self
 
     async def commit(self) -> None:
