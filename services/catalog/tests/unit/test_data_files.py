@@ -1,5 +1,6 @@
-"""The catalog's data files (dvc_catalog/data/*.yaml): shipped in the package, loaded into the seed procedures,
-with their legal sources; a broken entry fails naming the file, the line, the entry and the field."""
+"""The catalog's data files (dvc_catalog/data/*.yaml): shipped in the package, loaded into the seed procedures and
+the generator's profiles, with their legal sources; a broken entry fails naming the file, the line, the entry and
+the field."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from importlib.resources import files
 import pytest
 
 from dvc_catalog.domain.datafile import DataFileError
+from dvc_catalog.domain.generator import LEVEL_WEIGHTS, PROFILES
+from dvc_catalog.domain.generator_profiles import parse_generator_file
 from dvc_catalog.domain.seed_procedures import (
     BASE_SALARY_VND,
     DOCUMENT_TYPES,
@@ -25,12 +28,15 @@ def _text(name: str) -> str:
 
 
 PROCEDURES_YAML = _text("procedures.yaml")
+PROFILES_YAML = _text("generator_profiles.yaml")
 
 
 def test_counts() -> None:
     assert len(SEED_PROCEDURES) == 30
+    assert len(PROFILES) == 45
     assert len(FIELD_LABELS) == 90
     assert len(DOCUMENT_TYPES) == 62
+    assert dict(LEVEL_WEIGHTS) == {"central": 0.15, "province": 0.45, "district": 0.25, "commune": 0.15}
 
 
 def test_known_procedures_and_their_fees() -> None:
@@ -61,6 +67,8 @@ def test_known_procedures_and_their_fees() -> None:
     assert type(household["percent"]) is float and household["percent"] == 4.5
     assert SEED_PROCEDURE_BY_CODE["HT-XN-HON-NHAN"]["required_documents"][1]["mandatory"] is False
     assert SEED_PROCEDURE_BY_CODE["HT-KHAI-SINH"]["fee"]["kind"] == "free"
+    land = next(p for p in PROFILES if p.sector == "DAT-DAI")
+    assert land.rule is not None and land.rule.model_dump()["percent"] == 0.5
 
 
 @pytest.mark.parametrize(
@@ -96,6 +104,7 @@ def _error(text: str) -> DataFileError:
 
 def test_the_file_as_shipped_parses() -> None:
     assert [p.to_dict() for p in parse_seed_file(PROCEDURES_YAML).procedures] == list(SEED_PROCEDURES)
+    assert parse_generator_file(PROFILES_YAML).profiles == list(PROFILES)
 
 
 def test_an_amount_written_as_text_names_file_line_procedure_and_field() -> None:
@@ -160,3 +169,15 @@ def test_a_repeated_code_and_bad_yaml_are_refused() -> None:
     assert "procedure code listed more than once: GPLX-DOI-L4" in str(_error(repeated))
     error = _error(PROCEDURES_YAML.replace("procedures:\n", "procedures:\n  - [unclosed\n", 1))
     assert error.problems[0][0] > 0 and "not YAML" in error.problems[0][3]
+
+
+def test_a_broken_profile_names_its_sector_and_field() -> None:
+    text = PROFILES_YAML.replace("province: [SO-GTVT], district: [UBND-HUYEN]}", "province: [SO-GTVTT]}", 1)
+    with pytest.raises(DataFileError) as caught:
+        parse_generator_file(text)
+    assert caught.value.file == "generator_profiles.yaml"
+    assert ("profile DUONG-BO", "agencies.province[0]") in {(p[1], p[2]) for p in caught.value.problems}
+    assert "agencies.province[0]: unknown agency 'SO-GTVTT' (not in domain/reference.py)" in str(caught.value)
+    no_fixed_fees = PROFILES_YAML.replace("    fixed_fees: [40_000, 70_000, 100_000]\n", "", 1)
+    with pytest.raises(DataFileError, match=r"profile GTVT: .*fixed_fees are needed"):
+        parse_generator_file(no_fixed_fees)

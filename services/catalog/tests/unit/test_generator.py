@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from dvc_catalog.domain import generator
-from dvc_catalog.domain.generator import LEVEL_WEIGHTS, generate_catalog
+from dvc_catalog.domain.generator import LEVEL_WEIGHTS, PROFILES, generate_catalog
 from dvc_catalog.domain.reference import AGENCY_BY_CODE
 from dvc_catalog.domain.seed_procedures import (
     DOCUMENT_TYPES,
@@ -92,7 +91,7 @@ def test_synthetic_procedures_look_real(catalog: list[dict[str, Any]]) -> None:
 
 
 def test_every_profile_level_has_subjects() -> None:
-    for profile in generator._PROFILES:
+    for profile in PROFILES:
         for level in profile.agencies:
             assert profile.subjects_at(level), (profile.sector, level)
         for subject in profile.subjects:

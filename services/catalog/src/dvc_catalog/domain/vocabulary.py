@@ -46,7 +46,7 @@ PROCEDURE_KEYS: Final[tuple[str, ...]] = (
     "assurance_level",
 )
 Level = Literal["central", "province", "district", "commune"]
-LEVELS: Final[tuple[str, ...]] = ("central", "province", "district", "commune")
+LEVELS: Final[tuple[Level, ...]] = ("central", "province", "district", "commune")
 ChainedFlow = Literal["vehicle-registration", "licence-renewal-l4"]
 CHAINED_FLOWS: Final[tuple[ChainedFlow, ...]] = ("vehicle-registration", "licence-renewal-l4")
 FIELD_NAME_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]*$")
