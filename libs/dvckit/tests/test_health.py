@@ -107,3 +107,18 @@ def test_outage_is_told_from_bad_data_through_the_wrapping() -> None:
     ]
     for exc in not_outages:
         assert not database_unavailable(exc) and not _is_infra(exc), exc
+
+
+def test_the_pool_is_sized_from_settings() -> None:
+    """<PREFIX>DATABASE_POOL_SIZE / _MAX_OVERFLOW reach the engine (no overflow: no connection opened and closed
+    per request under a steady load above the pool size)."""
+    settings = ServiceSettings(
+        service_name="kit-pool",
+        database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none",
+        database_pool_size=24,
+        database_max_overflow=0,
+        kafka=KafkaSettings(bootstrap="127.0.0.1:1"),
+        auth=AuthSettings(jwks_file=None, jwks_url=None),
+    )
+    pool = build_runtime(settings, messaging_tables(new_metadata()), UnitOfWork).engine.pool
+    assert (pool.size(), pool._max_overflow) == (24, 0)  # type: ignore[attr-defined]

@@ -21,6 +21,10 @@ FAULTS_BAD_RATE            0.005      0.005       share of malformed / not-allow
 FAULTS_SMS_SHARE           0.2        0.2         share of agency dossiers with a citizen phone (SMS)
 FAULTS_PAY_WINDOW_S        120        900         a saga's payment window (longer than any stall)
 FAULTS_NETNS               1          1           0: no namespace; the cut is a SIGSTOP of the node
+FAULTS_HOLD_S              6          45          load held after the drain: ingest and /track windows
+FAULTS_SENDERS             32         32          agency systems posting to HTTP ingest at once
+FAULTS_BATCH               100        100         reports per ingest batch
+FAULTS_READERS             256        256         concurrent readers of GET /track/{code}
 =========================  =========  ==========  ======================================================
 """
 
@@ -33,12 +37,12 @@ SMALL = {
     "events": 5000, "sagas": 50, "fines": 8, "feedback": 8, "broker_kills": 1, "service_kills": 3,
     "pg_restarts": 2, "partition_s": 8.0, "outage_s": 10.0, "gap_s": 2.0, "drain_timeout_s": 150.0,
     "dup_rate": 0.01, "ooo_rate": 0.03, "bad_rate": 0.005, "sms_share": 0.2, "pay_window_s": 120.0,
-    "netns": 1,
+    "netns": 1, "hold_s": 6.0, "senders": 32, "batch": 100, "readers": 256,
 }  # fmt: skip
 FULL = SMALL | {
     "events": 1_000_000, "sagas": 10_000, "fines": 1000, "feedback": 1000, "broker_kills": 15,
     "service_kills": 40, "partition_s": 60.0, "outage_s": 300.0, "gap_s": 20.0, "drain_timeout_s": 2400.0,
-    "pay_window_s": 900.0,
+    "pay_window_s": 900.0, "hold_s": 45.0,
 }  # fmt: skip
 
 
@@ -61,6 +65,10 @@ class Sizes:
     sms_share: float
     pay_window_s: float
     netns: int
+    hold_s: float
+    senders: int
+    batch: int
+    readers: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **override: float) -> Sizes:

@@ -76,6 +76,8 @@ def print_table(result: dict[str, Any]) -> None:
         ("everything settled after the load (s)", result["drain"]["settled_after_load_s"]),
         ("p99 status latency outside fault windows (ms)", result["latency"]["p99_outside_ms"]),
         ("p99 status latency inside fault windows (ms)", result["latency"]["p99_inside_ms"]),
+        ("held: ingest accepted/s, applied/s in window, 429s, drain after (s)", _intake(result["held"]["intake"])),
+        ("held: /track readers, req/s, p50/p99 (ms), errors", _track(result["held"]["track"])),
         ("wall time (s)", result["wall_s"]),
     ]  # fmt: skip
     for k, v in rows:
@@ -83,6 +85,20 @@ def print_table(result: dict[str, Any]) -> None:
     Console().print(t)
     bad = {k: v for k, v in result["invariants"].items() if v}
     Console().print(f"invariant counts not 0: {bad or 'none'}")
+
+
+def _intake(h: dict[str, Any]) -> str:
+    return (
+        f"{h['senders']} senders: {h['accepted_per_s']} / {h['applied_per_s_in_window']}, "
+        f"{h['refused_429']}, {h['drain_s_after_window']}"
+    )
+
+
+def _track(h: dict[str, Any]) -> str:
+    return (
+        f"{h['readers']}: {h['per_s']}, {h['p50_ms']}/{h['p99_ms']} (server ≤{h['server_p50_le_ms']}/"
+        f"≤{h['server_p99_le_ms']}), {h['errors']} {h['errors_by_kind'] or ''}"
+    )
 
 
 def median(values: list[float]) -> float | None:

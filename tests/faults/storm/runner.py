@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from . import report, verdict
+from . import held, report, screens, verdict
 from .catalog import publish_all
 from .config import Sizes
 from .drain import abandoned_groups, settle
@@ -79,11 +79,12 @@ async def _storm(stack: Stack, ledger: Ledger, web: Web, faults: Faults) -> dict
     kind_of: dict[str, str] = {}
     police = Police(web, stack.bootstrap, [i.url for i in stack.of("dossier")], stack.keys, stack.run)
     stop = asyncio.Event()
+    seconds, t0 = planned_seconds(stack.sizes), time.time()
+    shots = asyncio.create_task(screens.keep_shooting(stack, t0, stop))
     helpers = [
         asyncio.create_task(police.keep_running(procs[0], kind_of.get, stop)),
         asyncio.create_task(_watch(ledger, police, kind_of, stop)),
     ]
-    seconds, t0 = planned_seconds(stack.sizes), time.time()
     await asyncio.gather(
         _load(stack, ledger, web, procs, seconds), faults.run_infra(), faults.run_services(seconds)
     )
@@ -93,12 +94,24 @@ async def _storm(stack: Stack, ledger: Ledger, web: Web, faults: Faults) -> dict
     settled_s, left = await settle(stack, ledger, abandoned, stack.sizes.drain_timeout_s)
     stop.set()
     await asyncio.gather(*helpers)
+    screenshots = await shots
     ledger.retries.update({f"police {k}": v for k, v in police.errors.items()})
     ledger.retries.update({f"citizens {k}": v for k, v in web.failures.items()})
     return {
         "t0": t0, "load_s": round(load_end - t0, 1), "settled_after_load_s": settled_s, "pending": left,
-        "abandoned": abandoned,
+        "abandoned": abandoned, "screenshots": screenshots,
     }  # fmt: skip
+
+
+async def _held(stack: Stack, ledger: Ledger) -> dict[str, Any]:
+    """The load held, on the drained stack (after the invariants: its reports are not the ledger's)."""
+    assert stack.keys is not None
+    sz = stack.sizes
+    say(f"load held: {sz.senders} ingest senders, then {sz.readers} /track readers, {sz.hold_s:.0f} s each")
+    ingest = await held.intake(stack, stack.keys, senders=sz.senders, batch=sz.batch, seconds=sz.hold_s)
+    codes = [d.code for d in ledger.dossiers if any(s.expect == "applied" for s in d.items)]
+    track = await held.readers(stack, codes, readers=sz.readers, seconds=sz.hold_s)
+    return {"intake": ingest, "track": track}
 
 
 def write(result: dict[str, Any], out: Path) -> None:
@@ -126,6 +139,7 @@ async def run_storm(sizes: Sizes | None = None, out: Path | None = None) -> dict
         storm = await _storm(stack, ledger, web, faults)
         say(f"settled {storm['settled_after_load_s']} s after the load; checking")
         checked = await verdict.check(stack, ledger, faults, storm)
+        checked["held"] = await _held(stack, ledger)
         result = verdict.summary(sizes, stack, ledger, faults, storm, checked)
         result["wall_s"] = round(time.monotonic() - t_wall, 1)
         cpu = os.times()

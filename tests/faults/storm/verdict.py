@@ -20,7 +20,7 @@ MUST_BE_ZERO = (
     "kept_without_service", "succeeded_without_charge",
     "sagas_not_terminal", "sagas_unexpected_outcome", "late_payments_not_refunded", "fines_not_settled",
     "fines_settled_twice", "feedback_not_answered", "pending_after_drain", "instances_died", "groups_lagging",
-    "dead_letters", "http_500_answers",
+    "dead_letters", "http_500_answers", "intake_not_applied", "intake_errors", "track_errors",
 )  # fmt: skip
 
 
@@ -68,7 +68,12 @@ async def check(stack: Stack, ledger: Ledger, faults: Faults, storm: dict[str, A
 def summary(
     sizes: Sizes, stack: Stack, ledger: Ledger, faults: Faults, storm: dict[str, Any], checked: dict[str, Any]
 ) -> dict[str, Any]:
-    inv = checked["invariants"]
+    inv, held = checked["invariants"], checked["held"]
+    inv |= {
+        "intake_not_applied": held["intake"]["not_applied_at_end"],
+        "intake_errors": sum(held["intake"]["other"].values()),  # anything but 202 and 429
+        "track_errors": held["track"]["errors"],
+    }
     must = {k: int(inv.get(k, 0)) for k in MUST_BE_ZERO} | {
         k: int(v) for k, v in inv.items() if k in checks_other.RECOUNTS
     }
@@ -87,4 +92,5 @@ def summary(
         "drain": checked["outage"] | {"settled_after_load_s": storm["settled_after_load_s"], "pending_at_end": storm["pending"]},
         "consumer_group_lag_at_end": checked["lags"],
         "latency": checked["latency"], "load_s": storm["load_s"], "examples": checked["examples"],
+        "held": held, "screenshots": storm["screenshots"],
     }  # fmt: skip

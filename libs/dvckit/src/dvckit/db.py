@@ -126,7 +126,9 @@ def json_text(value: object) -> str:
 _JSON = {"json_serializer": json_text, "json_deserializer": pydantic_core.from_json}
 
 
-def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int | None = None, pre_ping: bool = False
+) -> AsyncEngine:
     """The service's engine. PostgreSQL connections ride through a server restart: see ``_drop_closed``.
 
     ``pre_ping`` (``<PREFIX>DATABASE_PRE_PING``): SQLAlchemy's pool pre-ping besides, a round trip (asyncpg:
@@ -147,7 +149,7 @@ def make_engine(url: str, *, pool_size: int = 10, pre_ping: bool = False) -> Asy
     engine = create_async_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
         pool_recycle=1800,
         pool_pre_ping=pre_ping,
         # a server that does not answer fails the request (503) in 10 s, not asyncpg's default 60 s

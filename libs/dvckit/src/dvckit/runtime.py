@@ -174,7 +174,12 @@ class Runtime(Generic[U]):
 
 def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class: type[U]) -> Runtime[U]:
     refuse_development_settings(settings.service_name, settings.production_problems())
-    engine = make_engine(settings.effective_database_url(), pre_ping=settings.database_pre_ping)
+    engine = make_engine(
+        settings.effective_database_url(),
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pre_ping=settings.database_pre_ping,
+    )
     sessionmaker = make_sessionmaker(engine)
     broker = make_broker(settings.kafka, client_id=f"dvc-{settings.service_name}")
     relay = OutboxRelay(

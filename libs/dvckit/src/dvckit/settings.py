@@ -60,6 +60,11 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8080
     database_url: str = ""
     database_pre_ping: bool = False  # a round trip per transaction besides the free closed check (dvckit.db)
+    # connections kept open, and how many more a burst may open (each closed again when returned: a new
+    # server process and TLS handshake per use). Where PostgreSQL's max_connections allows, a larger pool
+    # with no overflow serves a steady load of more than pool-size requests at lower cost (docs/reliability.md)
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
     # <PREFIX>LOG_LEVEL, else the deployment-wide LOG_LEVEL, else INFO
     log_level: str = Field(default_factory=lambda: os.environ.get("LOG_LEVEL", "INFO"))
     relay_batch_size: int = 500
