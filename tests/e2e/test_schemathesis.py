@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import Stack
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # 13 runs of st; under load each starts slowly
 SECONDS = os.environ.get("SCHEMATHESIS_SECONDS", "6")
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "schemathesis.json"
 RUNS = [(service, role) for service in ("catalog", "dossier", "payment", "feedback", "notify", "reporting")

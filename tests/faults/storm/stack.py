@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -178,11 +179,23 @@ class Stack:
                 f"{prefix}_CONSUMER_GROUP": self.group(name),
                 f"{prefix}_RELAY_IDLE_SECONDS": "0.05",
                 f"{prefix}_BROKER_CHECK_SECONDS": "1",
+                # a pool with no overflow (the storm's PostgreSQL allows 400 connections): a burst above the
+                # pool waits for a connection instead of opening and closing one per request
+                f"{prefix}_DATABASE_POOL_SIZE": "20",
+                f"{prefix}_DATABASE_MAX_OVERFLOW": "0",
                 **_extra_env(name, self.sizes),
             }
             for k in range(1, count + 1):
                 log = self.workdir / f"{name}-{k}.log"
                 self.instances[f"{name}-{k}"] = Instance(name, free_port(), env, log)
+        # the dashboard's pipeline panel: every instance's outbox and the storm's own consumer groups
+        pipeline = {
+            "REPORTING_SERVICE_URLS": json.dumps({k: i.url for k, i in self.instances.items()}),
+            "REPORTING_LAG_GROUPS": json.dumps([self.group(n) for n in INSTANCES if n != "reporting"]),
+            "REPORTING_PIPELINE_INTERVAL_SECONDS": "2",
+        }
+        for inst in self.of("reporting"):
+            inst.env = inst.env | pipeline
 
     def stop(self) -> None:
         for inst in self.instances.values():  # all told at once, then each waited for
