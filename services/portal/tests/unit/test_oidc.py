@@ -1,4 +1,4 @@
-"""Signing in with the OpenID Provider, piece by piece, against a small fake provider (tests/oidc_fake.py):
+"""Signing in with the OpenID Provider, piece by piece, against a small fake provider (dvckit.oidc_fake):
 state bound to the browser and used once, the PKCE verifier sent, the ID token's nonce checked, the access
 token refreshed before it expires (rotation; a refused refresh ends the session), logout at the provider.
 The real provider (Keycloak) in a real browser: tests/browser/test_portal_sso_browser.py."""
@@ -25,9 +25,9 @@ from dvc_portal.entrypoints.app import create_app
 from dvckit import migrate
 from dvckit.accounts import pseudonymous_id
 from dvckit.auth.jwt import TokenVerifier, load_or_create_dev_keys
+from dvckit.oidc_fake import CLIENT_SECRET, ISSUER, SUB, FakeProvider
 
 from ..conftest import BASE, csrf_of
-from ..oidc_fake import CLIENT_SECRET, ISSUER, SUB, FakeProvider
 from ..portal_fakes import (
     DossierStore,
     FeedbackStore,

@@ -6,7 +6,8 @@ key derived from ``PORTAL_SESSION_SECRET``). A session ends at the token's expir
 Signed in with the OpenID Provider, a session also keeps the provider's refresh token and ID token (encrypted
 like the access token): the access token (minutes) is renewed with the refresh token while the session lasts
 (hours), and the ID token is the logout's ``id_token_hint``. The sign-ins under way (state, nonce, PKCE
-verifier) are rows of ``oidc_logins``, taken once."""
+verifier) are rows of ``oidc_logins`` (:class:`PendingLogins`, the kit's :class:`~dvckit.oidc_login.LoginStore`),
+found by the state and taken once by the browser that started them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dvc_portal.adapters.orm import citizen_sessions as t
 from dvc_portal.adapters.orm import oidc_logins as logins
+from dvckit.oidc_login import PendingLogin
 
 SESSION_COOKIE = "dvc_portal_session"
 MAX_ID_LENGTH = 100
@@ -44,14 +46,6 @@ class CitizenSession:
     id_hash: str = ""
 
 
-@dataclass(frozen=True)
-class PendingLogin:
-    browser_hash: str
-    nonce: str
-    verifier: str
-    next_path: str
-
-
 def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode()).hexdigest()
 
@@ -62,6 +56,7 @@ class SessionStore:
         key = base64.urlsafe_b64encode(hashlib.sha256(b"dvc-portal-session:" + secret.encode()).digest())
         self._fernet = Fernet(key)
         self.hours = hours
+        self.logins = PendingLogins(engine, self._fernet)
 
     async def open(
         self,
@@ -170,25 +165,39 @@ class SessionStore:
             id_token=id_token,
         )
 
-    # --- sign-ins under way at the provider ------------------------------------------------------------
+    async def close(self, session_id: str | None) -> None:
+        if not session_id or len(session_id) > MAX_ID_LENGTH:
+            return
+        await self.close_hash(_hash(session_id))
 
-    async def begin_login(
-        self, *, state: str, browser: str, nonce: str, verifier: str, next_path: str, expires_at: datetime
-    ) -> None:
+    async def close_hash(self, id_hash: str) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(t).where(t.c.id_hash == id_hash))
+
+
+class PendingLogins:
+    """The sign-ins under way at the provider (the kit's LoginStore): a row per state (its SHA-256), bound to
+    the browser that started it (the SHA-256 of its login cookie), the PKCE verifier encrypted."""
+
+    def __init__(self, engine: AsyncEngine, fernet: Fernet) -> None:
+        self.engine = engine
+        self._fernet = fernet
+
+    async def put(self, browser: str, pending: PendingLogin, now: datetime, expires_at: datetime) -> None:
         async with self.engine.begin() as conn:
             await conn.execute(delete(logins).where(logins.c.expires_at < expires_at - timedelta(hours=1)))
             await conn.execute(
                 insert(logins).values(
-                    state_hash=_hash(state),
+                    state_hash=_hash(pending.state),
                     browser_hash=_hash(browser),
-                    nonce=nonce,
-                    verifier=self._fernet.encrypt(verifier.encode()),
-                    next_path=next_path,
+                    nonce=pending.nonce,
+                    verifier=self._fernet.encrypt(pending.verifier.encode()),
+                    next_path=pending.next_path,
                     expires_at=expires_at,
                 )
             )
 
-    async def take_login(self, state: str, browser: str | None, now: datetime) -> PendingLogin | None:
+    async def take(self, browser: str, state: str, now: datetime) -> PendingLogin | None:
         """The sign-in this state names, once (the row goes), when it was started in this browser and is not
         older than its expiry; else None."""
         if not state or len(state) > MAX_ID_LENGTH or not browser or len(browser) > MAX_ID_LENGTH:
@@ -204,13 +213,4 @@ class SessionStore:
             verifier = self._fernet.decrypt(row.verifier).decode()
         except InvalidToken:
             return None
-        return PendingLogin(row.browser_hash, row.nonce, verifier, row.next_path)
-
-    async def close(self, session_id: str | None) -> None:
-        if not session_id or len(session_id) > MAX_ID_LENGTH:
-            return
-        await self.close_hash(_hash(session_id))
-
-    async def close_hash(self, id_hash: str) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(delete(t).where(t.c.id_hash == id_hash))
+        return PendingLogin(state, row.nonce, verifier, row.next_path)

@@ -25,7 +25,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dvc_portal.adapters import orm
-from dvc_portal.adapters.oidc import Provider
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import ServiceError, Services, ServiceUnavailable, start_timing
 from dvc_portal.config import Settings
@@ -39,6 +38,7 @@ from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
 from dvckit.messaging.relay import OutboxRelay
 from dvckit.metrics import HttpMetricsMiddleware, metrics_endpoint
+from dvckit.oidc_client import OidcClient
 from dvckit.problems import problem
 from dvckit.production import refuse_development_settings
 
@@ -215,12 +215,14 @@ def create_app(
         services=Services(settings, transports),
         sessionmaker=sessionmaker,
         relay=relay,
-        oidc=Provider(
+        oidc=OidcClient(
             settings.oidc_issuer,
             settings.oidc_client_id,
             settings.oidc_client_secret.get_secret_value(),
             scope=settings.oidc_scope,
-            timeout=settings.oidc_timeout_seconds,
+            timeout=httpx.Timeout(
+                settings.oidc_timeout_seconds, connect=min(settings.oidc_timeout_seconds, 3.0)
+            ),
             transport=(transports or {}).get("oidc"),
         )
         if settings.oidc

@@ -1,7 +1,8 @@
 """Signing in and out.
 
 With ``PORTAL_OIDC_ISSUER`` set, citizens sign in at the OpenID Provider (Keycloak under ``make run``; VNeID's
-provider later): authorization code flow with PKCE S256 and a confidential client (adapters/oidc.py).
+provider later): authorization code flow with PKCE S256 and a confidential client (dvckit.oidc_client and
+dvckit.oidc_login; the sign-ins under way are adapters/sessions.py's PendingLogins).
 ``GET /dang-nhap`` records a sign-in under way server-side (state, nonce, PKCE verifier, where to go after),
 bound to this browser by an HttpOnly cookie, and sends the browser to the provider; the provider sends it back
 to ``/dang-nhap/oidc/callback`` with a code, exchanged (with the verifier) for tokens that stay on the server.
@@ -16,7 +17,6 @@ the random session id."""
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
@@ -26,20 +26,21 @@ from fastapi.responses import RedirectResponse, Response
 
 from dvc_contracts import clock, phone
 from dvc_portal.adapters import orm
-from dvc_portal.adapters.oidc import ProviderError, new_secret
 from dvc_portal.adapters.sessions import SESSION_COOKIE
 from dvc_portal.entrypoints.context import Portal, portal
 from dvc_portal.entrypoints.pages import check_form, citizen, render, safe_next, secure_cookies
 from dvckit.accounts import Method, pseudonymous_id, record_sign_in
 from dvckit.auth.jwt import TokenError, issue_token, load_or_create_dev_keys
 from dvckit.logging import get_logger
+from dvckit.oidc_client import OidcError, new_secret
+from dvckit.oidc_login import AuthorizationRefused, begin_sign_in, complete_sign_in, take_sign_in
 
 router = APIRouter(include_in_schema=False)
 log = get_logger("dvc_portal.auth")
 
 CALLBACK_PATH = "/dang-nhap/oidc/callback"  # the redirect URI's path, registered at the provider
 LOGIN_COOKIE = "dvc_portal_oidc"  # binds a sign-in under way to the browser that started it
-LOGIN_MINUTES = 10
+LOGIN_MINUTES = 10  # dvckit.oidc_login.LOGIN_MINUTES: the cookie lasts as long as the sign-in it names
 DEV_DEFAULTS = {"name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678"}
 
 
@@ -213,22 +214,19 @@ async def _to_provider(request: Request, p: Portal, next_path: str) -> Response:
     browser = request.cookies.get(LOGIN_COOKIE) or ""
     if not 20 <= len(browser) <= 64:
         browser = new_secret()
-    state, nonce, verifier = new_secret(), new_secret(), secrets.token_urlsafe(64)  # verifier: 86 chars
     try:
-        url = await p.oidc.authorization_url(
-            redirect_uri=_redirect_uri(request), state=state, nonce=nonce, verifier=verifier
+        url = await begin_sign_in(
+            p.oidc,
+            p.sessions.logins,
+            browser=browser,
+            redirect_uri=_redirect_uri(request),
+            next_path=next_path,
+            now=clock.now(),
+            ui_locales="vi",
         )
-    except ProviderError as exc:
+    except OidcError as exc:
         log.warning("portal.oidc_unavailable", error=str(exc)[:300])
         return await _problem_page(request, 503, PROVIDER_DOWN, next_path)
-    await p.sessions.begin_login(
-        state=state,
-        browser=browser,
-        nonce=nonce,
-        verifier=verifier,
-        next_path=next_path,
-        expires_at=clock.now() + timedelta(minutes=LOGIN_MINUTES),
-    )
     response = RedirectResponse(url, status_code=303)
     response.headers["cache-control"] = "no-store"
     response.set_cookie(
@@ -257,26 +255,23 @@ async def sign_in_callback(request: Request) -> Response:
         return await _problem_page(request, 404, "Không có đăng nhập qua hệ thống định danh ở đây.")
     q = request.query_params
     now = clock.now()
-    pending = await p.sessions.take_login(q.get("state", ""), request.cookies.get(LOGIN_COOKIE), now)
-    if pending is None:
-        log.warning("portal.oidc_state_refused", has_state=bool(q.get("state")))
-        return await _problem_page(request, 400, LOGIN_STALE)
-    if q.get("error") or not q.get("code"):
-        log.info("portal.oidc_error", error=(q.get("error") or "no code")[:100])
-        message = (
-            "Bạn đã hủy đăng nhập."
-            if q.get("error") == "access_denied"
-            else "Hệ thống định danh chưa xác nhận được việc đăng nhập. Vui lòng thử lại."
-        )
-        return await _problem_page(request, 400, message, pending.next_path)
+    browser = request.cookies.get(LOGIN_COOKIE)
     try:
-        tokens = await p.oidc.exchange(
-            code=q["code"],
-            redirect_uri=_redirect_uri(request),
-            verifier=pending.verifier,
-            nonce=pending.nonce,
-        )
-    except ProviderError as exc:
+        pending = await take_sign_in(p.oidc, p.sessions.logins, browser=browser, query=q, now=now)
+    except OidcError as exc:
+        log.warning("portal.oidc_state_refused", has_state=bool(q.get("state")), code=exc.code)
+        return await _problem_page(request, 400, LOGIN_STALE)
+    try:
+        tokens = await complete_sign_in(p.oidc, pending, q, redirect_uri=_redirect_uri(request))
+    except OidcError as exc:
+        if isinstance(exc, AuthorizationRefused) or exc.code == "no_code":
+            log.info("portal.oidc_error", error=exc.code[:100])
+            message = (
+                "Bạn đã hủy đăng nhập."
+                if exc.code == "access_denied"
+                else "Hệ thống định danh chưa xác nhận được việc đăng nhập. Vui lòng thử lại."
+            )
+            return await _problem_page(request, 400, message, pending.next_path)
         log.warning("portal.oidc_exchange_refused", error=str(exc)[:300], code=exc.code)
         return await _problem_page(
             request,
@@ -297,7 +292,7 @@ async def sign_in_callback(request: Request) -> Response:
         name=who.name or tokens.id_claims.get("name"),
         phone=who.phone,
         token=tokens.access_token,
-        token_expires_at=now + timedelta(seconds=tokens.expires_in),
+        token_expires_at=tokens.access_expires_at(now),
         now=now,
         citizen_id=who.citizen_id,
         refresh_token=tokens.refresh_token,
@@ -320,15 +315,9 @@ async def sign_out(request: Request) -> Response:
     await p.sessions.close(request.cookies.get(SESSION_COOKIE))
     target = "/?da-dang-xuat=1"
     if p.oidc is not None and me is not None and me.id_token:
-        try:  # end the provider's session too: the next sign-in asks for the password again
-            target = (
-                await p.oidc.logout_url(
-                    id_token=me.id_token, post_logout_redirect_uri=_site(request) + target
-                )
-                or target
-            )
-        except ProviderError as exc:
-            log.warning("portal.oidc_logout_unavailable", error=str(exc)[:300])
+        # end the provider's session too: the next sign-in asks for the password again (a provider that
+        # cannot be reached: the session here is ended all the same)
+        target = await p.oidc.end_session_url(me.id_token, _site(request) + target) or target
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)

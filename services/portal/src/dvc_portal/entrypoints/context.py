@@ -11,12 +11,13 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from dvc_portal.adapters import orm
-from dvc_portal.adapters.oidc import Provider
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import Services, ServiceUnavailable
 from dvc_portal.config import Settings
 from dvckit.auth.jwt import TokenVerifier
 from dvckit.messaging.relay import OutboxRelay
+from dvckit.oidc_client import OidcClient
+from dvckit.oidc_login import RefreshGate
 from dvckit.uow import UnitOfWork
 
 
@@ -29,9 +30,9 @@ class Portal:
     sessionmaker: async_sessionmaker[AsyncSession]
     relay: OutboxRelay  # publishes the outbox (sign-in events) to Kafka
     verifier: TokenVerifier | None = None
-    oidc: Provider | None = None  # the OpenID Provider, when PORTAL_OIDC_ISSUER is set
+    oidc: OidcClient | None = None  # the OpenID Provider, when PORTAL_OIDC_ISSUER is set
     # one refresh at a time per session in this process (refresh tokens are one use each)
-    refreshing: dict[str, asyncio.Lock] = field(default_factory=dict)
+    refreshing: RefreshGate = field(default_factory=RefreshGate)
     _popular: tuple[float, list[dict[str, Any]]] = field(default=(0.0, []))
 
     def uow(self) -> UnitOfWork:

@@ -3,7 +3,6 @@ the forms' anti-forgery token, the development banner), the anonymous anti-forge
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import secrets
 from datetime import datetime, timedelta
@@ -16,12 +15,12 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from dvc_contracts import clock
-from dvc_portal.adapters.oidc import ProviderError
 from dvc_portal.adapters.sessions import SESSION_COOKIE, CitizenSession
 from dvc_portal.domain import format as fmt
 from dvc_portal.domain.dossiers import status_text, status_tone
 from dvc_portal.entrypoints.context import portal
 from dvckit.logging import get_logger
+from dvckit.oidc_client import OidcError, TokenRefused
 
 log = get_logger("dvc_portal.session")
 
@@ -74,45 +73,41 @@ def _due(session: CitizenSession, now: datetime, margin: float) -> bool:
 async def fresh(request: Request, session: CitizenSession, now: datetime) -> CitizenSession | None:
     """The session with an access token good for at least ``PORTAL_OIDC_REFRESH_MARGIN_SECONDS``: refreshed
     with the provider when due. Refresh tokens rotate (one use each), so one refresh at a time per session in
-    this process, and a refused refresh re-reads the row (another replica may have renewed it first). A
-    refresh the provider refuses (its session ended: logout elsewhere, idle, revoked) ends this session too;
-    a provider that cannot be reached leaves the session as it is while its token lasts."""
+    this process (dvckit.oidc_login.RefreshGate), and a refused refresh re-reads the row (another replica may
+    have renewed it first). A refresh the token endpoint refuses (the provider's session ended: logout
+    elsewhere, idle, revoked) ends this session too; a provider that cannot be reached (or tokens that do not
+    check out) leave the session as it is while its token lasts."""
     p = portal(request)
     margin = p.settings.oidc_refresh_margin_seconds
     if not _due(session, now, margin) or p.oidc is None or not session.refresh_token:
         return session
-    lock = p.refreshing.setdefault(session.id_hash, asyncio.Lock())
-    try:
-        async with lock:
-            current = await p.sessions.reread(session, now)
-            if current is None or not _due(current, now, margin) or not current.refresh_token:
-                return current
-            try:
-                tokens = await p.oidc.refresh(current.refresh_token)
-            except ProviderError as exc:
-                again = await p.sessions.reread(current, now)
-                if again is not None and again.refresh_token != current.refresh_token:
-                    return again  # renewed meanwhile by another replica
-                if exc.code is None or (exc.code.isdigit() and int(exc.code) >= 500):
-                    log.warning("portal.refresh_unavailable", error=str(exc)[:200])
-                    expired = current.token_expires_at is not None and current.token_expires_at <= now
-                    return None if expired else current
-                log.info("portal.session_ended_by_provider", error=str(exc)[:200])
-                await p.sessions.close_hash(current.id_hash)
-                return None
-            if tokens.principal.sub != current.sub:
-                await p.sessions.close_hash(current.id_hash)
-                return None
-            return await p.sessions.renew(
-                current,
-                token=tokens.access_token,
-                token_expires_at=now + timedelta(seconds=tokens.expires_in),
-                refresh_token=tokens.refresh_token,
-                id_token=tokens.id_token,
-            )
-    finally:
-        if not lock.locked():
-            p.refreshing.pop(session.id_hash, None)
+    async with p.refreshing.hold(session.id_hash):
+        current = await p.sessions.reread(session, now)
+        if current is None or not _due(current, now, margin) or not current.refresh_token:
+            return current
+        try:
+            tokens = await p.oidc.refresh(current.refresh_token)
+        except OidcError as exc:
+            again = await p.sessions.reread(current, now)
+            if again is not None and again.refresh_token != current.refresh_token:
+                return again  # renewed meanwhile by another replica
+            if not isinstance(exc, TokenRefused):
+                log.warning("portal.refresh_unavailable", error=str(exc)[:200])
+                expired = current.token_expires_at is not None and current.token_expires_at <= now
+                return None if expired else current
+            log.info("portal.session_ended_by_provider", error=str(exc)[:200])
+            await p.sessions.close_hash(current.id_hash)
+            return None
+        if tokens.principal.sub != current.sub:
+            await p.sessions.close_hash(current.id_hash)
+            return None
+        return await p.sessions.renew(
+            current,
+            token=tokens.access_token,
+            token_expires_at=tokens.access_expires_at(now),
+            refresh_token=tokens.refresh_token,
+            id_token=tokens.id_token,
+        )
 
 
 def _anonymous_csrf(request: Request) -> str:

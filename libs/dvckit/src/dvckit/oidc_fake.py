@@ -1,7 +1,9 @@
-"""A small OpenID Provider for the portal's fast tests, speaking Keycloak's shapes: discovery, JWKS, the token
-endpoint (authorization_code with PKCE S256 checked, refresh_token rotating one use each, HTTP Basic client
-authentication). The browser's visit to the authorization endpoint is :meth:`FakeProvider.authorize` (the
-test plays the person signing in); the tests read what the portal sent from ``exchanges`` and ``refreshes``."""
+"""A small OpenID Provider for fast tests (the kit's dvckit.oidc_client, the portal's sign-in), speaking
+Keycloak's shapes: discovery, JWKS, the token endpoint (authorization_code with PKCE S256 checked,
+refresh_token rotating one use each, HTTP Basic client authentication). The browser's visit to the
+authorization endpoint is :meth:`FakeProvider.authorize` (the test plays the person signing in); the tests read
+what the client sent from ``exchanges`` and ``refreshes``. Mount :meth:`FakeProvider.app` with
+``httpx.ASGITransport``."""
 
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ class FakeProvider:
     expires_in: int = 300
     person: dict[str, Any] = field(default_factory=lambda: dict(PERSON))
     wrong_nonce: bool = False  # the ID token carries another nonce (a replayed or injected token)
+    id_token_azp: str = CLIENT_ID  # another: an ID token issued to another client
+    token_type: str = "Bearer"
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     refresh_tokens: set[str] = field(default_factory=set)  # the live ones (a used one is gone: rotation)
     exchanges: list[dict[str, str]] = field(default_factory=list)
@@ -53,10 +57,20 @@ class FakeProvider:
 
     def _tokens(self, nonce: str | None) -> dict[str, Any]:
         now = int(time.time())
-        common = {"iss": ISSUER, "sub": SUB, "iat": now, "exp": now + self.expires_in, "azp": CLIENT_ID}
+        common = {
+            "iss": ISSUER,
+            "sub": SUB,
+            "iat": now,
+            "exp": now + self.expires_in,
+            "azp": self.id_token_azp,
+        }
         access = self._sign(
             common
-            | {"aud": [CLIENT_ID, "catalog", "dossier", "payment", "feedback"], "typ": "Bearer"}
+            | {
+                "aud": [CLIENT_ID, "catalog", "dossier", "payment", "feedback"],
+                "typ": "Bearer",
+                "azp": CLIENT_ID,
+            }
             | self.person
         )
         id_claims = common | {"aud": CLIENT_ID, "typ": "ID", "name": self.person.get("name")}
@@ -70,7 +84,7 @@ class FakeProvider:
             "expires_in": self.expires_in,
             "refresh_expires_in": 1800,
             "refresh_token": refresh,
-            "token_type": "Bearer",
+            "token_type": self.token_type,
             "id_token": self._sign(id_claims),
             "scope": "openid",
         }
