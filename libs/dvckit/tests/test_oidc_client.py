@@ -75,6 +75,15 @@ async def signed_in(client: OidcClient, provider: FakeProvider, store: MemoryLog
     return url, back
 
 
+async def returned(client: OidcClient, provider: FakeProvider) -> tuple[str, dict[str, str], PendingLogin]:
+    """A sign-in the provider sent back to the browser that started it: the authorization URL, the callback's
+    query, and the sign-in taken from the store."""
+    store = MemoryLogins()
+    url, back = await signed_in(client, provider, store)
+    q = query_of(back)
+    return url, q, await take_sign_in(client, store, browser="b1", query=q, now=NOW)
+
+
 async def test_authorization_request_carries_state_nonce_and_an_s256_challenge(
     client: OidcClient, provider: FakeProvider
 ) -> None:
@@ -106,10 +115,8 @@ async def test_authorization_request_carries_state_nonce_and_an_s256_challenge(
 async def test_code_exchange_sends_the_verifier_and_checks_the_tokens(
     client: OidcClient, provider: FakeProvider
 ) -> None:
-    store = MemoryLogins()
-    url, back = await signed_in(client, provider, store)
-    pending = await take_sign_in(client, store, browser="b1", query=query_of(back), now=NOW)
-    tokens = await complete_sign_in(client, pending, query_of(back))
+    url, q, pending = await returned(client, provider)
+    tokens = await complete_sign_in(client, pending, q)
     (sent,) = provider.exchanges
     assert pkce_challenge(sent["code_verifier"]) == query_of(url)["code_challenge"]
     assert tokens.principal.sub == SUB and tokens.principal.role == "citizen"
@@ -120,12 +127,10 @@ async def test_code_exchange_sends_the_verifier_and_checks_the_tokens(
 async def test_a_verifier_that_is_not_the_challenges_is_refused(
     client: OidcClient, provider: FakeProvider
 ) -> None:
-    store = MemoryLogins()
-    _, back = await signed_in(client, provider, store)
-    pending = await take_sign_in(client, store, browser="b1", query=query_of(back), now=NOW)
+    _, q, pending = await returned(client, provider)
     forged = PendingLogin(pending.state, pending.nonce, new_verifier(), pending.next_path, REDIRECT)
     with pytest.raises(TokenRefused) as refused:
-        await complete_sign_in(client, forged, query_of(back))
+        await complete_sign_in(client, forged, q)
     assert refused.value.code == "invalid_grant" and refused.value.status == 400
 
 
@@ -182,19 +187,15 @@ async def test_tokens_that_do_not_check_out_are_refused(
 ) -> None:
     for name, value in change.items():
         setattr(provider, name, value)
-    store = MemoryLogins()
-    _, back = await signed_in(client, provider, store)
-    pending = await take_sign_in(client, store, browser="b1", query=query_of(back), now=NOW)
+    _, q, pending = await returned(client, provider)
     with pytest.raises(OidcError) as e:
-        await complete_sign_in(client, pending, query_of(back))
+        await complete_sign_in(client, pending, q)
     assert e.value.code == code and not isinstance(e.value, ProviderUnavailable)
 
 
 async def test_refresh_rotates_and_renews_one_at_a_time(client: OidcClient, provider: FakeProvider) -> None:
-    store = MemoryLogins()
-    _, back = await signed_in(client, provider, store)
-    pending = await take_sign_in(client, store, browser="b1", query=query_of(back), now=NOW)
-    first = await complete_sign_in(client, pending, query_of(back))
+    _, q, pending = await returned(client, provider)
+    first = await complete_sign_in(client, pending, q)
     assert first.refresh_token is not None
     session = {"refresh": first.refresh_token, "renewed": 0, "inside": 0, "most": 0}
     gate = RefreshGate()

@@ -1,6 +1,6 @@
-"""The pieces of the operators' sign-in through the OpenID Provider (entrypoints/auth.py), fast: the reporting
-routes in-process on SQLite, the provider a stand-in (httpx.MockTransport) that checks what a real one checks
-(PKCE S256, refresh tokens used once) and records what it was sent.
+"""The pieces of the operators' sign-in through the OpenID Provider (entrypoints/auth.py and sso.py), fast:
+the reporting routes in-process on SQLite, the provider a stand-in (httpx.MockTransport) that checks what a
+real one checks (PKCE S256, refresh tokens used once) and records what it was sent.
 
 - the authorization request carries state, nonce and an S256 challenge; the code exchange sends the verifier
   of that challenge (the stand-in refuses any other), and the session cookie is HttpOnly, SameSite=Lax, not
@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from dvc_contracts import clock
 from dvc_reporting.adapters import orm, sessions
 from dvc_reporting.config import Settings
-from dvc_reporting.entrypoints import auth, web
+from dvc_reporting.entrypoints import auth, sso, web
 from dvckit.accounts import pseudonymous_id
 from dvckit.auth.jwt import DevKeys, Principal, TokenVerifier, load_or_create_dev_keys
 from dvckit.db import make_sessionmaker
@@ -141,8 +141,8 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 def make_app(engine: AsyncEngine, provider: Provider, **settings: Any) -> FastAPI:
     s = Settings(oidc_issuer=ISSUER, oidc_client_secret=SecretStr("s3cret"), **settings)
     app = FastAPI()
-    app.include_router(auth.token_paste_router)
-    app.include_router(auth.router)
+    app.include_router(sso.token_paste_router)
+    app.include_router(sso.router)
     app.include_router(web.router)
 
     @app.get("/whoami")

@@ -7,8 +7,9 @@ A session opened by the OpenID Provider's code flow also holds the provider's re
 database stores only the id's SHA-256, so a copy of it opens no session and reveals no token. Its
 ``access_expires_at`` says when the provider must be asked again (:func:`claim_refresh`).
 
-A sign-in in progress (state, nonce, PKCE code verifier) is a row of ``oidc_logins``, found by the hash of a
-short-lived cookie of the browser that started it, and used once."""
+A sign-in in progress (state, nonce, PKCE code verifier) is a row of ``oidc_logins`` (:class:`Logins`, the
+kit's :class:`~dvckit.oidc_login.LoginStore`), found by the hash of a short-lived cookie of the browser that
+started it, and used once."""
 
 from __future__ import annotations
 
@@ -26,11 +27,12 @@ from dvc_reporting.adapters.orm import metadata
 from dvc_reporting.adapters.orm import operator_sessions as _declared
 from dvckit.auth.jwt import Principal
 from dvckit.db import UtcDateTime
+from dvckit.oidc_client import Tokens
+from dvckit.oidc_login import PendingLogin
 
 SESSION_COOKIE = "dvc_session"
 LOGIN_COOKIE = "dvc_login"
 SESSION_HOURS = 8
-LOGIN_MINUTES = 10  # a sign-in started and not finished within this is forgotten
 REFRESH_CLAIM_SECONDS = 30  # one replica renews a session at a time; a claim older than this has failed
 
 # The OIDC columns and table (migration 7e3c9a41d2b8), declared beside the code that reads them, onto the
@@ -97,6 +99,10 @@ class ProviderTokens:
     refresh_token: str | None
     id_token: str | None
     access_expires_at: datetime
+
+    @classmethod
+    def of(cls, tokens: Tokens, now: datetime) -> ProviderTokens:
+        return cls(tokens.refresh_token, tokens.id_token, tokens.access_expires_at(now))
 
 
 @dataclass(frozen=True)
@@ -207,44 +213,38 @@ async def close_session(engine: AsyncEngine, session_id: str) -> None:
 # --- sign-ins in progress ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PendingLogin:
-    state: str
-    nonce: str
-    code_verifier: str
-    redirect_uri: str
-    return_to: str
+class Logins:
+    """The sign-ins in progress (the kit's LoginStore), a row per browser: the SHA-256 of its login cookie."""
 
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
 
-async def start_login(engine: AsyncEngine, pending: PendingLogin, now: datetime) -> str:
-    """Remember a sign-in sent to the provider; returns the id for the browser's login cookie."""
-    login_id = secrets.token_urlsafe(32)
-    async with engine.begin() as conn:
-        await conn.execute(delete(logins).where(logins.c.expires_at < now))
-        await conn.execute(
-            insert(logins).values(
-                id_hash=_hash(login_id),
-                state=pending.state,
-                nonce=pending.nonce,
-                code_verifier=pending.code_verifier,
-                redirect_uri=pending.redirect_uri,
-                return_to=pending.return_to,
-                created_at=now,
-                expires_at=now + timedelta(minutes=LOGIN_MINUTES),
+    async def put(self, browser: str, pending: PendingLogin, now: datetime, expires_at: datetime) -> None:
+        """Remember a sign-in sent to the provider by the browser whose login cookie is ``browser``."""
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(logins).where(logins.c.expires_at < now))
+            await conn.execute(
+                insert(logins).values(
+                    id_hash=_hash(browser),
+                    state=pending.state,
+                    nonce=pending.nonce,
+                    code_verifier=pending.verifier,
+                    redirect_uri=pending.redirect_uri,
+                    return_to=pending.next_path,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
             )
-        )
-    return login_id
 
-
-async def take_login(engine: AsyncEngine, login_id: str, now: datetime) -> PendingLogin | None:
-    """The sign-in this browser started, once: the row is deleted as it is read (a replayed callback finds
-    nothing)."""
-    if not _valid_id(login_id):
-        return None
-    where = logins.c.id_hash == _hash(login_id)
-    async with engine.begin() as conn:
-        row = (await conn.execute(select(logins).where(where, logins.c.expires_at > now))).first()
-        deleted = (await conn.execute(delete(logins).where(where))).rowcount
-    if row is None or deleted != 1:
-        return None
-    return PendingLogin(row.state, row.nonce, row.code_verifier, row.redirect_uri, row.return_to)
+    async def take(self, browser: str, state: str, now: datetime) -> PendingLogin | None:
+        """The sign-in this browser started, once: the row is deleted as it is read (a replayed callback finds
+        nothing; a callback with another state uses it up too)."""
+        if not _valid_id(browser):
+            return None
+        where = logins.c.id_hash == _hash(browser)
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(select(logins).where(where, logins.c.expires_at > now))).first()
+            deleted = (await conn.execute(delete(logins).where(where))).rowcount
+        if row is None or deleted != 1:
+            return None
+        return PendingLogin(row.state, row.nonce, row.code_verifier, row.return_to, row.redirect_uri)

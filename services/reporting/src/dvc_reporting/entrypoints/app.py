@@ -20,7 +20,7 @@ from dvc_contracts.topics import ALL_TOPICS
 from dvc_reporting.adapters.orm import messaging
 from dvc_reporting.adapters.pipeline import LagProbe, scrape_services
 from dvc_reporting.config import Settings
-from dvc_reporting.entrypoints import accounts, api, auth, web
+from dvc_reporting.entrypoints import accounts, api, auth, sso, web
 from dvc_reporting.entrypoints.consumers import register_consumers
 from dvc_reporting.entrypoints.context import ReportingContext
 from dvc_reporting.metrics import collector
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await metrics_loop(context)
 
     # with an OpenID Provider, the token-paste login (POST /api/session) is shadowed by a refusal
-    paste_refusal = [auth.token_paste_router] if settings.oidc_enabled else []
+    paste_refusal = [sso.token_paste_router] if settings.oidc_enabled else []
     app = create_service_app(
         runtime,
         title="Cổng DVC — reporting",
@@ -104,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "hội tiết kiệm; tình trạng đường truyền dữ liệu. Mọi API cần token của cán bộ vận hành (operator); "
             "cán bộ cấp tỉnh chỉ xem được tỉnh của mình."
         ),
-        routers=[*paste_refusal, api.router, accounts.router, auth.router, web.router],
+        routers=[*paste_refusal, api.router, accounts.router, sso.router, web.router],
         background=[pipeline_job, metrics_job],
     )
     app.state.reporting = context
