@@ -1,6 +1,6 @@
 """The pieces of the operators' sign-in through the OpenID Provider (entrypoints/auth.py and sso.py), fast:
-the reporting routes in-process on SQLite, the provider a stand-in (httpx.MockTransport) that checks what a
-real one checks (PKCE S256, refresh tokens used once) and records what it was sent.
+the reporting routes in-process on SQLite, the provider the kit's stand-in (dvckit.oidc_fake) that checks
+what a real one checks (PKCE S256, refresh tokens used once) and records what it was sent.
 
 - the authorization request carries state, nonce and an S256 challenge; the code exchange sends the verifier
   of that challenge (the stand-in refuses any other), and the session cookie is HttpOnly, SameSite=Lax, not
@@ -14,14 +14,9 @@ real one checks (PKCE S256, refresh tokens used once) and records what it was se
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import secrets
-import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -40,8 +35,10 @@ from dvc_reporting.adapters import orm, sessions
 from dvc_reporting.config import Settings
 from dvc_reporting.entrypoints import auth, sso, web
 from dvckit.accounts import pseudonymous_id
-from dvckit.auth.jwt import DevKeys, Principal, TokenVerifier, load_or_create_dev_keys
+from dvckit.auth.jwt import Principal, TokenVerifier, load_or_create_dev_keys
 from dvckit.db import make_sessionmaker
+from dvckit.oidc_client import pkce_challenge
+from dvckit.oidc_fake import FakeProvider
 from dvckit.uow import UnitOfWork
 
 ISSUER = "http://idp.test/realms/dvc"
@@ -53,78 +50,12 @@ PEOPLE = {
 }
 
 
-@dataclass
-class Provider:
-    """A stand-in OpenID Provider: discovery, authorization (a person 'signs in' by :meth:`authorize`), the
-    token endpoint (authorization_code with PKCE S256; refresh_token, rotated), JWKS, end_session."""
-
-    keys: DevKeys
-    expires_in: int = 300
-    codes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    refresh_tokens: dict[str, str] = field(default_factory=dict)  # token -> username
-    token_requests: list[dict[str, str]] = field(default_factory=list)
-    wrong_nonce: bool = False
-    refuse_refresh: bool = False
-
-    def authorize(self, url: str, username: str) -> dict[str, str]:
-        """The provider's answer to an authorization request once the person signed in: the callback's query."""
-        q = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
-        assert q["response_type"] == "code" and q["client_id"] == "reporting"
-        code = secrets.token_urlsafe(16)
-        self.codes[code] = {"q": q, "user": username}
-        return {"code": code, "state": q["state"], "iss": ISSUER, "session_state": "x"}
-
-    def _sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(claims, self.keys.private_pem, algorithm="RS256", headers={"kid": self.keys.kid})
-
-    def _tokens(self, username: str, nonce: str | None) -> dict[str, Any]:
-        now = int(time.time())
-        sub = f"sub-{username}"
-        access = {"iss": ISSUER, "sub": sub, "aud": ["reporting", "dossier"], "azp": "reporting", "iat": now,
-                  "exp": now + self.expires_in, **PEOPLE[username]}  # fmt: skip
-        id_claims = {"iss": ISSUER, "sub": sub, "aud": "reporting", "azp": "reporting", "iat": now,
-                     "exp": now + self.expires_in, "name": PEOPLE[username]["name"]}  # fmt: skip
-        if nonce is not None:
-            id_claims["nonce"] = "not-" + nonce if self.wrong_nonce else nonce
-        refresh = secrets.token_urlsafe(24)
-        self.refresh_tokens[refresh] = username
-        return {"access_token": self._sign(access), "id_token": self._sign(id_claims), "token_type": "Bearer",
-                "expires_in": self.expires_in, "refresh_token": refresh}  # fmt: skip
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path
-        if path.endswith("/.well-known/openid-configuration"):
-            return httpx.Response(200, json={
-                "issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/auth", "token_endpoint": f"{ISSUER}/token",
-                "jwks_uri": f"{ISSUER}/certs", "end_session_endpoint": f"{ISSUER}/logout",
-            })  # fmt: skip
-        if path.endswith("/certs"):
-            return httpx.Response(200, json=self.keys.jwks)
-        if path.endswith("/token"):
-            assert (
-                request.headers["authorization"] == "Basic " + base64.b64encode(b"reporting:s3cret").decode()
-            )
-            form = {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
-            self.token_requests.append(form)
-            if form["grant_type"] == "authorization_code":
-                granted = self.codes.pop(form["code"], None)
-                verifier = form.get("code_verifier", "")
-                challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-                if granted is None or challenge.decode() != granted["q"]["code_challenge"]:
-                    return httpx.Response(400, json={"error": "invalid_grant"})
-                assert form["redirect_uri"] == granted["q"]["redirect_uri"]
-                return httpx.Response(200, json=self._tokens(granted["user"], granted["q"]["nonce"]))
-            if form["grant_type"] == "refresh_token":
-                username = self.refresh_tokens.pop(form["refresh_token"], None)  # used once
-                if username is None or self.refuse_refresh:
-                    return httpx.Response(400, json={"error": "invalid_grant"})
-                return httpx.Response(200, json=self._tokens(username, None))
-        return httpx.Response(404)
-
-
 @pytest.fixture
-def provider(tmp_path: Path) -> Provider:
-    return Provider(load_or_create_dev_keys(tmp_path / "idp"))
+def provider(tmp_path: Path) -> FakeProvider:
+    """The kit's stand-in provider (dvckit.oidc_fake) as the dashboard's: its client, these people."""
+    keys = load_or_create_dev_keys(tmp_path / "idp")
+    return FakeProvider(keys, people=PEOPLE, issuer=ISSUER, client_id="reporting", client_secret="s3cret",
+                        endpoints="", audiences=["dossier"], send_iss=True)  # fmt: skip
 
 
 @pytest.fixture
@@ -138,7 +69,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         await eng.dispose()
 
 
-def make_app(engine: AsyncEngine, provider: Provider, **settings: Any) -> FastAPI:
+def make_app(engine: AsyncEngine, provider: FakeProvider, **settings: Any) -> FastAPI:
     s = Settings(oidc_issuer=ISSUER, oidc_client_secret=SecretStr("s3cret"), **settings)
     app = FastAPI()
     app.include_router(sso.token_paste_router)
@@ -155,12 +86,12 @@ def make_app(engine: AsyncEngine, provider: Provider, **settings: Any) -> FastAP
     )
     app.state.reporting = SimpleNamespace(runtime=runtime, settings=s)
     app.state.token_verifier = TokenVerifier(provider.keys.jwks, issuer=ISSUER, audience="reporting")
-    app.state.oidc = auth.OidcClient(s, transport=httpx.MockTransport(provider.handle))
+    app.state.oidc = auth.OidcClient(s, transport=httpx.ASGITransport(app=provider.app()))
     return app
 
 
 @pytest.fixture
-async def browser(engine: AsyncEngine, provider: Provider) -> AsyncIterator[httpx.AsyncClient]:
+async def browser(engine: AsyncEngine, provider: FakeProvider) -> AsyncIterator[httpx.AsyncClient]:
     app = make_app(engine, provider)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
         yield client
@@ -174,8 +105,8 @@ async def start(browser: httpx.AsyncClient) -> str:
     return r.headers["location"]
 
 
-async def sign_in(browser: httpx.AsyncClient, provider: Provider, username: str) -> httpx.Response:
-    answer = provider.authorize(await start(browser), username)
+async def sign_in(browser: httpx.AsyncClient, provider: FakeProvider, username: str) -> httpx.Response:
+    answer = provider.answer(await start(browser), username)
     return await browser.get("/auth/callback", params=answer)
 
 
@@ -185,7 +116,7 @@ async def count(engine: AsyncEngine, table: Any) -> int:
 
 
 async def test_code_flow_with_pkce_opens_a_server_side_session(
-    browser: httpx.AsyncClient, provider: Provider, engine: AsyncEngine
+    browser: httpx.AsyncClient, provider: FakeProvider, engine: AsyncEngine
 ) -> None:
     url = await start(browser)
     q = {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
@@ -199,10 +130,9 @@ async def test_code_flow_with_pkce_opens_a_server_side_session(
     async with engine.connect() as conn:
         row = (await conn.execute(select(sessions.logins))).one()
     assert (row.state, row.nonce) == (q["state"], q["nonce"]) and login_cookie.value not in row
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(row.code_verifier.encode()).digest()).rstrip(b"=")
-    assert challenge.decode() == q["code_challenge"]
+    assert pkce_challenge(row.code_verifier) == q["code_challenge"]  # RFC 7636's S256: the kit's tests
 
-    answer = provider.authorize(url, "levanhung")
+    answer = provider.answer(url, "levanhung")
     done = await browser.get("/auth/callback", params=answer)
     assert done.status_code == 303 and done.headers["location"] == "/?province=01"
     exchange = provider.token_requests[-1]
@@ -235,27 +165,27 @@ async def test_code_flow_with_pkce_opens_a_server_side_session(
 
 
 async def test_state_mismatch_is_refused_before_the_code_is_exchanged(
-    browser: httpx.AsyncClient, provider: Provider, engine: AsyncEngine
+    browser: httpx.AsyncClient, provider: FakeProvider, engine: AsyncEngine
 ) -> None:
-    answer = provider.authorize(await start(browser), "levanhung")
+    answer = provider.answer(await start(browser), "levanhung")
     r = await browser.get("/auth/callback", params=answer | {"state": "someone-elses-state"})
     assert r.status_code == 400
     assert "không khớp với phiên đăng nhập của trình duyệt này (state)" in r.text
     assert provider.token_requests == [] and await count(engine, sessions.t) == 0
     assert sessions.SESSION_COOKIE not in r.headers.get("set-cookie", "")
     # an answer arriving at a browser that never started a sign-in (login CSRF) is refused too
-    answer = provider.authorize(await start(browser), "levanhung")
+    answer = provider.answer(await start(browser), "levanhung")
     browser.cookies.clear()
     r = await browser.get("/auth/callback", params=answer)
     assert r.status_code == 400 and provider.token_requests == []
     # an answer naming another issuer (mix-up) as well
-    answer = provider.authorize(await start(browser), "levanhung")
+    answer = provider.answer(await start(browser), "levanhung")
     r = await browser.get("/auth/callback", params=answer | {"iss": "http://evil.test/realms/dvc"})
     assert r.status_code == 400 and provider.token_requests == []
 
 
 async def test_id_token_with_another_nonce_is_refused(
-    browser: httpx.AsyncClient, provider: Provider, engine: AsyncEngine
+    browser: httpx.AsyncClient, provider: FakeProvider, engine: AsyncEngine
 ) -> None:
     provider.wrong_nonce = True
     r = await sign_in(browser, provider, "levanhung")
@@ -265,7 +195,7 @@ async def test_id_token_with_another_nonce_is_refused(
 
 
 async def test_citizen_is_refused_and_national_operator_has_no_province(
-    browser: httpx.AsyncClient, provider: Provider, engine: AsyncEngine
+    browser: httpx.AsyncClient, provider: FakeProvider, engine: AsyncEngine
 ) -> None:
     r = await sign_in(browser, provider, "nguyenvanan")
     assert r.status_code == 403
@@ -278,7 +208,7 @@ async def test_citizen_is_refused_and_national_operator_has_no_province(
 
 
 async def test_session_renews_before_expiry_and_ends_with_the_provider(
-    engine: AsyncEngine, provider: Provider
+    engine: AsyncEngine, provider: FakeProvider
 ) -> None:
     provider.expires_in = 30  # shorter than REPORTING_OIDC_REFRESH_BEFORE_SECONDS (60): due at once
     app = make_app(engine, provider)
@@ -290,7 +220,7 @@ async def test_session_renews_before_expiry_and_ends_with_the_provider(
         assert first_refresh not in provider.refresh_tokens  # rotated: the session keeps the new one
         assert (await browser.get("/whoami")).status_code == 200
         assert provider.token_requests[-1]["refresh_token"] != first_refresh
-        provider.refuse_refresh = True  # the provider's session ended (logout elsewhere, idle, disabled)
+        provider.revoke_all()  # the provider's session ended (logout elsewhere, idle, disabled)
         assert (await browser.get("/whoami")).status_code == 401
         assert await count(engine, sessions.t) == 0
         page = await browser.get("/")
@@ -313,7 +243,7 @@ async def test_one_renewal_at_a_time(engine: AsyncEngine) -> None:
 
 
 async def test_logout_ends_the_session_here_and_at_the_provider(
-    browser: httpx.AsyncClient, provider: Provider, engine: AsyncEngine
+    browser: httpx.AsyncClient, provider: FakeProvider, engine: AsyncEngine
 ) -> None:
     await sign_in(browser, provider, "levanhung")
     async with engine.connect() as conn:
@@ -333,7 +263,7 @@ async def test_logout_ends_the_session_here_and_at_the_provider(
 
 
 async def test_cookie_is_secure_except_on_plain_http_loopback(
-    engine: AsyncEngine, provider: Provider
+    engine: AsyncEngine, provider: FakeProvider
 ) -> None:
     app = make_app(engine, provider)
     for base, secure in (("http://127.0.0.1:8000", False), ("http://localhost:8000", False),
