@@ -27,7 +27,8 @@ procedures = Table(
     Column("provinces", JSON, nullable=False),
     Column("assurance_level", Integer, nullable=False, server_default="1"),
     Column("description", Text, nullable=True),
-    Column("search_text", Text, nullable=False),
+    Column("search_text", Text, nullable=False),  # folded code, name and description: what search matches
+    Column("search_title", Text, nullable=False, server_default=""),  # folded code and name: ranked first
     Column("published_at", UtcDateTime, nullable=True),
     Column("retired_at", UtcDateTime, nullable=True),
     Index("ix_procedures_status_sector", "status", "sector"),

@@ -68,3 +68,20 @@ def query_parts(folded: str) -> list[tuple[Alternative, ...]]:
     rest.append(folded[position:])
     parts += [((word,),) for word in " ".join(rest).split()]
     return parts
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def ranking_query(folded: str) -> str | None:
+    """The query for PostgreSQL's ``to_tsquery('simple', …)`` that ranks what :func:`query_parts` matched:
+    every alternative of every part, a phrase as adjacent words (``giay <-> phep <-> lai <-> xe``), the pieces
+    of an alternative by AND, and all alternatives by OR so each part that matches whole words adds to the rank. Only ``[a-z0-9]`` words reach it (the query
+    syntax's operators never do); ``None`` when no word is left."""
+    alternatives: dict[str, None] = {}  # in order, once each
+    for part in query_parts(folded):
+        for alternative in part:
+            pieces = [" <-> ".join(words) for piece in alternative if (words := _TOKEN.findall(piece))]
+            if pieces:
+                alternatives[" & ".join(pieces)] = None
+    return " | ".join(f"({a})" for a in alternatives) or None

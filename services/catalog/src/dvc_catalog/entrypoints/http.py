@@ -14,6 +14,7 @@ from dvc_catalog.service.uow import CatalogUnitOfWork
 from dvc_contracts.fees import FeeRule
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
+from dvckit.paging import Page, Paging, paged
 from dvckit.text import fold
 
 router = APIRouter()
@@ -89,9 +90,17 @@ def _error(exc: ProcedureError) -> HTTPException:
     return HTTPException(status, detail={"error": exc.code, "message": exc.message})
 
 
-@router.get("/procedures", tags=["procedures"], summary="Search published procedures")
+@router.get(
+    "/procedures",
+    tags=["procedures"],
+    summary="Search published procedures, best match first",
+    description="With `q`: procedures whose text holds every word or known phrase of the query (with or without "
+    "diacritics; citizens' words such as *bằng lái* find *giấy phép lái xe*), a title holding the whole query "
+    "first, then by full-text rank, then by code. Without `q`: by code. Paged (`limit`, `offset`, `next`, `total`).",
+)
 async def search_procedures(
     request: Request,
+    paging: Annotated[Paging, Depends(paged())],
     q: str | None = Query(None, description="text, with or without diacritics"),
     sector: str | None = None,
     agency: str | None = None,
@@ -99,9 +108,7 @@ async def search_procedures(
     province: str | None = Query(
         None, description="code of one of the 34 provinces of today; nationwide procedures always match"
     ),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     if province is not None:
         try:
             handlers.check_provinces([province])
@@ -114,10 +121,10 @@ async def search_procedures(
             agency=agency,
             level=level,
             province=province,
-            limit=limit,
-            offset=offset,
+            limit=paging.limit,
+            offset=paging.offset,
         )
-    return {"total": total, "items": [_out(p) for p in items]}
+    return paging.page(request, [_out(p) for p in items], total)
 
 
 @router.get("/procedures/{code}", tags=["procedures"], summary="The current published version")

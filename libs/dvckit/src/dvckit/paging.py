@@ -1,0 +1,107 @@
+"""One paging style for every list a service answers: ``limit``/``offset`` in the query, a :class:`Page` in the
+response — ``items``, ``total`` where a count is cheap, the ``limit`` and ``offset`` applied, and ``next``, the
+path and query of the following page (``None`` on the last one).
+
+    @router.get("/things")
+    async def things(request: Request, paging: Paging = Depends(paged())) -> Page[Thing]:
+        rows, total = await repo.page(limit=paging.limit, offset=paging.offset)
+        return paging.page(request, rows, total)
+
+Without a total, fetch ``paging.probe`` rows (one more than the page): :meth:`Paging.page` keeps ``limit`` of them
+and knows from the extra one whether a next page exists. Nothing is capped silently: a ``limit`` above
+:data:`MAX_LIMIT` (older clients send up to 5,000) is served as :data:`MAX_LIMIT` and the response's ``limit``
+says so, with ``next`` to go on; offsets stop at :data:`MAX_OFFSET` (deeper: narrow the filter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final, Generic, TypeVar
+
+from fastapi import Query, Request
+from pydantic import BaseModel, Field
+
+DEFAULT_LIMIT: Final = 50
+MAX_LIMIT: Final = 200
+ACCEPTED_LIMIT: Final = (
+    5000  # the largest limit any route took before paging: still accepted, served as MAX_LIMIT
+)
+MAX_OFFSET: Final = 1_000_000
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list. Follow ``next`` until it is ``None``; ``total`` counts every item of the list (with
+    the same filters) where the service can count it cheaply, else it is ``None``."""
+
+    items: list[T]
+    total: int | None = Field(default=None, description="every item with these filters; None: not counted")
+    limit: int = Field(description="the page size applied (at most 200)")
+    offset: int = Field(description="items skipped before this page")
+    next: str | None = Field(
+        default=None, description="path and query of the next page (same filters); None: this is the last"
+    )
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page a request asks for, bounds applied."""
+
+    limit: int
+    offset: int
+
+    @property
+    def probe(self) -> int:
+        """Rows to fetch when the list is not counted: one more than the page tells whether a next one exists."""
+        return self.limit + 1
+
+    def next_offset(self, returned: int, total: int | None, more: bool | None = None) -> int | None:
+        """The next page's offset, or ``None`` when this page is the last (or the next would pass MAX_OFFSET)."""
+        following = self.offset + min(returned, self.limit)
+        if total is not None:
+            more = following < total
+        elif more is None:
+            more = returned > self.limit
+        return following if more and returned and following <= MAX_OFFSET else None
+
+    def page(self, request: Request, rows: Sequence[T], total: int | None = None) -> Page[T]:
+        """The response: without ``total``, ``rows`` may hold one more than ``limit`` (see :attr:`probe`)."""
+        following = self.next_offset(len(rows), total)
+        return Page[T](
+            items=list(rows[: self.limit]),
+            total=total,
+            limit=self.limit,
+            offset=self.offset,
+            next=next_link(request, self.limit, following) if following is not None else None,
+        )
+
+
+def next_link(request: Request, limit: int, offset: int) -> str:
+    """This request's path and query with ``limit`` and ``offset`` replaced (relative, so proxies keep working)."""
+    url = request.url.include_query_params(limit=limit, offset=offset)
+    return f"{url.path}?{url.query}"
+
+
+def paged(default: int = DEFAULT_LIMIT) -> Callable[..., Paging]:
+    """A FastAPI dependency reading ``limit`` (1–200, default ``default``; up to 5,000 accepted and served as 200)
+    and ``offset`` (0–1,000,000). ``default`` keeps a route's old page size where it had one."""
+    if not 1 <= default <= MAX_LIMIT:
+        raise ValueError(f"default page size {default} outside 1..{MAX_LIMIT}")
+
+    def dependency(
+        limit: int = Query(
+            default,
+            ge=1,
+            le=ACCEPTED_LIMIT,
+            description=f"items per page, 1–{MAX_LIMIT}; a larger value (up to {ACCEPTED_LIMIT}) is served as "
+            f"{MAX_LIMIT} — the response's `limit` is the size applied and `next` goes on",
+        ),
+        offset: int = Query(
+            0, ge=0, le=MAX_OFFSET, description="items to skip; follow `next` rather than counting"
+        ),
+    ) -> Paging:
+        return Paging(limit=min(limit, MAX_LIMIT), offset=offset)
+
+    return dependency
