@@ -182,7 +182,15 @@ def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class:
     )
     sessionmaker = make_sessionmaker(engine)
     broker = make_broker(settings.kafka, client_id=f"dvc-{settings.service_name}")
-    relay = OutboxRelay(
+    relay = make_relay(sessionmaker, tables, settings)
+    return Runtime(settings, engine, sessionmaker, tables, broker, relay, uow_class)
+
+
+def make_relay(
+    sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, settings: ServiceSettings
+) -> OutboxRelay:
+    """The service's outbox relay, configured from its settings (also for an app without a Runtime: portal)."""
+    return OutboxRelay(
         sessionmaker,
         tables,
         settings.kafka,
@@ -192,7 +200,6 @@ def build_runtime(settings: ServiceSettings, tables: MessagingTables, uow_class:
         retention_seconds=settings.outbox_retention_hours * 3600,
         unknown_topic_seconds=settings.relay_unknown_topic_seconds,
     )
-    return Runtime(settings, engine, sessionmaker, tables, broker, relay, uow_class)
 
 
 RuntimeHook = Callable[[Runtime[Any]], None]

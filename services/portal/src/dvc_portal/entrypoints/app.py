@@ -36,11 +36,11 @@ from dvckit.auth.jwt import TokenVerifier
 from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable, make_engine, make_sessionmaker
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
-from dvckit.messaging.relay import OutboxRelay
 from dvckit.metrics import HttpMetricsMiddleware, metrics_endpoint
 from dvckit.oidc_client import OidcClient
 from dvckit.problems import problem
 from dvckit.production import refuse_development_settings
+from dvckit.runtime import make_relay
 
 log = get_logger("dvc_portal.app")
 
@@ -198,16 +198,7 @@ def create_app(
     refuse_development_settings(settings.service_name, settings.production_problems())
     engine = make_engine(settings.effective_database_url())
     sessionmaker = make_sessionmaker(engine)
-    relay = OutboxRelay(
-        sessionmaker,
-        orm.messaging,
-        settings.kafka,
-        service=settings.service_name,
-        batch_size=settings.relay_batch_size,
-        idle_seconds=settings.relay_idle_seconds,
-        retention_seconds=settings.outbox_retention_hours * 3600,
-        unknown_topic_seconds=settings.relay_unknown_topic_seconds,
-    )
+    relay = make_relay(sessionmaker, orm.messaging, settings)
     context = Portal(
         settings=settings,
         engine=engine,
