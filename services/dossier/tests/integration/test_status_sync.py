@@ -152,6 +152,17 @@ async def test_reports_applied_once_in_order_and_refusals_reach_the_agency(
         ("processing", "completed", f"agency:{police}"),
     }
     assert all(a["event_id"] for a in audit)
+    # paged like every list (dvckit.paging): newest first, next links walk the trail once, no silent cap
+    walked, url, params = [], "/v1/audit", {"dossier_code": d1, "limit": 2}
+    while url:
+        page = (await dossier.client.get(url, params=params, headers=operator)).json()
+        assert page["limit"] == 2 and page["total"] is None and len(page["items"]) <= 2
+        walked += page["items"]
+        url, params = page["next"], None
+    assert walked == audit and len(audit) > 2
+    assert (await dossier.client.get("/audit", params={"limit": 5000}, headers=operator)).json()[
+        "limit"
+    ] == 200
     citizen = {"authorization": f"Bearer {make_token('citizen')}"}
     assert (await dossier.client.get("/audit", headers=citizen)).status_code == 403
 

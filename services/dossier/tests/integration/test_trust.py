@@ -457,3 +457,19 @@ async def test_a_procedure_that_needs_a_level_2_account_refuses_a_level_1_one(
     refused_token = make_token("citizen", sub=f"0010{run}01")
     mine = await dossier.client.get("/dossiers", headers=bearer(refused_token))
     assert mine.json()["items"] == []  # nothing kept of a refused submission
+    assert (mine.json()["total"], mine.json()["next"]) == (0, None)
+    owner = bearer(make_token("citizen", sub=f"0010{run}03"))
+    for _ in range(2):
+        assert (await dossier.client.post("/dossiers", json=body, headers=owner)).status_code == 201
+    first = (
+        await dossier.client.get("/v1/dossiers", params={"mine": "true", "limit": 2}, headers=owner)
+    ).json()
+    assert (first["total"], len(first["items"]), first["next"]) == (
+        3,
+        2,
+        "/v1/dossiers?mine=true&limit=2&offset=2",
+    )
+    last = (await dossier.client.get(first["next"], headers=owner)).json()
+    assert len(last["items"]) == 1 and last["next"] is None
+    codes = {d["code"] for d in first["items"] + last["items"]}
+    assert len(codes) == 3, "every dossier once, newest first"

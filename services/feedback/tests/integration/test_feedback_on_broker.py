@@ -344,6 +344,8 @@ async def test_answer_publish_reopen_rate_on_kafka(svc: Service) -> None:
 
     public = (await svc.http.get("/feedback/published", params={"agency_code": agency})).json()["items"]
     assert [p["id"] for p in public] == [fid] and public[0]["answer"] == ANSWER
+    whole = (await svc.http.get("/feedback/published", params={"agency_code": agency})).json()
+    assert (whole["total"], whole["limit"], whole["offset"], whole["next"]) == (1, 50, 0, None)
     assert not {"content", "phone", "submitter_name", "organisation", "dossier_code"} & set(public[0])
 
     r = await svc.http.post(
@@ -451,6 +453,20 @@ async def test_likely_duplicates_are_flagged_for_operators(svc: Service) -> None
     ]
     [received] = await svc.watcher.wait(topics.FEEDBACK_RECEIVED, again["id"])
     assert received["possible_duplicate_of"] == first["id"]
+    # paged (dvckit.paging): a total, and next links that walk the agency's feedback once, newest first
+    page = (
+        await svc.http.get(
+            "/v1/operator/feedback", params={"agency_code": agency, "limit": 1}, headers=operator
+        )
+    ).json()
+    assert (page["total"], page["next"]) == (
+        2,
+        f"/v1/operator/feedback?agency_code={agency}&limit=1&offset=1",
+    )
+    last = (await svc.http.get(page["next"], headers=operator)).json()
+    assert [f["id"] for f in page["items"] + last["items"]] == [again["id"], first["id"]] and last[
+        "next"
+    ] is None
 
     staff = svc.auth("agency", sub="cb-01", agency=agency)
     r = await svc.http.post(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dvc_contracts import clock
@@ -158,8 +158,18 @@ class DossierRepository:
         )
         return list((await self.session.execute(q)).all())
 
+    async def count_for_owner(self, owner_sub: str) -> int:
+        q = select(func.count()).select_from(dossiers).where(dossiers.c.owner_sub == owner_sub)
+        return int(await self.session.scalar(q) or 0)
+
     async def audit(
-        self, *, dossier_code: str | None, agency: str | None, province: str | None, limit: int
+        self,
+        *,
+        dossier_code: str | None,
+        agency: str | None,
+        province: str | None,
+        limit: int,
+        offset: int = 0,
     ) -> list[Any]:
         """Newest first; ``province``: only dossiers of that province (the dossier's own, not its code)."""
         q = select(history).join(dossiers, dossiers.c.code == history.c.dossier_code)
@@ -169,7 +179,8 @@ class DossierRepository:
             q = q.where(history.c.actor == f"agency:{agency}")
         if province:
             q = q.where(dossiers.c.province_code == province)
-        return list((await self.session.execute(q.order_by(history.c.id.desc()).limit(limit))).all())
+        q = q.order_by(history.c.id.desc()).limit(limit).offset(offset)
+        return list((await self.session.execute(q)).all())
 
     async def set_status(self, code: str, status: str) -> None:
         await self.session.execute(

@@ -18,6 +18,7 @@ from dvc_dossier.service import handlers
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
+from dvckit.paging import Page, Paging, paged
 
 router = APIRouter()
 Citizen = Annotated[Principal, Depends(require_role("citizen"))]
@@ -212,13 +213,14 @@ async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dic
 async def my_dossiers(
     request: Request,
     citizen: Citizen,
+    paging: Annotated[Paging, Depends(paged())],
     mine: bool = True,
-    limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     async with _uow(request) as uow:
-        rows = await uow.dossiers.list_for_owner(citizen.sub, limit, offset)
-    return {"items": [_dossier_out(r, full=True) for r in rows]}
+        await uow.snapshot()  # the count and the page from one moment
+        total = await uow.dossiers.count_for_owner(citizen.sub)
+        rows = await uow.dossiers.list_for_owner(citizen.sub, paging.limit, paging.offset)
+    return paging.page(request, [_dossier_out(r, full=True) for r in rows], total)
 
 
 @router.get(
@@ -256,18 +258,24 @@ Operator = Annotated[Principal, Depends(require_role("operator"))]
 
 
 @router.get(
-    "/audit", tags=["audit"], summary="Audit trail: every change, who / which agency, old → new, event id"
+    "/audit",
+    tags=["audit"],
+    summary="Audit trail: every change, who / which agency, old → new, event id (newest first, paged)",
 )
 async def audit(
     request: Request,
     operator: Operator,
+    paging: Annotated[Paging, Depends(paged(200))],
     dossier_code: str | None = Query(None, max_length=64),
     agency: str | None = Query(None, max_length=64),
-    limit: int = Query(200, ge=1, le=5000),
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     async with _uow(request) as uow:
         rows = await uow.dossiers.audit(
-            dossier_code=dossier_code, agency=agency, province=operator.province, limit=limit
+            dossier_code=dossier_code,
+            agency=agency,
+            province=operator.province,
+            limit=paging.probe,  # not counted (the whole history is large): one more row tells if a page follows
+            offset=paging.offset,
         )
     items = [
         {
@@ -285,4 +293,4 @@ async def audit(
         }
         for h in rows
     ]
-    return {"items": items}
+    return paging.page(request, items)

@@ -112,6 +112,10 @@ class FeedbackRepository:
         q = select(history).where(history.c.feedback_id == feedback_id).order_by(history.c.id)
         return list((await self.session.execute(q)).all())
 
+    async def count(self, scope: Scope) -> int:
+        """How many feedback ``search`` pages through (the same scope)."""
+        return int(await self.session.scalar(scope.apply(select(func.count()).select_from(feedback))) or 0)
+
     async def search(self, scope: Scope, *, limit: int, offset: int) -> list[Feedback]:
         q = scope.apply(select(feedback)).order_by(feedback.c.received_at.desc(), feedback.c.id)
         rows = (await self.session.execute(q.limit(limit).offset(offset))).all()
@@ -135,15 +139,21 @@ class FeedbackRepository:
 
     async def published(
         self, *, agency_code: str | None, province_code: str | None, limit: int, offset: int
-    ) -> list[Feedback]:
+    ) -> tuple[int, list[Feedback]]:
+        """Published answers, newest first: how many, and one page of them."""
         c = feedback.c
-        q = select(feedback).where(c.answer_published.is_(True), c.status.in_(["answered", "closed"]))
-        if agency_code:
-            q = q.where(c.agency_code == agency_code)
-        if province_code:
-            q = q.where(c.province_code == province_code)
-        q = q.order_by(c.answered_at.desc(), c.id).limit(limit).offset(offset)
-        return [_to_feedback(r) for r in (await self.session.execute(q)).all()]
+
+        def where(q: Select[Any]) -> Select[Any]:
+            q = q.where(c.answer_published.is_(True), c.status.in_(["answered", "closed"]))
+            if agency_code:
+                q = q.where(c.agency_code == agency_code)
+            if province_code:
+                q = q.where(c.province_code == province_code)
+            return q
+
+        total = int(await self.session.scalar(where(select(func.count()).select_from(feedback))) or 0)
+        q = where(select(feedback)).order_by(c.answered_at.desc(), c.id).limit(limit).offset(offset)
+        return total, [_to_feedback(r) for r in (await self.session.execute(q)).all()]
 
     async def newly_overdue(self, today: date, limit: int) -> list[Feedback]:
         """Open feedback past its deadline whose overdue event for that deadline is not out yet."""

@@ -28,6 +28,7 @@ from dvc_feedback.service import handlers
 from dvc_feedback.service.uow import FeedbackUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
+from dvckit.paging import Page, Paging, paged
 
 router = APIRouter()
 Citizen = Annotated[Principal, Depends(require_role("citizen"))]
@@ -35,8 +36,7 @@ Staff = Annotated[Principal, Depends(require_role("agency", "operator"))]
 AgencyUser = Annotated[Principal, Depends(require_role("agency"))]
 Operator = Annotated[Principal, Depends(require_role("operator"))]
 Reader = Annotated[Principal, Depends(require_role("citizen", "agency", "operator"))]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]  # deeper pages: narrow the filter
+Paged = Annotated[Paging, Depends(paged())]  # dvckit.paging: limit 1–200, offset ≤ 1,000,000, next links
 
 
 # --- bodies ----------------------------------------------------------------------------------------
@@ -237,16 +237,16 @@ async def categories() -> dict[str, Any]:
 @router.get("/feedback/published", tags=["public"], summary="Published answers (no personal data)")
 async def published(
     request: Request,
+    paging: Paged,
     agency_code: str | None = None,
     province_code: str | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     async with _uow(request) as uow:
-        rows = await uow.feedback.published(
-            agency_code=agency_code, province_code=province_code, limit=limit, offset=offset
+        await uow.snapshot()
+        total, rows = await uow.feedback.published(
+            agency_code=agency_code, province_code=province_code, limit=paging.limit, offset=paging.offset
         )
-    return {"items": [public_out(fb) for fb in rows]}
+    return paging.page(request, [public_out(fb) for fb in rows], total)
 
 
 # --- citizens and businesses -----------------------------------------------------------------------
@@ -270,19 +270,20 @@ async def submit(request: Request, body: SubmitFeedback, citizen: Citizen) -> di
 async def mine(
     request: Request,
     citizen: Citizen,
+    paging: Paged,
     mine: bool = True,
     status: str | None = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     _check_status(status)
     actor = _actor(citizen)
     today = vn_date(_ctx(request).clock())
     async with _uow(request) as uow:
+        await uow.snapshot()  # the count and the page from one moment
+        total = await uow.feedback.count(Scope(owner_sub=citizen.sub, status=status))
         rows = await uow.feedback.search(
-            Scope(owner_sub=citizen.sub, status=status), limit=limit, offset=offset
+            Scope(owner_sub=citizen.sub, status=status), limit=paging.limit, offset=paging.offset
         )
-    return {"items": [feedback_out(fb, actor, today) for fb in rows]}
+    return paging.page(request, [feedback_out(fb, actor, today) for fb in rows], total)
 
 
 @router.get("/feedback/{feedback_id}", tags=["feedback"], summary="One feedback with its history")
@@ -335,11 +336,10 @@ async def reopen(request: Request, feedback_id: str, body: Reason, citizen: Citi
 async def agency_queue(
     request: Request,
     agency: AgencyUser,
+    paging: Paged,
     status: str | None = None,
     overdue: bool = False,
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     _check_status(status)
     actor = _actor(agency)
     today = vn_date(_ctx(request).clock())
@@ -350,8 +350,10 @@ async def agency_queue(
         overdue_on=today if overdue else None,
     )
     async with _uow(request) as uow:
-        rows = await uow.feedback.search(scope, limit=limit, offset=offset)
-    return {"items": [feedback_out(fb, actor, today) for fb in rows]}
+        await uow.snapshot()  # the count and the page from one moment
+        total = await uow.feedback.count(scope)
+        rows = await uow.feedback.search(scope, limit=paging.limit, offset=paging.offset)
+    return paging.page(request, [feedback_out(fb, actor, today) for fb in rows], total)
 
 
 @router.post("/feedback/{feedback_id}/start", tags=["agency"], summary="Start handling (đang xử lý)")
@@ -452,14 +454,13 @@ def _operator_province(operator: Principal, requested: str | None) -> str | None
 async def operator_list(
     request: Request,
     operator: Operator,
+    paging: Paged,
     status: str | None = None,
     agency_code: str | None = None,
     province_code: str | None = None,
     overdue: bool = False,
     duplicates: bool = Query(False, description="only feedback flagged as a likely duplicate"),
-    limit: Limit = 50,
-    offset: Offset = 0,
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     _check_status(status)
     actor = _actor(operator)
     today = vn_date(_ctx(request).clock())
@@ -471,8 +472,10 @@ async def operator_list(
         flagged=duplicates,
     )
     async with _uow(request) as uow:
-        rows = await uow.feedback.search(scope, limit=limit, offset=offset)
-    return {"items": [feedback_out(fb, actor, today) for fb in rows]}
+        await uow.snapshot()  # the count and the page from one moment
+        total = await uow.feedback.count(scope)
+        rows = await uow.feedback.search(scope, limit=paging.limit, offset=paging.offset)
+    return paging.page(request, [feedback_out(fb, actor, today) for fb in rows], total)
 
 
 def _local_midnight(d: date | None, days: int = 0) -> datetime | None:
