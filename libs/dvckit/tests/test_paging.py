@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 
 from dvckit.paging import MAX_LIMIT, Page, Paging, paged
 from dvckit.problems import install_problem_handlers
@@ -24,6 +24,12 @@ def app() -> FastAPI:
     @a.get("/probed")
     async def probed(request: Request, p: Annotated[Paging, Depends(paged(100))]) -> Page[int]:
         return p.page(request, ROWS[p.offset : p.offset + p.probe])
+
+    @a.get("/export")
+    async def export(request: Request, p: Annotated[Paging, Depends(paged())]) -> Response:
+        e = p.export()
+        rows = ROWS[e.offset : e.offset + e.limit]
+        return Response(",".join(map(str, rows)), headers=e.headers(request, len(rows), len(ROWS)))
 
     return a
 
@@ -76,3 +82,12 @@ def test_the_next_offset_stops_at_the_deepest_offset() -> None:
     assert Paging(200, 999_900).next_offset(200, total=None, more=True) is None
     assert Paging(50, 0).next_offset(50, total=50) is None
     assert Paging(50, 0).next_offset(50, total=51) == 50
+
+
+async def test_a_file_export_takes_the_limit_asked_with_the_next_page_in_a_link_header() -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app()), base_url="http://t") as http:
+        r = await http.get("/export", params={"limit": 500})
+        assert len(r.text.split(",")) == 500 and r.headers["x-total-count"] == "537"
+        assert r.headers["link"] == '</export?limit=500&offset=500>; rel="next"'
+        r = await http.get("/export", params={"limit": 500, "offset": 500})
+        assert len(r.text.split(",")) == 37 and "link" not in r.headers

@@ -10,7 +10,9 @@ path and query of the following page (``None`` on the last one).
 Without a total, fetch ``paging.probe`` rows (one more than the page): :meth:`Paging.page` keeps ``limit`` of them
 and knows from the extra one whether a next page exists. Nothing is capped silently: a ``limit`` above
 :data:`MAX_LIMIT` (older clients send up to 5,000) is served as :data:`MAX_LIMIT` and the response's ``limit``
-says so, with ``next`` to go on; offsets stop at :data:`MAX_OFFSET` (deeper: narrow the filter).
+says so, with ``next`` to go on; offsets stop at :data:`MAX_OFFSET` (deeper: narrow the filter). A file export
+(CSV) may take up to :data:`ACCEPTED_LIMIT` rows a request (:meth:`Paging.export`), the next one in a ``Link``
+header.
 """
 
 from __future__ import annotations
@@ -51,6 +53,20 @@ class Paging:
 
     limit: int
     offset: int
+    requested: int = 0  # the limit asked for (≤ ACCEPTED_LIMIT); 0: the same as limit
+
+    def export(self) -> Paging:
+        """A file export's page (CSV): up to the limit asked for, at most ACCEPTED_LIMIT rows a request; the
+        next one is named by :meth:`headers`, since a file has no ``next`` member."""
+        return Paging(limit=max(self.requested, self.limit), offset=self.offset)
+
+    def headers(self, request: Request, returned: int, total: int | None) -> dict[str, str]:
+        """``Link: <…>; rel="next"`` (RFC 8288) and ``X-Total-Count`` for an answer that is not a :class:`Page`."""
+        out = {"x-total-count": str(total)} if total is not None else {}
+        following = self.next_offset(returned, total)
+        if following is not None:
+            out["link"] = f'<{next_link(request, self.limit, following)}>; rel="next"'
+        return out
 
     @property
     def probe(self) -> int:
@@ -102,6 +118,6 @@ def paged(default: int = DEFAULT_LIMIT) -> Callable[..., Paging]:
             0, ge=0, le=MAX_OFFSET, description="items to skip; follow `next` rather than counting"
         ),
     ) -> Paging:
-        return Paging(limit=min(limit, MAX_LIMIT), offset=offset)
+        return Paging(limit=min(limit, MAX_LIMIT), offset=offset, requested=limit)
 
     return dependency

@@ -523,7 +523,9 @@ async def test_opt_out_endpoints_and_effect(stack: Stack) -> None:
     assert bad.status_code == 422
     assert (bad.json()["code"], bad.json()["reason"]) == ("invalid_phone", "not_vietnamese_mobile")
     assert "không phải số di động Việt Nam" in bad.json()["detail"]
-    listed = (await stack.http.get("/opt-outs")).json()["items"]
+    page = (await stack.http.get("/opt-outs")).json()
+    listed = page["items"]
+    assert page["total"] == len(listed) and (page["limit"], page["next"]) == (100, None)
     assert any(
         x["phone"] == masked and x["reason"] == "Người dân yêu cầu không nhận tin nhắn" for x in listed
     )
@@ -586,8 +588,15 @@ async def test_a_province_operator_reads_only_its_own_province_messages(
         "a former province's message is its province's today"
     )
     assert (await stack.http.get("/sms", params={"dossier_code": hn}, headers=hcm_operator)).json() == {
-        "items": []
-    }
+        "items": [], "total": None, "limit": 100, "offset": 0, "next": None,
+    }  # fmt: skip
+    # paged, no silent cap (the 1,000 of old is served as 200): next links walk the province's SMS once
+    walked, url, params = [], "/v1/sms", {"limit": 1}
+    while url:
+        page = (await stack.http.get(url, params=params, headers=hcm_operator)).json()
+        walked += page["items"]
+        url, params = page["next"], None
+    assert [m["id"] for m in walked] == [m["id"] for m in mine] and len(mine) >= 2
     other = await stack.http.get(f"/sms/{hn_sms['id']}/receipts", headers=hcm_operator)
     assert other.status_code == 404, "another province's message does not exist for this operator"
     assert (await stack.http.get(f"/sms/{hcm_sms['id']}/receipts", headers=hcm_operator)).status_code == 200

@@ -131,6 +131,13 @@ async def test_endpoints_and_the_deliveries_a_payment_writes(make_payment_app: A
     assert citizen.status_code == 403
     listed = await pa.http.get("/v1/webhooks/endpoints", headers=bearer(gtvt_hcm))
     assert [e["url"] for e in listed.json()["items"]] == [url] and "secret" not in listed.json()["items"][0]
+    assert (listed.json()["total"], listed.json()["next"]) == (None, None), (
+        "a handful per agency: not counted"
+    )
+    paged = (
+        await pa.http.get("/v1/webhooks/deliveries", params={"limit": 1}, headers=bearer(gtvt_hcm))
+    ).json()
+    assert (paged["total"], paged["limit"], paged["next"]) == (1, 1, None)
 
 
 async def test_an_endpoint_that_never_answers_is_given_up_after_the_last_attempt(

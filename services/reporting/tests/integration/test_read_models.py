@@ -128,6 +128,7 @@ async def test_summary_figures_and_province_scope(
     assert fig["dossiers_online"] == 1 and fig["dossiers_counter"] == 1 and fig["feedback_overdue"] == 1
     assert fig["sms_failed"] == 1 and fig["sms_segments"] == 3 and fig["payments_count"] == 1
     overdue = (await reporting.get("/api/overdue", national, province="97")).json()
+    assert (overdue["limit"], overdue["offset"], overdue["next"]) == (50, 0, None)
     assert (
         overdue["total"] == 1
         and overdue["items"][0]["code"] == d1
@@ -282,6 +283,7 @@ async def test_csv_exports(reporting: Reporting, make_token: Callable[..., str])
     r = await reporting.get("/api/overdue", token, format="csv", province="97")
     rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
     assert rows and all(row["province_code"] == "97" for row in rows)
+    assert r.headers["x-total-count"] == str(len(rows)) and "link" not in r.headers, "one file holds them all"
     r = await reporting.get("/api/dossiers/breakdown", token, format="csv", province="99")
     assert "completed" in r.text
     spec = (await reporting.client.get("/openapi.json")).json()

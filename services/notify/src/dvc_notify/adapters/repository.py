@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import String, any_, bindparam, cast, delete, false, select, text, update
+from sqlalchemy import String, any_, bindparam, cast, delete, false, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -206,9 +206,15 @@ class MessageRepository:
     # --- operators ----------------------------------------------------------------------------------
 
     async def search(
-        self, *, dossier_code: str | None, status: str | None, limit: int, province: str | None = None
+        self,
+        *,
+        dossier_code: str | None,
+        status: str | None,
+        limit: int,
+        offset: int = 0,
+        province: str | None = None,
     ) -> list[Any]:
-        """``province``: only that province's messages (a province's operator); None: all of them."""
+        """Newest first. ``province``: only that province's messages (a province's operator); None: all of them."""
         q = select(messages)
         if province is not None:
             q = q.where(messages.c.province_code == province)
@@ -216,7 +222,8 @@ class MessageRepository:
             q = q.where(messages.c.dossier_code == dossier_code)
         if status:
             q = q.where(messages.c.status == status)
-        return list((await self.session.execute(q.order_by(messages.c.created_at.desc()).limit(limit))).all())
+        q = q.order_by(messages.c.created_at.desc(), messages.c.id).limit(limit).offset(offset)
+        return list((await self.session.execute(q)).all())
 
     # --- the sandbox provider's "handset" -----------------------------------------------------------
 
@@ -224,8 +231,9 @@ class MessageRepository:
         if rows:
             await self.session.execute(sandbox_inbox.insert(), list(rows))
 
-    async def sandbox_received(self, limit: int) -> list[Any]:
-        q = select(sandbox_inbox).order_by(sandbox_inbox.c.received_at.desc()).limit(limit)
+    async def sandbox_received(self, limit: int, offset: int = 0) -> list[Any]:
+        q = select(sandbox_inbox).order_by(sandbox_inbox.c.received_at.desc(), sandbox_inbox.c.provider_ref)
+        q = q.limit(limit).offset(offset)
         return list((await self.session.execute(q)).all())
 
 
@@ -251,8 +259,16 @@ class OptOutRepository:
         result: Any = await self.session.execute(delete(opt_outs).where(opt_outs.c.phone == phone))
         return bool(result.rowcount)
 
-    async def list(self, limit: int) -> list[Any]:
-        q = select(opt_outs).order_by(opt_outs.c.created_at.desc()).limit(limit)
+    async def count(self) -> int:
+        return int(await self.session.scalar(select(func.count()).select_from(opt_outs)) or 0)
+
+    async def list(self, limit: int, offset: int = 0) -> list[Any]:
+        q = (
+            select(opt_outs)
+            .order_by(opt_outs.c.created_at.desc(), opt_outs.c.phone)
+            .limit(limit)
+            .offset(offset)
+        )
         return list((await self.session.execute(q)).all())
 
 

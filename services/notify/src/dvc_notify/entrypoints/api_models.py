@@ -190,10 +190,3 @@ class KeyOut(BaseModel):
 
 class NewKeyOut(KeyOut):
     key: str = Field(description="The key, shown this once: notify keeps only a hash of its secret")
-
-
-class KeyList(BaseModel):
-    items: list[KeyOut]
-    total: int
-    limit: int
-    offset: int

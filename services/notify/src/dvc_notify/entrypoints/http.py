@@ -3,7 +3,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from dvc_contracts import clock
@@ -19,6 +19,7 @@ from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.logging import get_logger
+from dvckit.paging import Page, Paging, paged
 
 log = get_logger("dvc_notify.http")
 router = APIRouter()
@@ -72,15 +73,19 @@ async def sms_estimate(body: EstimateIn) -> dict[str, Any]:
 async def list_messages(
     request: Request,
     who: Operator,
+    paging: Annotated[Paging, Depends(paged(100))],
     dossier_code: str | None = None,
     status: str | None = None,
-    limit: int = Query(100, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> Page[dict[str, Any]]:
     if status is not None and status not in ALL_STATUSES:
         raise HTTPException(422, f"status must be one of {', '.join(ALL_STATUSES)}")
     async with _uow(request) as uow:
         rows = await uow.messages.search(
-            dossier_code=dossier_code, status=status, limit=limit, province=who.province
+            dossier_code=dossier_code,
+            status=status,
+            limit=paging.probe,  # not counted (every SMS ever sent): one more row tells if a page follows
+            offset=paging.offset,
+            province=who.province,
         )
     items = [
         {
@@ -105,7 +110,7 @@ async def list_messages(
         }
         for r in rows
     ]
-    return {"items": items}
+    return paging.page(request, items)
 
 
 @router.get("/sms/{message_id}/receipts", tags=["sms"], summary="Every receipt received for a message")
@@ -141,22 +146,23 @@ class OptOutIn(BaseModel):
 
 @router.get("/opt-outs", tags=["opt-outs"], summary="Numbers that receive no SMS (masked)")
 async def list_opt_outs(
-    request: Request, _: Operator, limit: int = Query(100, ge=1, le=1000)
-) -> dict[str, Any]:
+    request: Request, _: Operator, paging: Annotated[Paging, Depends(paged(100))]
+) -> Page[dict[str, Any]]:
     async with _uow(request) as uow:
-        rows = await uow.opt_outs.list(limit)
-    return {
-        "items": [
-            {
-                "phone": r.phone_masked,
-                "reason": r.reason,
-                "source": r.source,
-                "created_by": r.created_by,
-                "created_at": r.created_at,
-            }
-            for r in rows
-        ]
-    }
+        await uow.snapshot()
+        total = await uow.opt_outs.count()
+        rows = await uow.opt_outs.list(paging.limit, paging.offset)
+    items = [
+        {
+            "phone": r.phone_masked,
+            "reason": r.reason,
+            "source": r.source,
+            "created_by": r.created_by,
+            "created_at": r.created_at,
+        }
+        for r in rows
+    ]
+    return paging.page(request, items, total)
 
 
 @router.post("/opt-outs", tags=["opt-outs"], status_code=201, summary="Stop sending SMS to a number")
@@ -263,16 +269,15 @@ async def receipt_callback(request: Request, name: str) -> Response:
 
 @router.get("/sandbox/messages", tags=["sandbox"], summary="What the local sandbox provider received")
 async def sandbox_messages(
-    request: Request, _: Operator, limit: int = Query(50, ge=1, le=500)
-) -> dict[str, Any]:
+    request: Request, _: Operator, paging: Annotated[Paging, Depends(paged())]
+) -> Page[dict[str, Any]]:
     async with _uow(request) as uow:
-        rows = await uow.messages.sandbox_received(limit)
-    return {
-        "items": [
-            {"provider_ref": r.provider_ref, "to": r.phone, "text": r.text, "received_at": r.received_at}
-            for r in rows
-        ]
-    }
+        rows = await uow.messages.sandbox_received(paging.probe, paging.offset)
+    items = [
+        {"provider_ref": r.provider_ref, "to": r.phone, "text": r.text, "received_at": r.received_at}
+        for r in rows
+    ]
+    return paging.page(request, items)
 
 
 class SandboxReceiptIn(BaseModel):

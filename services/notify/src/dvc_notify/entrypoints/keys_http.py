@@ -6,11 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
-from dvc_notify.entrypoints.api_models import KeyIn, KeyList, KeyOut, NewKeyOut
+from dvc_notify.entrypoints.api_models import KeyIn, KeyOut, NewKeyOut
 from dvc_notify.service.api import create_key, revoke_key
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
+from dvckit.paging import Page, Paging, paged
 
 router = APIRouter(tags=["api-keys"])
 
@@ -59,16 +60,15 @@ async def create(request: Request, who: Operator, body: KeyIn) -> NewKeyOut:
 async def list_keys(
     request: Request,
     _: Operator,
+    paging: Annotated[Paging, Depends(paged(100))],
     service: str | None = Query(None, max_length=32),
     include_revoked: bool = False,
-    limit: int = Query(100, ge=1, le=500),
-    offset: int = Query(0, ge=0, le=1_000_000),
-) -> KeyList:
+) -> Page[KeyOut]:
     async with _uow(request) as uow:
         rows, total = await uow.api_keys.page(
-            service=service, include_revoked=include_revoked, limit=limit, offset=offset
+            service=service, include_revoked=include_revoked, limit=paging.limit, offset=paging.offset
         )
-    return KeyList(items=[key_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    return paging.page(request, [key_out(r) for r in rows], total)
 
 
 @router.post("/api-keys/{key_id}/revoke", summary="Revoke a key: it is refused from now on (idempotent)")

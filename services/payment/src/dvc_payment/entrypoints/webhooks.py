@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from dvc_contracts import clock
@@ -17,6 +17,7 @@ from dvc_payment.entrypoints.problems import CONFLICT, error
 from dvc_payment.service import webhook_endpoints as endpoints
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
+from dvckit.paging import Page, Paging, paged
 from dvckit.production import environment
 
 router = APIRouter(tags=["webhooks"])
@@ -24,8 +25,7 @@ Ctx = Annotated[PaymentContext, Depends(context)]
 Staff = Annotated[Principal, Depends(require_role("agency", "operator"))]
 AgencyCode = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
 Province = Annotated[str | None, Query(pattern=r"^\d{2}$")]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+Paged = Annotated[Paging, Depends(paged())]
 STATUS = {"forbidden": 403, "not_found": 404, "too_many_endpoints": 409}
 
 
@@ -54,12 +54,6 @@ class CreatedEndpoint(EndpointOut):
     secret: str = Field(description="the HMAC-SHA256 key of X-DVC-Signature; shown only now, keep it safe")
 
 
-class EndpointList(BaseModel):
-    limit: int
-    offset: int
-    items: list[EndpointOut]
-
-
 class AttemptOut(BaseModel):
     attempt: int
     at: datetime
@@ -82,13 +76,6 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     delivered_at: datetime | None
     log: list[AttemptOut]
-
-
-class DeliveryList(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[DeliveryOut]
 
 
 def _fail(exc: PaymentError) -> Exception:
@@ -139,19 +126,21 @@ async def create_endpoint(body: NewEndpoint, ctx: Ctx, who: Staff) -> CreatedEnd
 
 
 @router.get(
-    "/webhooks/endpoints", response_model=EndpointList, summary="The webhook endpoints the caller sees"
+    "/webhooks/endpoints", response_model=Page[EndpointOut], summary="The webhook endpoints the caller sees"
 )
 async def list_endpoints(
-    ctx: Ctx, who: Staff, agency_code: AgencyCode = None, province_code: Province = None,
-    limit: Limit = 50, offset: Offset = 0,
-) -> EndpointList:  # fmt: skip
+    request: Request, ctx: Ctx, who: Staff, paging: Paged, agency_code: AgencyCode = None,
+    province_code: Province = None,
+) -> Page[EndpointOut]:  # fmt: skip
     try:
         agency, province = endpoints.visible_scope(who, agency_code, province_code)
     except PaymentError as exc:
         raise _fail(exc) from exc
     async with ctx.uow() as uow:
-        rows = await uow.webhooks.endpoints(agency=agency, province=province, limit=limit, offset=offset)
-    return EndpointList(limit=limit, offset=offset, items=[EndpointOut(**endpoint_out(e)) for e in rows])
+        rows = await uow.webhooks.endpoints(
+            agency=agency, province=province, limit=paging.probe, offset=paging.offset
+        )  # a handful per agency: not counted, one more row tells if a page follows
+    return paging.page(request, [EndpointOut(**endpoint_out(e)) for e in rows])
 
 
 @router.delete(
@@ -172,14 +161,14 @@ async def delete_endpoint(endpoint_id: str, ctx: Ctx, who: Staff) -> Response:
 
 @router.get(
     "/webhooks/deliveries",
-    response_model=DeliveryList,
+    response_model=Page[DeliveryOut],
     summary="The delivery log: every delivery the caller sees, newest first, with each attempt",
 )
 async def list_deliveries(
-    ctx: Ctx, who: Staff, status: DeliveryStatus | None = None,
+    request: Request, ctx: Ctx, who: Staff, paging: Paged, status: DeliveryStatus | None = None,
     payment_id: Annotated[str | None, Query(max_length=100)] = None,
-    agency_code: AgencyCode = None, province_code: Province = None, limit: Limit = 50, offset: Offset = 0,
-) -> DeliveryList:  # fmt: skip
+    agency_code: AgencyCode = None, province_code: Province = None,
+) -> Page[DeliveryOut]:  # fmt: skip
     try:
         agency, province = endpoints.visible_scope(who, agency_code, province_code)
     except PaymentError as exc:
@@ -188,8 +177,8 @@ async def list_deliveries(
         await uow.snapshot()
         rows, total = await uow.webhooks.deliveries(
             agency=agency, province=province, status=status.value if status else None, payment_id=payment_id,
-            limit=limit, offset=offset,
+            limit=paging.limit, offset=paging.offset,
         )  # fmt: skip
         log = await uow.webhooks.attempts_of([d.id for d in rows])
     items = [delivery_out(d, log[d.id]) for d in rows]
-    return DeliveryList(total=total, limit=limit, offset=offset, items=items)
+    return paging.page(request, items, total)

@@ -31,6 +31,7 @@ from dvc_reporting.entrypoints.context import ReportingContext, ctx
 from dvc_reporting.entrypoints.places import UNITS_Q, place_filter, scope_of
 from dvc_reporting.service.accounts import note_sign_in
 from dvckit.auth.jwt import Principal
+from dvckit.paging import Page, Paging, paged
 
 router = APIRouter(prefix="/api")
 Ctx = Annotated[ReportingContext, Depends(ctx)]
@@ -234,17 +235,29 @@ async def trends(
     return csv_response(rows, "xu-huong") if format == "csv" else {"items": rows}
 
 
-@router.get("/overdue", tags=["overdue"], summary="Overdue dossiers, most overdue first")
+@router.get(
+    "/overdue",
+    tags=["overdue"],
+    summary="Overdue dossiers, most overdue first",
+    description="Paged (`limit` 1–200, `offset`, `next`, `total`). As CSV (`format=csv`) up to 5,000 rows a "
+    'request, the next ones named by a `Link: <…>; rel="next"` header, the count in `X-Total-Count`.',
+    response_model=Page[dict[str, Any]],
+)
 async def overdue(
+    request: Request,
     f: Filtered,
     c: Ctx,
-    limit: int = Query(50, ge=1, le=5000),
-    offset: int = Query(0, ge=0, le=1_000_000),
+    paging: Annotated[Paging, Depends(paged())],
     format: Format = "json",
 ) -> Any:
+    page = paging.export() if format == "csv" else paging
     async with c.queries() as q:
-        total, rows = await q.overdue_list(f, vn_today(), limit, offset)
-    return csv_response(rows, "ho-so-qua-han") if format == "csv" else {"total": total, "items": rows}
+        total, rows = await q.overdue_list(f, vn_today(), page.limit, page.offset)
+    if format == "csv":
+        response = csv_response(rows, "ho-so-qua-han")
+        response.headers.update(page.headers(request, len(rows), total))
+        return response
+    return paging.page(request, rows, total)
 
 
 @router.get(
