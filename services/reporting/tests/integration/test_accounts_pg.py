@@ -68,14 +68,13 @@ async def test_accounts_active_per_vietnamese_day_and_sign_ins_per_channel(
         await emitter.send_event("account-signed-in", events[1])  # the same event again (same id): a no-op
         await emitter.flush()
 
+        # The days of 2031 are this test's alone; the totals are not (other tests' account events may still be
+        # arriving on the shared broker), so they are checked as "at least what this test added".
         async def arrived() -> bool:
             now = await figures(reporting, token)
-            return bool(
-                now["accounts_total"] - before["accounts_total"] == 3
-                and day(now, TODAY)["active_accounts"] == 3
-            )
+            return bool(day(now, TODAY)["active_accounts"] == 3 and day(now, TODAY)["sign_ins"] == 4)
 
-        await eventually(arrived, timeout=60)
+        await eventually(arrived, timeout=180)  # behind what the session put on the broker before
         after = await figures(reporting, token)
     assert after["today"] == TODAY.isoformat() and after["active_today"] == 3
     assert day(after, TODAY) == {
@@ -85,11 +84,12 @@ async def test_accounts_active_per_vietnamese_day_and_sign_ins_per_channel(
         "sign_ins_by_channel": {"portal": 3, "dashboard": 1},
     }
     assert day(after, YESTERDAY)["active_accounts"] == 1 and day(after, YESTERDAY)["sign_ins"] == 1
-    assert after["accounts_by_role"]["citizen"] - before["accounts_by_role"].get("citizen", 0) == 2
+    assert after["accounts_total"] - before["accounts_total"] >= 3
+    assert after["accounts_by_role"]["citizen"] - before["accounts_by_role"].get("citizen", 0) >= 2
     grew = {
         k: after["sign_ins_by_channel"][k] - before["sign_ins_by_channel"][k] for k in ("portal", "dashboard")
     }
-    assert grew == {"portal": 4, "dashboard": 1}  # the repeated event counted once
+    assert grew["portal"] >= 4 and grew["dashboard"] >= 1
     assert [d["day"] for d in after["days"]] == ["2031-03-03", "2031-03-04", "2031-03-05"]
 
 
@@ -105,13 +105,14 @@ async def test_a_dashboard_sign_in_reaches_the_figures_through_the_outbox(
         r = await reporting.client.post("/api/session", json={"token": make_token("operator", sub=sub)})
         assert r.status_code == 200, r.text
 
-        async def counted() -> bool:
+        async def counted() -> bool:  # the pinned day is this module's alone
             now = await figures(reporting, national)
-            return bool(now["sign_ins_by_channel"]["dashboard"] > before["sign_ins_by_channel"]["dashboard"])
+            dashboard = day(now, TODAY)["sign_ins_by_channel"]["dashboard"]
+            return bool(dashboard > day(before, TODAY)["sign_ins_by_channel"]["dashboard"])
 
-        await eventually(counted, timeout=60)
+        await eventually(counted, timeout=180)
         after = await figures(reporting, national)
-    assert after["accounts_by_role"].get("operator", 0) == before["accounts_by_role"].get("operator", 0) + 1
+    assert after["accounts_by_role"].get("operator", 0) >= before["accounts_by_role"].get("operator", 0) + 1
     assert (
         day(after, TODAY)["sign_ins_by_channel"]["dashboard"]
         == day(before, TODAY)["sign_ins_by_channel"]["dashboard"] + 1
