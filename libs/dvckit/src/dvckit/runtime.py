@@ -47,6 +47,8 @@ class Runtime(Generic[U]):
     subscribers_by_topic: dict[str, list[Any]] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     instance_routes: list[Route] = field(default_factory=list)
+    # topic -> (payload model, description): what the service publishes (AsyncAPI, generated READMEs)
+    published: dict[str, tuple[type[Any], str | None]] = field(default_factory=dict)
     _finalized: bool = False
 
     def uow(self) -> U:
@@ -163,7 +165,8 @@ class Runtime(Generic[U]):
         )
 
     def publishes(self, topic: str, model: type[Any], description: str | None = None) -> None:
-        """Declare an event this service emits (through the outbox), for the AsyncAPI document only."""
+        """Declare an event this service emits (through the outbox), for the AsyncAPI document and the README."""
+        self.published[topic] = (model, description)
         self.broker.publisher(
             topic, title=f"{self.settings.service_name}:{topic}", schema=model, description=description
         )
