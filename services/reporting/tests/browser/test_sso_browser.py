@@ -296,7 +296,12 @@ async def test_province_operator_signs_in_sees_only_their_province_and_logs_out(
     # consumer, then the live update of this page (national figures, a pseudonymous id only)
     shown = '[data-account-channel="dashboard"]'
     await asyncio.to_thread(
-        wait, browser, lambda d: account_figure(d, shown) == sign_ins() and sign_ins() == before + 1, 60
+        # ">": another process of the session (an earlier test's dashboard relaying its own sign-in late) may add
+        # one too; the exact count through the outbox is test_accounts_pg's, on a day of its own
+        wait,
+        browser,
+        lambda d: (n := sign_ins()) > before and account_figure(d, shown) == n,
+        90,
     )
     assert account_figure(browser, '[data-account="active_today"]') >= 1
     assert account_figure(browser, '[data-account-role="operator"]') >= 1

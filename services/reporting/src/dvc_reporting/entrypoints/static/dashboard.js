@@ -84,9 +84,14 @@ function showNotice(message) {
   $("#notice").textContent = message || "";
   $("#notice").hidden = !message;
 }
+let loggingOut = false;  // set when the operator logs out: the page is leaving, whatever its requests meet
 async function api(path, extra = {}) {
   const r = await fetch(path + query(extra), { credentials: "same-origin" });
-  if (r.status === 401) { location.href = "/login?het-han=1"; throw new Error("unauthenticated"); }
+  if (r.status === 401) {
+    // a request that meets the session this page is itself ending (logout) is not an expired session
+    if (!loggingOut) location.href = "/login?het-han=1";
+    throw new Error("unauthenticated");
+  }
   if (!r.ok) {
     const body = await r.json().catch(() => ({}));
     if (body.detail && body.detail.message) showNotice(body.detail.message);
@@ -370,7 +375,10 @@ $("#overdue-table tbody").addEventListener("click", (ev) => {
   openDossier(tr.dataset.code);
 });
 // logout is a form POST to /auth/logout: the session ends here and, when it came from the OpenID Provider, there
-$("#logout-form").addEventListener("submit", () => sessionStorage.removeItem("dvc_operator"));
+$("#logout-form").addEventListener("submit", () => {
+  loggingOut = true;
+  sessionStorage.removeItem("dvc_operator");
+});
 
 if (document.body.dataset.badProvince) {  // the server said why (see #notice): drop it from the address bar
   const p = new URLSearchParams(location.search);
