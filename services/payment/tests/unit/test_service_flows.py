@@ -403,10 +403,11 @@ async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payme
 async def test_a_lost_callback_is_found_before_expiring(make_payment_app: Any) -> None:
     pa = await make_payment_app()
     pid = new_id()
-    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=0.5))
+    expires_at = clock.now() + timedelta(seconds=5)  # room to check out and pay on a loaded machine
+    await request_payment(pa, pid, expires_at=expires_at)
     await click(pa, await checkout(pa, pid, "momo"), scenario="no_ipn")
-    await asyncio.sleep(0.6)
-    await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
+    with clock.pinned(expires_at + timedelta(seconds=1)):  # the sweep runs after the deadline
+        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     assert await pa.status(pid) == "succeeded"
     [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
     assert fee["late"] is False
@@ -416,19 +417,17 @@ async def test_a_lost_callback_is_found_before_expiring(make_payment_app: Any) -
 async def test_late_success_after_expiry_is_published_and_refunded(
     make_payment_app: Any, make_token: Any
 ) -> None:
-    pa = await make_payment_app(sandbox_slow_seconds=2.0, reconcile_interval_seconds=0.05)
+    pa = await make_payment_app(sandbox_slow_seconds=6.0, reconcile_interval_seconds=0.05)
     pid = new_id()
-    # (VNPay's vnp_ExpireDate has whole seconds: leave the citizen a moment to click.)
-    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=1.5))
+    # (VNPay's vnp_ExpireDate has whole seconds: leave the citizen time to click, on a loaded machine too.)
+    expires_at = clock.now() + timedelta(seconds=4)
+    await request_payment(pa, pid, expires_at=expires_at)
     await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
-    await asyncio.sleep(1.6)
-    await payments.expire_due(
-        pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy
-    )  # the bank is still processing
+    with clock.pinned(expires_at + timedelta(seconds=0.5)):  # past the deadline; the bank is still processing
+        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     assert await pa.status(pid) == "expired"
     assert events_for(await pa.outbox(topics.FEE_PAID), pid) == []
-    await asyncio.sleep(0.5)
-    await until(lambda: _reconciled(pa))
+    await until(lambda: _reconciled(pa), timeout=30)  # the bank settles 6 s after the click
     [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
     assert fee["late"] is True
     assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
@@ -449,13 +448,14 @@ async def test_a_success_paid_after_the_window_is_late_even_before_the_sweep(
     """The bank settled after expires_at and no expiry sweep ran in between (a busy or restarted scheduler):
     the provider's own time decides — the intent expires first and the success is a late one, refunded."""
     # VNPay dates a payment to the second (vnp_PayDate): the bank settles more than a second after expires_at,
-    # or a truncated time may fall inside the window (settling 0.5 s after it failed about half the runs)
-    pa = await make_payment_app(sandbox_slow_seconds=2.6, reconcile_interval_seconds=0.05)
+    # or a truncated time may fall inside the window (settling 0.5 s after it failed about half the runs); the
+    # window leaves time to check out and click on a loaded machine (1.5 s did not, under a fault storm)
+    pa = await make_payment_app(sandbox_slow_seconds=6.0, reconcile_interval_seconds=0.05)
     pid = new_id()
-    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=1.5))
+    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=4))
     await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
-    # no expire_due: only the reconciler asks the bank (polls 3.15 s, then 6.35 s after the checkout)
-    await until(lambda: _reconciled(pa), timeout=20)
+    # no expire_due: only the reconciler asks the bank, until it has settled (6 s after the click)
+    await until(lambda: _reconciled(pa), timeout=40)
     [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
     assert fee["late"] is True
     [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
