@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -202,13 +203,22 @@ def database_unavailable(exc: BaseException) -> bool:
         return False
     if exc.connection_invalidated:
         return True
+    return any(
+        isinstance(cause, DATABASE_UNAVAILABLE) or _sqlstate(cause).startswith(_UNAVAILABLE_SQLSTATES)
+        for cause in _driver_errors(exc)
+    )
+
+
+def _driver_errors(exc: DBAPIError) -> Iterator[BaseException]:
+    """The driver's error SQLAlchemy wrapped, and what that one wrapped in turn (asyncpg's under its adapter)."""
     cause: BaseException | None = exc.orig
     while cause is not None:
-        sqlstate = str(getattr(cause, "sqlstate", "") or "")
-        if isinstance(cause, DATABASE_UNAVAILABLE) or sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
-            return True
+        yield cause
         cause = cause.__cause__
-    return False
+
+
+def _sqlstate(error: BaseException) -> str:
+    return str(getattr(error, "sqlstate", "") or "")
 
 
 def invalid_client_data(exc: BaseException) -> bool:
@@ -217,13 +227,10 @@ def invalid_client_data(exc: BaseException) -> bool:
     caller's input, not a fault of ours. Found by schemathesis on PostgreSQL (SQLite stores such values)."""
     if not isinstance(exc, DBAPIError):
         return False
-    cause: BaseException | None = exc.orig
-    while cause is not None:
-        sqlstate = str(getattr(cause, "sqlstate", "") or "")
-        if sqlstate.startswith("22") or type(cause).__name__ == "DataError":
-            return True
-        cause = cause.__cause__
-    return False
+    return any(
+        _sqlstate(cause).startswith("22") or type(cause).__name__ == "DataError"
+        for cause in _driver_errors(exc)
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
