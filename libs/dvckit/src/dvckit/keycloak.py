@@ -229,13 +229,18 @@ def _train_aot(h2: Path, aot: Path, realm_file: Path) -> None:
     kc = Keycloak(scratch, realm_file=realm_file, use_template=False, aot=False)
     kc.java_opts += (f"-XX:AOTCacheOutput={partial}",)
     kc.start()
+    trained = False
     try:
         kc.wait_ready()
+        trained = True
+    except KeycloakUnavailable:
+        pass  # an optimisation only: Keycloak starts without the cache (the log is in the .tried mark)
     finally:
         kc.stop(timeout=300)  # writing the cache takes a while
         aot.with_name(aot.name + ".tried").write_text(kc.log_tail(2000))
-    if partial.exists():
+    if trained and partial.exists():
         partial.replace(aot)  # whole or not at all: other instances may be starting with it
+    partial.unlink(missing_ok=True)  # a cache of a start that failed
     shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -262,6 +267,7 @@ class Keycloak:
         self.data_dir = Path(data_dir).resolve()
         self.port = port or free_port()
         self.management_port = management_port or free_port()
+        self.ports_chosen = port is None and management_port is None  # ours to choose again on a clash
         self.realm_file = realm_file
         self.use_template = use_template
         self.aot = aot
@@ -269,6 +275,8 @@ class Keycloak:
         self.proc: subprocess.Popen[bytes] | None = None
         self.started_at = 0.0
         self.ready_after: float | None = None  # seconds from start() to ready
+        self.log_offset = 0  # where this start's lines begin in keycloak.log
+        self.with_aot = False  # this start uses the AOT cache
 
     # URLs
     @property
@@ -365,6 +373,8 @@ class Keycloak:
             return
         self._prepare()
         env = self.environment()
+        self.with_aot = "-XX:AOTCache=" in env["JAVA_OPTS"]
+        self.log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.started_at, self.ready_after = time.monotonic(), None
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -392,21 +402,45 @@ class Keycloak:
     def wait_ready(self, timeout: float = 240.0) -> float:
         """Wait until :meth:`ready` (the process dying or the timeout raises, with the log's tail); returns
         the seconds since :meth:`start`."""
-        deadline = time.monotonic() + timeout
+        deadline, retries = time.monotonic() + timeout, 3
         while time.monotonic() < deadline:
             if not self.alive():
-                raise KeycloakUnavailable(f"Keycloak exited during start-up:\n{self.log_tail()}")
+                if retries == 0 or not self._start_again():
+                    raise KeycloakUnavailable(f"Keycloak exited during start-up:\n{self.log_tail()}")
+                retries -= 1
+                continue
             if self.ready():
                 self.ready_after = time.monotonic() - self.started_at
                 return self.ready_after
             time.sleep(0.1)
         raise KeycloakUnavailable(f"Keycloak not ready within {timeout} s:\n{self.log_tail()}")
 
-    def log_tail(self, chars: int = 4000) -> str:
+    def _start_again(self) -> bool:
+        """After an exit during start-up, start once more when the cause is ours to mend: a port another
+        process took between :func:`free_port` and the bind (new ports), or an AOT cache this JVM could not
+        use (without it). False for any other exit."""
+        this_start = self.log_tail(chars=None, since_start=True)
+        if "Address already in use" in this_start and self.ports_chosen:
+            self.port, self.management_port = free_port(), free_port()
+        elif self.with_aot:
+            self.aot = False
+        else:
+            return False
+        self.stop()
+        self.start()
+        return True
+
+    def log_tail(self, chars: int | None = 4000, *, since_start: bool = False) -> str:
+        """The end of keycloak.log without the JVM's AOT warnings (hundreds of lines that would hide the
+        cause of an exit); ``since_start``: only the lines of the latest start."""
         try:
-            return self.log_path.read_text(errors="replace")[-chars:]
+            with self.log_path.open("rb") as f:
+                f.seek(self.log_offset if since_start else 0)
+                text = f.read().decode(errors="replace")
         except OSError:
             return "(no log)"
+        kept = "".join(line for line in text.splitlines(keepends=True) if "][aot]" not in line)
+        return kept if chars is None else kept[-chars:]
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM to the process group (kc.sh and its java: a clean shutdown), SIGKILL after ``timeout``."""
