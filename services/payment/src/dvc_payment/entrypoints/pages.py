@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.responses import HTMLResponse
 
-from dvc_payment.adapters.sandbox.core import page
+from dvc_payment.adapters.sandbox.pages import page
 from dvc_payment.domain.model import STATUS_TEXT, format_vn_time, format_vnd
 
 PORTAL_COLOR = "#b91c1c"

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse
 
 from dvc_contracts import clock
 from dvc_payment.adapters.providers import momo as proto
 from dvc_payment.adapters.providers.base import same_signature
-from dvc_payment.adapters.sandbox.core import (
-    Branding,
-    SandboxCore,
-    SandboxError,
-    error_page,
-    pay_page,
-    result_page,
-)
+from dvc_payment.adapters.sandbox.core import Branding, SandboxCore, SandboxError
+from dvc_payment.adapters.sandbox.pages import pay_routes
 from dvckit.problems import json_object
 
 BRAND = Branding("Ví MoMo", "#a50064")
@@ -116,28 +110,9 @@ def build_router(core: SandboxCore) -> APIRouter:
             }
         )
 
-    @router.get("/pay/{ref}", summary="MoMo-like pay page")
-    async def pay(ref: str) -> Response:
-        row = await core.get(PROVIDER, ref)
-        if row is None:
-            return error_page(BRAND, "Không tìm thấy giao dịch.", 404)
-        return pay_page(
-            BRAND, row, action_url=f"/sandbox/momo/pay/{ref}", merchant="Cổng Dịch vụ công Quốc gia"
-        )
-
-    @router.post("/pay/{ref}", summary="The citizen's choice on the pay page (form: action, scenario)")
-    async def choose(request: Request, ref: str) -> Response:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-        try:
-            row = await core.complete(
-                PROVIDER, ref, form.get("action", "pay"), form.get("scenario", "normal")
-            )
-        except SandboxError as exc:
-            return error_page(BRAND, exc.message, 404)
-        if not row.return_url:
-            return result_page(BRAND, row)
-        body = ipn_body(row)
-        return RedirectResponse(f"{row.return_url}?{urlencode(body)}", status_code=303)
+    pay_routes(
+        router, core, PROVIDER, BRAND, lambda row: urlencode(ipn_body(row)), page_summary="MoMo-like pay page"
+    )
 
     @router.post("/v2/gateway/api/query", summary="Transaction status")
     async def query(request: Request) -> JSONResponse:

@@ -6,22 +6,16 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dvc_contracts import clock
 from dvc_payment.adapters.providers import paygov as proto
 from dvc_payment.adapters.providers.base import CallbackRejected
-from dvc_payment.adapters.sandbox.core import (
-    Branding,
-    SandboxCore,
-    SandboxError,
-    error_page,
-    pay_page,
-    result_page,
-)
+from dvc_payment.adapters.sandbox.core import Branding, SandboxCore, SandboxError
+from dvc_payment.adapters.sandbox.pages import pay_routes
 
 BRAND = Branding("PayGov — Nền tảng thanh toán quốc gia", "#b91c1c")
 PROVIDER = "paygov"
@@ -92,28 +86,14 @@ def build_router(core: SandboxCore) -> APIRouter:
             {"order_ref": ref, "status": "CREATED", "payment_url": f"/sandbox/paygov/pay/{ref}"}, 201
         )
 
-    @router.get("/pay/{ref}", summary="PayGov-like pay page")
-    async def pay(ref: str) -> Response:
-        row = await core.get(PROVIDER, ref)
-        if row is None:
-            return error_page(BRAND, "Không tìm thấy giao dịch.", 404)
-        return pay_page(
-            BRAND, row, action_url=f"/sandbox/paygov/pay/{ref}", merchant="Cổng Dịch vụ công Quốc gia"
-        )
-
-    @router.post("/pay/{ref}", summary="The citizen's choice on the pay page (form: action, scenario)")
-    async def choose(request: Request, ref: str) -> Response:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-        try:
-            row = await core.complete(
-                PROVIDER, ref, form.get("action", "pay"), form.get("scenario", "normal")
-            )
-        except SandboxError as exc:
-            return error_page(BRAND, exc.message, 404)
-        if not row.return_url:
-            return result_page(BRAND, row)
-        query = urlencode({"order_ref": row.ref, "status": _STATUS.get(row.status, "FAILED")})
-        return RedirectResponse(f"{row.return_url}?{query}", status_code=303)
+    pay_routes(
+        router,
+        core,
+        PROVIDER,
+        BRAND,
+        lambda row: urlencode({"order_ref": row.ref, "status": _STATUS.get(row.status, "FAILED")}),
+        page_summary="PayGov-like pay page",
+    )
 
     @router.get("/api/v1/payments/{ref}", summary="Order status (signed)")
     async def status(request: Request, ref: str) -> Response:

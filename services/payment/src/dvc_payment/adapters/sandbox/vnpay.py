@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from dvc_contracts import clock
 from dvc_payment.adapters.providers import vnpay as proto
-from dvc_payment.adapters.sandbox.core import (
-    Branding,
-    SandboxCore,
-    SandboxError,
-    error_page,
-    pay_page,
-    result_page,
-)
+from dvc_payment.adapters.sandbox.core import Branding, SandboxCore, SandboxError
+from dvc_payment.adapters.sandbox.pages import MERCHANT, error_page, pay_page, pay_routes
 from dvckit.problems import json_object
 
 BRAND = Branding("VNPAY", "#005baa")
@@ -93,23 +86,16 @@ def build_router(core: SandboxCore) -> APIRouter:
             return error_page(BRAND, "Thiếu hoặc sai tham số (mã lỗi 03).")
         except SandboxError as exc:
             return error_page(BRAND, exc.message)
-        return pay_page(
-            BRAND, row, action_url=f"/sandbox/vnpay/pay/{ref}", merchant="Cổng Dịch vụ công Quốc gia"
-        )
+        return pay_page(BRAND, row, action_url=f"/sandbox/vnpay/pay/{ref}", merchant=MERCHANT)
 
-    @router.post("/pay/{ref}", summary="The citizen's choice on the pay page (form: action, scenario)")
-    async def choose(request: Request, ref: str) -> Response:
-        form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-        try:
-            row = await core.complete(
-                PROVIDER, ref, form.get("action", "pay"), form.get("scenario", "normal")
-            )
-        except SandboxError as exc:
-            return error_page(BRAND, exc.message, 404)
-        if not row.return_url:
-            return result_page(BRAND, row)
-        query = proto.signed_query(payment_params(row, s.vnpay_tmn_code), secret)
-        return RedirectResponse(f"{row.return_url}?{query}", status_code=303)
+    pay_routes(
+        router,
+        core,
+        PROVIDER,
+        BRAND,
+        lambda row: proto.signed_query(payment_params(row, s.vnpay_tmn_code), secret),
+        page_summary=None,
+    )
 
     @router.post(
         "/merchant_webapi/api/transaction", summary="querydr and refund (JSON, pipe-joined HMAC-SHA512)"
