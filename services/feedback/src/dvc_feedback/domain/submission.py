@@ -15,8 +15,9 @@ A local body (``SO-GTVT``, ``UBND-TINH`` …) exists in every province: the offi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, cast
 
 from dvc_contracts import phone as vn_phone
 from dvc_contracts import units
@@ -26,6 +27,11 @@ from dvc_feedback.domain.model import CATEGORIES, KINDS, FeedbackError, Kind
 # 1 July 2025); a former province's code is refused with a message naming the province it now belongs to.
 PROVINCE_CODES: Final = units.CURRENT_CODES
 _CODE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-_/]{0,63}$")
+_KIND_MESSAGE: Final = "Loại phải là 'feedback' (phản ánh) hoặc 'petition' (kiến nghị)."
+_CATEGORY_MESSAGE: Final = f"Lĩnh vực phải là một trong: {', '.join(CATEGORIES)}."
+# the order of the messages in an error's detail: the order of the form
+_FIELD_ORDER: Final = ("kind", "category", "title", "content", "province_code", "procedure_code", "dossier_code",
+                       "agency_code", "subject", "phone", "organisation")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -64,57 +70,77 @@ def _blank(v: str | None) -> str | None:
 def check_submission(sub: Submission) -> CleanSubmission:
     """Every problem at once, each with a Vietnamese message, keyed by field."""
     errors: dict[str, str] = {}
-    kind = _blank(sub.kind)
-    if kind not in KINDS:
-        errors["kind"] = "Loại phải là 'feedback' (phản ánh) hoặc 'petition' (kiến nghị)."
-    category = _blank(sub.category)
-    if category not in CATEGORIES:
-        errors["category"] = f"Lĩnh vực phải là một trong: {', '.join(CATEGORIES)}."
-    title = " ".join((sub.title or "").split())
-    if not 10 <= len(title) <= 200:
+    clean = CleanSubmission(
+        kind=cast(Kind, _choice(sub.kind, KINDS, "kind", _KIND_MESSAGE, errors)),
+        category=_choice(sub.category, CATEGORIES, "category", _CATEGORY_MESSAGE, errors),
+        title=" ".join((sub.title or "").split()),
+        content=(sub.content or "").strip(),
+        province_code=_blank(sub.province_code),
+        procedure_code=_blank(sub.procedure_code),
+        dossier_code=_blank(sub.dossier_code),
+        agency_code=_blank(sub.agency_code),
+        phone=_phone(sub.phone, errors),
+        organisation=_blank(sub.organisation),
+    )
+    errors.update(_text_errors(clean))
+    errors.update(_subject_errors(clean))
+    if errors:
+        errors = {field: errors[field] for field in sorted(errors, key=_FIELD_ORDER.index)}
+        raise FeedbackError(
+            "invalid_input", "Phản ánh, kiến nghị chưa hợp lệ: " + " ".join(errors.values()), errors
+        )
+    return clean
+
+
+def _choice(
+    value: str | None, allowed: Mapping[str, str], field: str, message: str, errors: dict[str, str]
+) -> str:
+    chosen = _blank(value)
+    if chosen is None or chosen not in allowed:
+        errors[field] = message
+        return ""
+    return chosen
+
+
+def _phone(value: str | None, errors: dict[str, str]) -> str | None:
+    """For the SMS about the answer: a Vietnamese mobile number, kept as E.164."""
+    if not _blank(value):
+        return None
+    try:
+        return vn_phone.normalise(value or "")
+    except vn_phone.InvalidPhone as exc:
+        errors["phone"] = f"{exc.message_vi} Ví dụ: 0912345678 hoặc +84912345678."
+        return None
+
+
+def _text_errors(sub: CleanSubmission) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not 10 <= len(sub.title) <= 200:
         errors["title"] = "Tiêu đề phải có từ 10 đến 200 ký tự."
-    content = (sub.content or "").strip()
-    if not 20 <= len(content) <= 5000:
+    if not 20 <= len(sub.content) <= 5000:
         errors["content"] = "Nội dung phải có từ 20 đến 5000 ký tự."
-    province = _blank(sub.province_code)
+    if sub.organisation is not None and len(sub.organisation) > 200:
+        errors["organisation"] = "Tên tổ chức, doanh nghiệp tối đa 200 ký tự."
+    return errors
+
+
+def _subject_errors(sub: CleanSubmission) -> dict[str, str]:
+    """What the feedback is about (procedure, dossier or agency) and where (province)."""
+    errors: dict[str, str] = {}
+    province, dossier = sub.province_code, sub.dossier_code
     if province is not None and province not in PROVINCE_CODES:
         errors["province_code"] = units.check_current(province) or ""
-    procedure, dossier, agency = _blank(sub.procedure_code), _blank(sub.dossier_code), _blank(sub.agency_code)
-    for name, value in (("procedure_code", procedure), ("dossier_code", dossier), ("agency_code", agency)):
+    named = {"procedure_code": sub.procedure_code, "dossier_code": dossier, "agency_code": sub.agency_code}
+    for name, value in named.items():
         if value is not None and not _CODE.match(value):
             errors[name] = "Mã không hợp lệ (chữ, số, dấu chấm, gạch ngang; tối đa 64 ký tự)."
-    if not (procedure or dossier or agency):
+    if not any(named.values()):
         errors["subject"] = (
             "Cần nêu thủ tục (procedure_code), hồ sơ (dossier_code) hoặc cơ quan (agency_code)."
         )
     if province is None and dossier is None:
         errors["province_code"] = "Cần chọn tỉnh/thành phố nơi phát sinh phản ánh, kiến nghị."
-    phone = None
-    if _blank(sub.phone):  # for the SMS about the answer: a Vietnamese mobile number, kept as E.164
-        try:
-            phone = vn_phone.normalise(sub.phone or "")
-        except vn_phone.InvalidPhone as exc:
-            errors["phone"] = f"{exc.message_vi} Ví dụ: 0912345678 hoặc +84912345678."
-    organisation = _blank(sub.organisation)
-    if organisation is not None and len(organisation) > 200:
-        errors["organisation"] = "Tên tổ chức, doanh nghiệp tối đa 200 ký tự."
-    if errors:
-        raise FeedbackError(
-            "invalid_input", "Phản ánh, kiến nghị chưa hợp lệ: " + " ".join(errors.values()), errors
-        )
-    assert kind is not None and category is not None
-    return CleanSubmission(
-        kind=kind,  # type: ignore[arg-type]
-        category=category,
-        title=title,
-        content=content,
-        province_code=province,
-        procedure_code=procedure,
-        dossier_code=dossier,
-        agency_code=agency,
-        phone=phone,
-        organisation=organisation,
-    )
+    return errors
 
 
 @dataclass(frozen=True)
