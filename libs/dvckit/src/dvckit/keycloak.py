@@ -24,32 +24,48 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import hashlib
-import json
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final
+from typing import Final
 
 import httpx
 
+from dvckit.keycloak_dist import (
+    KeycloakUnavailable,
+    available,
+    cache_dir,
+    fetch,
+    java_home,
+    java_version,
+    locked,
+    unavailable_reason,
+    version,
+)
+from dvckit.keycloak_realm import (
+    REALM_FILE,
+    client_secret,
+    realm_definition,
+    subject,
+    test_users_line,
+    user_password,
+)
+
+__all__ = [
+    "HOST", "REALM", "REALM_FILE", "Keycloak", "KeycloakUnavailable", "aot_cache", "available", "cache_dir",
+    "client_secret", "fetch", "free_port", "java_home", "realm_definition", "subject", "template",
+    "unavailable_reason", "user_password", "version",
+]  # fmt: skip
+
 HOST: Final = "127.0.0.1"
 REALM: Final = "dvc"
-MIN_JAVA: Final = 21
-_REPO: Final = Path(__file__).resolve().parents[4]
-DEPLOY: Final = _REPO / "deploy" / "keycloak"
-POM: Final = DEPLOY / "pom.xml"
-REALM_FILE: Final = DEPLOY / "realm-dvc.json"
 ADMIN_USER: Final = "admin"  # the master realm's bootstrap admin: development only, loopback only
 ADMIN_PASSWORD: Final = "admin"
 # Keycloak's own defaults (kc.sh) with a small heap, the serial collector and C1 only: RSS ~0.3-0.4 GB on a
@@ -62,110 +78,6 @@ JAVA_OPTS: Final = (
     "-Dstderr.encoding=UTF-8", "-Djava.security.egd=file:/dev/urandom", "-Djava.net.preferIPv4Stack=true",
 )  # fmt: skip
 _H2: Final = Path("home") / "data" / "h2"
-
-
-class KeycloakUnavailable(RuntimeError):
-    """Java 21+ or Maven is missing, the distribution could not be fetched, or Keycloak did not start."""
-
-
-# --- Java, Maven, the distribution ------------------------------------------------------------------------
-
-
-def java_version(java: Path | str) -> int | None:
-    """The major version of ``java`` (17, 21, 25 …), or None when it does not run."""
-    try:
-        out = subprocess.run([str(java), "-version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    m = re.search(r'version "(\d+)', out.stderr + out.stdout)
-    return int(m.group(1)) if m else None
-
-
-@cache
-def java_home() -> Path | None:
-    """A JDK of Java 21+: DVC_KEYCLOAK_JAVA_HOME, JAVA_HOME, then the newest under /usr/lib/jvm."""
-    named = [os.environ.get("DVC_KEYCLOAK_JAVA_HOME"), os.environ.get("JAVA_HOME")]
-    candidates = [Path(h) for h in named if h]
-    jvm = Path("/usr/lib/jvm")
-    if jvm.is_dir():
-        scanned = [(java_version(d / "bin" / "java") or 0, d) for d in sorted(jvm.iterdir()) if d.is_dir()]
-        candidates += [d for v, d in sorted(scanned, key=lambda t: -t[0]) if v]
-    for home in candidates:
-        java = home / "bin" / "java"
-        if java.exists() and (java_version(java) or 0) >= MIN_JAVA:
-            return home.resolve()
-    return None
-
-
-def unavailable_reason() -> str | None:
-    """Why this machine cannot run Keycloak (None when it can)."""
-    if java_home() is None:
-        return (
-            f"no Java {MIN_JAVA}+ found (DVC_KEYCLOAK_JAVA_HOME, JAVA_HOME, /usr/lib/jvm): Keycloak needs it"
-        )
-    if not _complete(cache_dir()) and shutil.which("mvn") is None:
-        return (
-            "Maven (mvn) is not on PATH and Keycloak is not in the cache: cannot fetch it from Maven Central"
-        )
-    return None
-
-
-def available() -> bool:
-    """True when this machine can run Keycloak: Java 21+ and either the cached distribution or Maven."""
-    return unavailable_reason() is None
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("DVC_KEYCLOAK_CACHE") or _REPO / ".run" / "keycloak").resolve()
-
-
-def version() -> str:
-    m = re.search(r"<keycloak.version>([^<]+)</keycloak.version>", POM.read_text())
-    return m.group(1) if m else "?"
-
-
-def _complete(cache: Path) -> bool:
-    stamp = cache / "dist" / ".complete"
-    return stamp.exists() and stamp.read_text() == POM.read_text()
-
-
-def fetch(cache: Path | None = None) -> Path:
-    """Keycloak's home directory (bin/kc.sh, lib/, themes/), unpacked from Maven Central on first use."""
-    cache = (cache or cache_dir()).resolve()
-    dist = cache / "dist"
-    home = dist / f"keycloak-{version()}"
-    with _locked(cache / "fetch.lock"):
-        if _complete(cache):
-            return home
-        if shutil.which("mvn") is None:
-            raise KeycloakUnavailable("Maven (mvn) is not on PATH: cannot fetch Keycloak from Maven Central")
-        shutil.rmtree(dist, ignore_errors=True)
-        cmd = [
-            "mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), f"-Dmaven.repo.local={cache / 'm2'}",
-            f"-Ddist.dir={dist}", "dependency:unpack",
-        ]  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0 or not (home / "bin" / "kc.sh").exists():
-            raise KeycloakUnavailable(
-                f"mvn could not fetch Keycloak {version()}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-            )
-        # a fresh distribution is built for production: the first start-dev re-augments it, which the next
-        # template does under its lock (two servers augmenting the shared lib/ at once would clash)
-        shutil.rmtree(cache / "templates", ignore_errors=True)
-        (dist / ".complete").write_text(POM.read_text())
-        return home
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (two test sessions fetching or priming at once)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def free_port() -> int:
@@ -187,7 +99,7 @@ def template(realm_file: Path = REALM_FILE) -> Path:
     (:func:`aot_cache`). Returns the template's h2 database directory."""
     cache, stamp = cache_dir(), _stamp(realm_file)
     root = cache / "templates" / stamp
-    with _locked(cache / "template.lock"):
+    with locked(cache / "template.lock"):
         if not (root / ".complete").exists():
             for old in (cache / "templates").glob("*"):
                 shutil.rmtree(old, ignore_errors=True)
@@ -510,50 +422,6 @@ def _group_alive(group: int, leader: subprocess.Popen[bytes]) -> bool:
     return True
 
 
-# --- the realm file's development credentials ---------------------------------------------------------------
-
-
-def realm_definition(realm_file: Path = REALM_FILE) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(realm_file.read_text(encoding="utf-8"))
-    return data
-
-
-def client_secret(client_id: str, realm_file: Path = REALM_FILE) -> str:
-    """The development secret of a client of the realm file."""
-    for client in realm_definition(realm_file)["clients"]:
-        if client["clientId"] == client_id:
-            return str(client["secret"])
-    raise KeyError(f"no client {client_id!r} in {realm_file}")
-
-
-def _user(username: str, realm_file: Path) -> dict[str, Any]:
-    for user in realm_definition(realm_file)["users"]:
-        if user["username"] == username:
-            return dict(user)
-    raise KeyError(f"no user {username!r} in {realm_file}")
-
-
-def user_password(username: str, realm_file: Path = REALM_FILE) -> str:
-    """The development password of a test user of the realm file."""
-    return str(_user(username, realm_file)["credentials"][0]["value"])
-
-
-def subject(username_or_client_id: str, realm_file: Path = REALM_FILE) -> str:
-    """The ``sub`` of a test user's tokens, or of an agency client's (its service account's id)."""
-    with contextlib.suppress(KeyError):
-        return str(_user(username_or_client_id, realm_file)["id"])
-    return str(_user(f"service-account-{username_or_client_id}", realm_file)["id"])
-
-
-def _test_users() -> str:
-    people = [u for u in realm_definition()["users"] if "serviceAccountClientId" not in u]
-    listed = ", ".join(
-        f"{u['username']} ({u['attributes']['role'][0]} {u['attributes'].get('province', ['-'])[0]})"
-        for u in people
-    )
-    return f"{listed}; password {user_password(people[0]['username'])}" if people else "(none)"
-
-
 # --- command line -------------------------------------------------------------------------------------------
 
 
@@ -589,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Keycloak {version()} ready in {took:.1f} s\n  issuer   {kc.issuer}\n  jwks     {kc.jwks_url}\n"
             f"  token    {kc.token_url}\n  health   {kc.health_url}\n  admin    {kc.base_url}/admin "
-            f"({ADMIN_USER}/{ADMIN_PASSWORD})\n  users    {_test_users()}\n  log      {kc.log_path}",
+            f"({ADMIN_USER}/{ADMIN_PASSWORD})\n  users    {test_users_line()}\n  log      {kc.log_path}",
             flush=True,
         )
         while not stopping and kc.alive():
