@@ -32,6 +32,45 @@ def result_code(row: Any) -> int:
     return 7000 if row.status == "processing" else 1000
 
 
+async def _create(core: SandboxCore, body: dict[str, Any]) -> dict[str, Any]:
+    """A wallet payment from the merchant's (verified) request: the answer's values."""
+    try:
+        await core.create(
+            PROVIDER,
+            str(body["orderId"]),
+            amount_vnd=int(body["amount"]),
+            order_info=str(body.get("orderInfo", "")),
+            return_url=body.get("redirectUrl"),
+            notify_url=body.get("ipnUrl"),
+            expires_at=None,
+            extra={"requestId": body.get("requestId")},
+        )
+    except SandboxError as exc:
+        return {"orderId": body.get("orderId"), "resultCode": 41, "message": exc.message}
+    return {
+        "orderId": body["orderId"],
+        "requestId": body.get("requestId"),
+        "amount": body["amount"],
+        "resultCode": 0,
+        "payUrl": f"/sandbox/momo/pay/{body['orderId']}",
+    }
+
+
+async def _refund(core: SandboxCore, body: dict[str, Any]) -> dict[str, Any]:
+    """A refund of a paid transaction (the request's signature already checked): the answer's values."""
+    t = await core.find_by_txn(PROVIDER, str(body.get("transId")))
+    if t is None:
+        return {"resultCode": 42, "amount": body.get("amount"), "transId": 0}
+    r = await core.refund(PROVIDER, str(body.get("requestId")), t.ref, int(body.get("amount", 0)))
+    ok = r.status == "success"
+    return {
+        "resultCode": 0 if ok else 1080,
+        "message": "Hoàn tiền thành công." if ok else f"Hoàn tiền bị từ chối: {r.reason}",
+        "amount": r.amount_vnd,
+        "transId": int(r.refund_txn_id),
+    }
+
+
 def build_router(core: SandboxCore) -> APIRouter:
     s = core.settings
     access, secret = s.momo_access_key, s.momo_secret_key.get_secret_value()
@@ -87,28 +126,7 @@ def build_router(core: SandboxCore) -> APIRouter:
             return answer(
                 {"orderId": body.get("orderId"), "requestId": body.get("requestId"), "resultCode": 11}
             )
-        try:
-            await core.create(
-                PROVIDER,
-                str(body["orderId"]),
-                amount_vnd=int(body["amount"]),
-                order_info=str(body.get("orderInfo", "")),
-                return_url=body.get("redirectUrl"),
-                notify_url=body.get("ipnUrl"),
-                expires_at=None,
-                extra={"requestId": body.get("requestId")},
-            )
-        except SandboxError as exc:
-            return answer({"orderId": body.get("orderId"), "resultCode": 41, "message": exc.message})
-        return answer(
-            {
-                "orderId": body["orderId"],
-                "requestId": body.get("requestId"),
-                "amount": body["amount"],
-                "resultCode": 0,
-                "payUrl": f"/sandbox/momo/pay/{body['orderId']}",
-            }
-        )
+        return answer(await _create(core, body))
 
     pay_routes(
         router, core, PROVIDER, BRAND, lambda row: urlencode(ipn_body(row)), page_summary="MoMo-like pay page"
@@ -145,19 +163,6 @@ def build_router(core: SandboxCore) -> APIRouter:
         }
         if not verified(body, proto.REFUND_FIELDS):
             return answer(base | {"resultCode": 11, "amount": body.get("amount"), "transId": 0})
-        t = await core.find_by_txn(PROVIDER, str(body.get("transId")))
-        if t is None:
-            return answer(base | {"resultCode": 42, "amount": body.get("amount"), "transId": 0})
-        r = await core.refund(PROVIDER, str(body.get("requestId")), t.ref, int(body.get("amount", 0)))
-        ok = r.status == "success"
-        return answer(
-            base
-            | {
-                "resultCode": 0 if ok else 1080,
-                "message": "Hoàn tiền thành công." if ok else f"Hoàn tiền bị từ chối: {r.reason}",
-                "amount": r.amount_vnd,
-                "transId": int(r.refund_txn_id),
-            }
-        )
+        return answer(base | await _refund(core, body))
 
     return router

@@ -23,6 +23,40 @@ _STATUS = {"success": "SUCCESS", "failed": "FAILED", "cancelled": "CANCELLED", "
            "processing": "PROCESSING"}  # fmt: skip
 
 
+def notification(row: Any, merchant: str) -> dict[str, Any]:
+    """The signed notification to the merchant, also the body of the status answer."""
+    return {
+        "merchant_id": merchant,
+        "order_ref": row.ref,
+        "transaction_id": row.txn_id,
+        "amount": row.amount_vnd,
+        "status": _STATUS.get(row.status, "FAILED"),
+        "reason_code": row.result_code if row.status in ("failed", "cancelled") else None,
+        "paid_at": row.completed_at.isoformat() if row.completed_at else None,
+    }
+
+
+async def _create(core: SandboxCore, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """An order from the merchant's (verified) request → the answer and its status code."""
+    try:
+        expires = datetime.fromisoformat(body["expires_at"]) if body.get("expires_at") else None
+        await core.create(
+            PROVIDER,
+            str(body["order_ref"]),
+            amount_vnd=int(body["amount"]),
+            order_info=str(body.get("description", "")),
+            return_url=body.get("return_url"),
+            notify_url=body.get("notify_url"),
+            expires_at=expires,
+        )
+    except (KeyError, ValueError):
+        return {"error": "invalid_request"}, 400
+    except SandboxError as exc:
+        return {"error": exc.code}, 409
+    ref = body["order_ref"]
+    return {"order_ref": ref, "status": "CREATED", "payment_url": f"/sandbox/paygov/pay/{ref}"}, 201
+
+
 def build_router(core: SandboxCore) -> APIRouter:
     s = core.settings
     secret, merchant = s.paygov_secret.get_secret_value(), s.paygov_merchant_id
@@ -41,19 +75,8 @@ def build_router(core: SandboxCore) -> APIRouter:
             return None
         return raw if request.headers.get(proto.H_MERCHANT) == merchant else None
 
-    def notification(row: Any) -> dict[str, Any]:
-        return {
-            "merchant_id": merchant,
-            "order_ref": row.ref,
-            "transaction_id": row.txn_id,
-            "amount": row.amount_vnd,
-            "status": _STATUS.get(row.status, "FAILED"),
-            "reason_code": row.result_code if row.status in ("failed", "cancelled") else None,
-            "paid_at": row.completed_at.isoformat() if row.completed_at else None,
-        }
-
     async def notify(row: Any) -> bool:
-        raw = proto.dumps(notification(row))
+        raw = proto.dumps(notification(row, merchant))
         headers = proto.signed_headers(secret, merchant, raw)
         resp = await core.http.request("POST", row.notify_url, content=raw, headers=headers)
         return resp.status_code in (200, 409)
@@ -65,26 +88,7 @@ def build_router(core: SandboxCore) -> APIRouter:
         raw = await verified(request)
         if raw is None:
             return signed({"error": "invalid_signature"}, 401)
-        body = json.loads(raw)
-        try:
-            expires = datetime.fromisoformat(body["expires_at"]) if body.get("expires_at") else None
-            await core.create(
-                PROVIDER,
-                str(body["order_ref"]),
-                amount_vnd=int(body["amount"]),
-                order_info=str(body.get("description", "")),
-                return_url=body.get("return_url"),
-                notify_url=body.get("notify_url"),
-                expires_at=expires,
-            )
-        except (KeyError, ValueError):
-            return signed({"error": "invalid_request"}, 400)
-        except SandboxError as exc:
-            return signed({"error": exc.code}, 409)
-        ref = body["order_ref"]
-        return signed(
-            {"order_ref": ref, "status": "CREATED", "payment_url": f"/sandbox/paygov/pay/{ref}"}, 201
-        )
+        return signed(*await _create(core, json.loads(raw)))
 
     pay_routes(
         router,
@@ -102,7 +106,7 @@ def build_router(core: SandboxCore) -> APIRouter:
         row = await core.get(PROVIDER, ref)
         if row is None:
             return signed({"order_ref": ref, "status": "NOT_FOUND", "amount": 0})
-        return signed(notification(row) | {"refunded_amount": row.refunded_vnd})
+        return signed(notification(row, merchant) | {"refunded_amount": row.refunded_vnd})
 
     @router.post("/api/v1/refunds", summary="Refund (idempotent by refund_ref)")
     async def refund(request: Request) -> Response:

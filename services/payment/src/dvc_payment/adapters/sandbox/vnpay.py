@@ -49,6 +49,37 @@ def payment_params(row: Any, tmn_code: str) -> dict[str, str]:
     }
 
 
+async def _command(core: SandboxCore, command: Any, body: dict[str, Any], row: Any) -> dict[str, Any]:
+    """querydr or refund of a known transaction (the request's checksum and merchant already checked)."""
+    if command == "querydr":
+        _, status = _codes(row)
+        return {
+            "vnp_ResponseCode": "00",
+            "vnp_Message": "QueryDR Success",
+            "vnp_Amount": str(row.amount_vnd * 100),
+            "vnp_BankCode": "NCB",
+            "vnp_PayDate": proto.vnp_time(row.completed_at) if row.completed_at else "",
+            "vnp_TransactionNo": row.txn_id if row.completed_at else "",
+            "vnp_TransactionType": "01",
+            "vnp_TransactionStatus": status,
+        }
+    if command == "refund":
+        amount = int(str(body.get("vnp_Amount", "0"))) // 100
+        refund = await core.refund(PROVIDER, str(body.get("vnp_RequestId")), row.ref, amount)
+        ok = refund.status == "success"
+        return {
+            "vnp_ResponseCode": "00" if ok else "95",
+            "vnp_Message": "Refund success" if ok else f"Refund rejected: {refund.reason}",
+            "vnp_Amount": str(refund.amount_vnd * 100),
+            "vnp_BankCode": "NCB",
+            "vnp_PayDate": proto.vnp_time(refund.created_at),
+            "vnp_TransactionNo": refund.refund_txn_id,
+            "vnp_TransactionType": str(body.get("vnp_TransactionType", "02")),
+            "vnp_TransactionStatus": "05" if ok else "09",
+        }
+    return {"vnp_ResponseCode": "99", "vnp_Message": "Unknown command"}
+
+
 def build_router(core: SandboxCore) -> APIRouter:
     s = core.settings
     secret = s.vnpay_hash_secret.get_secret_value()
@@ -118,34 +149,8 @@ def build_router(core: SandboxCore) -> APIRouter:
             answer |= {"vnp_ResponseCode": "02", "vnp_Message": "Merchant is not valid"}
         elif row is None:
             answer |= {"vnp_ResponseCode": "91", "vnp_Message": "Transaction not found"}
-        elif command == "querydr":
-            _, status = _codes(row)
-            answer |= {
-                "vnp_ResponseCode": "00",
-                "vnp_Message": "QueryDR Success",
-                "vnp_Amount": str(row.amount_vnd * 100),
-                "vnp_BankCode": "NCB",
-                "vnp_PayDate": proto.vnp_time(row.completed_at) if row.completed_at else "",
-                "vnp_TransactionNo": row.txn_id if row.completed_at else "",
-                "vnp_TransactionType": "01",
-                "vnp_TransactionStatus": status,
-            }
-        elif command == "refund":
-            amount = int(str(body.get("vnp_Amount", "0"))) // 100
-            refund = await core.refund(PROVIDER, str(body.get("vnp_RequestId")), row.ref, amount)
-            ok = refund.status == "success"
-            answer |= {
-                "vnp_ResponseCode": "00" if ok else "95",
-                "vnp_Message": "Refund success" if ok else f"Refund rejected: {refund.reason}",
-                "vnp_Amount": str(refund.amount_vnd * 100),
-                "vnp_BankCode": "NCB",
-                "vnp_PayDate": proto.vnp_time(refund.created_at),
-                "vnp_TransactionNo": refund.refund_txn_id,
-                "vnp_TransactionType": str(body.get("vnp_TransactionType", "02")),
-                "vnp_TransactionStatus": "05" if ok else "09",
-            }
         else:
-            answer |= {"vnp_ResponseCode": "99", "vnp_Message": "Unknown command"}
+            answer |= await _command(core, command, body, row)
         answer["vnp_SecureHash"] = proto.pipe_hash(answer, proto.RESPONSE_FIELDS, secret)
         return JSONResponse(answer)
 
