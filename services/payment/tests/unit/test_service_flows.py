@@ -403,10 +403,11 @@ async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payme
 async def test_a_lost_callback_is_found_before_expiring(make_payment_app: Any) -> None:
     pa = await make_payment_app()
     pid = new_id()
-    expires_at = clock.now() + timedelta(seconds=5)  # room to check out and pay on a loaded machine
-    await request_payment(pa, pid, expires_at=expires_at)
-    await click(pa, await checkout(pa, pid, "momo"), scenario="no_ipn")
-    with clock.pinned(expires_at + timedelta(seconds=1)):  # the sweep runs after the deadline
+    with clock.pinned(clock.now()) as frozen:  # paid in the window, however loaded the machine
+        expires_at = frozen.now() + timedelta(seconds=5)
+        await request_payment(pa, pid, expires_at=expires_at)
+        await click(pa, await checkout(pa, pid, "momo"), scenario="no_ipn")
+        frozen.set(expires_at + timedelta(seconds=1))  # the sweep runs after the deadline
         await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     assert await pa.status(pid) == "succeeded"
     [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
@@ -419,27 +420,29 @@ async def test_late_success_after_expiry_is_published_and_refunded(
 ) -> None:
     pa = await make_payment_app(sandbox_slow_seconds=6.0, reconcile_interval_seconds=0.05)
     pid = new_id()
-    # (VNPay's vnp_ExpireDate has whole seconds: leave the citizen time to click, on a loaded machine too.)
-    expires_at = clock.now() + timedelta(seconds=4)
-    await request_payment(pa, pid, expires_at=expires_at)
-    await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
-    with clock.pinned(expires_at + timedelta(seconds=0.5)):  # past the deadline; the bank is still processing
+    # the clock stands still but where the test moves it (VNPay's vnp_ExpireDate has whole seconds)
+    with clock.pinned(clock.now()) as frozen:
+        expires_at = frozen.now() + timedelta(seconds=4)
+        await request_payment(pa, pid, expires_at=expires_at)
+        await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
+        frozen.set(expires_at + timedelta(seconds=0.5))  # past the deadline; the bank is still processing
         await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
-    assert await pa.status(pid) == "expired"
-    assert events_for(await pa.outbox(topics.FEE_PAID), pid) == []
-    await until(lambda: _reconciled(pa), timeout=30)  # the bank settles 6 s after the click
-    [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
-    assert fee["late"] is True
-    assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
-    [refunded] = events_for(await pa.outbox(topics.FEE_REFUNDED), pid)
-    assert refunded["automatic"] is True and refunded["amount_vnd"] == 135_000
-    assert refunded["reason"] == "payment_expired" and refunded["refund_id"].startswith("auto-")
-    assert await pa.status(pid) == "refunded"
-    staff = {"authorization": f"Bearer {make_token('operator')}"}
-    hist = (await pa.http.get(f"/payments/{pid}/history", headers=staff)).json()["history"]
-    assert [h["action"] for h in hist] == [
-        "created", "checkout", "expired", "late_success", "refund_requested", "refunded",
-    ]  # fmt: skip
+        assert await pa.status(pid) == "expired"
+        assert events_for(await pa.outbox(topics.FEE_PAID), pid) == []
+        frozen.advance(seconds=3)  # the bank settles 6 s after the click
+        await until(lambda: _reconciled(pa), timeout=30)
+        [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
+        assert fee["late"] is True
+        assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
+        [refunded] = events_for(await pa.outbox(topics.FEE_REFUNDED), pid)
+        assert refunded["automatic"] is True and refunded["amount_vnd"] == 135_000
+        assert refunded["reason"] == "payment_expired" and refunded["refund_id"].startswith("auto-")
+        assert await pa.status(pid) == "refunded"
+        staff = {"authorization": f"Bearer {make_token('operator')}"}
+        hist = (await pa.http.get(f"/payments/{pid}/history", headers=staff)).json()["history"]
+        assert [h["action"] for h in hist] == [
+            "created", "checkout", "expired", "late_success", "refund_requested", "refunded",
+        ]  # fmt: skip
 
 
 async def test_a_success_paid_after_the_window_is_late_even_before_the_sweep(
@@ -447,24 +450,25 @@ async def test_a_success_paid_after_the_window_is_late_even_before_the_sweep(
 ) -> None:
     """The bank settled after expires_at and no expiry sweep ran in between (a busy or restarted scheduler):
     the provider's own time decides — the intent expires first and the success is a late one, refunded."""
-    # VNPay dates a payment to the second (vnp_PayDate): the bank settles more than a second after expires_at,
-    # or a truncated time may fall inside the window (settling 0.5 s after it failed about half the runs); the
-    # window leaves time to check out and click on a loaded machine (1.5 s did not, under a fault storm)
+    # the clock stands still from the request to the click (no race with a loaded machine): the bank settles 6 s
+    # after the click, 2 s after expires_at — more than a second, as VNPay dates a payment to the second
     pa = await make_payment_app(sandbox_slow_seconds=6.0, reconcile_interval_seconds=0.05)
     pid = new_id()
-    await request_payment(pa, pid, expires_at=clock.now() + timedelta(seconds=4))
-    await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
-    # no expire_due: only the reconciler asks the bank, until it has settled (6 s after the click)
-    await until(lambda: _reconciled(pa), timeout=40)
-    [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
-    assert fee["late"] is True
-    [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
-    assert expired["dossier_code"] == "79-261121-ABCDEF"
-    assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
-    assert await pa.status(pid) == "refunded"
-    staff = {"authorization": f"Bearer {make_token('operator')}"}
-    hist = (await pa.http.get(f"/payments/{pid}/history", headers=staff)).json()["history"]
-    assert [h["action"] for h in hist][:4] == ["created", "checkout", "expired", "late_success"]
+    with clock.pinned(clock.now()) as frozen:
+        await request_payment(pa, pid, expires_at=frozen.now() + timedelta(seconds=4))
+        await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
+        frozen.advance(seconds=7)
+        # no expire_due: only the reconciler asks the bank, which has settled by now
+        await until(lambda: _reconciled(pa), timeout=40)
+        [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
+        assert fee["late"] is True
+        [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
+        assert expired["dossier_code"] == "79-261121-ABCDEF"
+        assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
+        assert await pa.status(pid) == "refunded"
+        staff = {"authorization": f"Bearer {make_token('operator')}"}
+        hist = (await pa.http.get(f"/payments/{pid}/history", headers=staff)).json()["history"]
+        assert [h["action"] for h in hist][:4] == ["created", "checkout", "expired", "late_success"]
 
 
 async def _reconciled(pa: PaymentApp) -> bool:
