@@ -5,7 +5,7 @@
 RESOLVED.yaml is the output of `docker-compose -f deploy/compose/docker-compose.yml config` (anchors
 merged, variables substituted). Checked: the 3-node KRaft cluster (ids, quorum voters, cluster id,
 replication 3 / min.insync.replicas 2, listeners), topic-init, PostgreSQL and its init script, each of
-the six services (image built from deploy/docker/Dockerfile with SERVICE, pinned port and command,
+the seven services (the portal's calls to the others by their compose names) (image built from deploy/docker/Dockerfile with SERVICE, pinned port and command,
 Kafka settings, its own database URL, migration one-shot before it), Prometheus scraping every
 /metrics, Grafana provisioning, the dashboard's panels and the Dockerfile's workspace COPY list.
 Prints one line per group and exits 1 on any failure.
@@ -31,7 +31,10 @@ SERVICES = {
     "payment": 8003,
     "feedback": 8004,
     "notify": 8005,
+    "portal": 8006,
 }
+# the citizens' portal calls these services' public HTTP APIs (and reads none of their databases)
+PORTAL_UPSTREAM = ("catalog", "dossier", "payment", "feedback", "notify")
 SECURITY_PROTOCOLS = {"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}
 SASL_MECHANISMS = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}
 DASHBOARD_METRICS = {
@@ -180,7 +183,7 @@ def check_postgres(rep: Report, services: Any) -> None:
     default = re.search(r"DVC_DATABASES=\$\{DVC_DATABASES:-([^}]*)\}", script)
     rep.check(
         default is not None and set(default.group(1).split()) == set(SERVICES),
-        "init-databases.sh default database list must be the six services",
+        "init-databases.sh default database list must be the seven services",
     )
     rep.group("postgres (one database + role per service)", start)
 
@@ -242,7 +245,11 @@ def check_services(rep: Report, services: Any) -> None:
         )
         rep.check(depends(mig).get("postgres") == "service_healthy", f"migrate-{svc}: must wait for postgres")
         rep.check(str(mig.get("restart", "no")) == "no", f"migrate-{svc}: a one-shot must not restart")
-    rep.group("six services + migration one-shots (image, command, port, Kafka, database, order)", start)
+    portal = env_of(services.get("portal") or {})
+    for svc in PORTAL_UPSTREAM:
+        key, want = f"PORTAL_{svc.upper()}_URL", f"http://{svc}:{SERVICES[svc]}"
+        rep.check(portal.get(key) == want, f"portal: {key}={portal.get(key)!r}, want {want}")
+    rep.group("seven services + migration one-shots (image, command, port, Kafka, database, order)", start)
 
 
 def check_observability(rep: Report, services: Any) -> None:

@@ -7,11 +7,11 @@
 #
 # Safe to run again: existing roles and databases are left as they are.
 #   DVC_DB_PASSWORD   password given to each service role (required)
-#   DVC_DATABASES     default "catalog dossier payment feedback notify reporting"
+#   DVC_DATABASES     default "catalog dossier payment feedback notify reporting portal"
 set -euo pipefail
 
 : "${DVC_DB_PASSWORD:?DVC_DB_PASSWORD must be set}"
-DVC_DATABASES=${DVC_DATABASES:-catalog dossier payment feedback notify reporting}
+DVC_DATABASES=${DVC_DATABASES:-catalog dossier payment feedback notify reporting portal}
 POSTGRES_USER=${POSTGRES_USER:-postgres}
 
 for db in $DVC_DATABASES; do

@@ -19,6 +19,10 @@
    maxReplicas <= partitions of its scale topic; every Deployment's Kafka user is a KafkaUser with a groups
    prefixed dvc-<service>; no Secret is inlined; ports and commands match the pinned table; the dev
    PostgreSQL init script is the compose one.
+5. The web fronts (check_web.py): no development setting in an overlay whose DVC_ENV is production (the
+   portal's development sign-in, insecure cookies, the payment sandbox, fake SMS gateways); the portal's secrets
+   referenced by name and required; the portal reaches the services' HTTP ports (8001-8005) only; HTTPS out of
+   the cluster only from payment, notify and the portal (its OpenID Provider).
 
 Prints one line per check group and exits 1 on any failure.
 """
@@ -40,6 +44,10 @@ sys.path.insert(0, str(ROOT / "contracts" / "src"))  # validate.sh's venv has no
 from dvc_contracts import agencies as registry  # noqa: E402 (stdlib only)
 from dvc_contracts import topics as contracts  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from check_web import check_web  # noqa: E402
+from check_web import mutations as web_mutations  # noqa: E402
+
 SYSTEMS = {s.principal: s for s in registry.SYSTEMS}
 TOPIC_TABLES = ("deploy/compose/kafka/topics.tsv", "deploy/compose/kafka/topics-agencies.tsv")
 STRIMZI_GROUP = "kafka.strimzi.io"
@@ -53,6 +61,7 @@ SERVICES = {  # pinned by the lead: name -> HTTP port
     "payment": 8003,
     "feedback": 8004,
     "notify": 8005,
+    "portal": 8006,
 }
 EXTRA_TOPICS = {"sms-outbound", "sms-receipts"}  # notify's Kafka-native SMS channel
 INGRESS_TOPIC = "agency-status-reported"
@@ -371,10 +380,11 @@ def check_agency_user(rep: Report, doc: Any) -> None:
 
 
 # Egress that leaves the cluster (ipBlock): the database for every pod (5432), and HTTPS (443) only from the
-# pods that call providers: payment (VNPay, MoMo, PayGov) and notify (SMS gateways).
+# pods that call providers: payment (VNPay, MoMo, PayGov), notify (SMS gateways), the portal (OpenID Provider).
 EXTERNAL_EGRESS = {
     "dvc-allow-egress-payment-providers": "dvc-payment",
     "dvc-allow-egress-sms-gateways": "dvc-notify",
+    "dvc-allow-egress-identity-provider": "dvc-portal",
 }
 
 
@@ -587,6 +597,7 @@ def check_overlay(rep: Report, overlay: str, docs: list[Any], topics_tsv: Any) -
         )
 
     check_egress(rep, overlay, by_kind["NetworkPolicy"])
+    check_web(rep.check, overlay, docs)
 
     # Services, PDBs, HPAs
     svcs = {d["metadata"]["name"]: d for d in by_kind["Service"]}
@@ -767,7 +778,7 @@ def self_test(docs: list[Any], topics_tsv: Any) -> list[str]:
         agency_user_missing, agency_topic_missing, agency_topic_partitions_drift, bad_operation,
         partitions_drift, old_api, zookeeper_role, forbidden_config, listener_type, inline_password,
         inline_secret, wrong_port, no_readiness, readiness_on_the_broker, hpa_over_partitions,
-        catalog_reaches_the_internet, provider_egress_widened,
+        catalog_reaches_the_internet, provider_egress_widened, *web_mutations(find),
     ]  # fmt: skip
     missed = []
     for mutate in mutations:
