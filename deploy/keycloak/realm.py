@@ -71,7 +71,7 @@ WEB_CLIENTS: Final = (
     WebClient(
         "portal",
         8006,
-        ("portal", "catalog", "dossier", "payment", "feedback"),
+        ("portal", "catalog", "dossier", "payment", "feedback", "notify"),
         "Cổng Dịch vụ công — citizens' web front (forwards the citizen's token to the services)",
     ),
     WebClient(

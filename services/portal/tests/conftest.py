@@ -19,6 +19,7 @@ from dvckit import migrate
 from dvckit.auth.jwt import DevKeys, TokenVerifier
 from dvckit.settings import AuthSettings, KafkaSettings
 
+from .notify_fake import SmsOptOuts, notify_app
 from .portal_fakes import (
     DossierStore,
     FeedbackStore,
@@ -41,6 +42,7 @@ class Portal:
     dossiers: DossierStore
     payments: PaymentRecorder
     down: dict[str, bool]
+    sms: SmsOptOuts
 
     async def sign_in(self, name: str = "Nguyễn Văn An", citizen_id: str = "001099012345") -> httpx.Response:
         page = await self.client.get("/dang-nhap")
@@ -107,14 +109,16 @@ async def portal(
     store = DossierStore(verifier)
     payments = PaymentRecorder(verifier)
     down: dict[str, bool] = {}
+    sms = SmsOptOuts(verifier)
     transports: dict[str, httpx.AsyncBaseTransport] = {
         "catalog": Switchable(catalog_app(calls), "catalog", down),
         "dossier": Switchable(dossier_app(store), "dossier", down),
         "payment": Switchable(payment_app(payments), "payment", down),
         "feedback": Switchable(feedback_app(FeedbackStore(verifier)), "feedback", down),
+        "notify": Switchable(notify_app(sms), "notify", down),
     }
     app = create_app(settings, transports)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 50000))
         async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
-            yield Portal(client, app, settings, calls, store, payments, down)
+            yield Portal(client, app, settings, calls, store, payments, down, sms)

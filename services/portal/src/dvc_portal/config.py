@@ -32,6 +32,7 @@ class Settings(ServiceSettings):
     dossier_url: str = "http://127.0.0.1:8002"
     payment_url: str = "http://127.0.0.1:8003"
     feedback_url: str = "http://127.0.0.1:8004"
+    notify_url: str = "http://127.0.0.1:8005"  # the citizen's own SMS opt-out
     upstream_timeout_seconds: float = 8.0
     popular: list[str] = Field(default_factory=lambda: list(DEFAULT_POPULAR))
     popular_cache_seconds: float = 60.0
@@ -70,7 +71,9 @@ class Settings(ServiceSettings):
         TrustedProxies.parse(value)
         return value
 
-    @field_validator("catalog_url", "dossier_url", "payment_url", "feedback_url", "oidc_issuer", "public_url")
+    @field_validator(
+        "catalog_url", "dossier_url", "payment_url", "feedback_url", "notify_url", "oidc_issuer", "public_url"
+    )
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

@@ -255,6 +255,9 @@ class OptOutRepository:
         )
         return bool(result.rowcount)
 
+    async def get(self, phone: str) -> Any:
+        return (await self.session.execute(select(opt_outs).where(opt_outs.c.phone == phone))).first()
+
     async def remove(self, phone: str) -> bool:
         result: Any = await self.session.execute(delete(opt_outs).where(opt_outs.c.phone == phone))
         return bool(result.rowcount)

@@ -8,7 +8,7 @@ from dvc_contracts import topics
 from dvc_contracts.events import SmsDeliveredV1, SmsFailedV1, SmsOutboundV1, SmsSentV1
 from dvc_notify.adapters.orm import messaging
 from dvc_notify.config import Settings
-from dvc_notify.entrypoints import keys_http, send_http, templates_http
+from dvc_notify.entrypoints import citizen_http, keys_http, send_http, templates_http
 from dvc_notify.entrypoints.http import router
 from dvc_notify.entrypoints.sender import run_sender
 from dvc_notify.entrypoints.wiring import build_notify
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Cổng DVC — notify",
         description="Tin nhắn SMS tới người dân ở mỗi bước xử lý hồ sơ.",
-        routers=[router, templates_http.router, send_http.router, keys_http.router],
+        routers=[router, templates_http.router, send_http.router, keys_http.router, citizen_http.router],
         background=[sender],
     )
     app.state.notify = notify

@@ -1,4 +1,4 @@
-"""The other services' public HTTP APIs, and nothing else: catalog, dossier, payment, feedback.
+"""The other services' public HTTP APIs, and nothing else: catalog, dossier, payment, feedback, notify.
 
 Every call carries the request's correlation id; a citizen's call carries their bearer token (from the
 server-side session). An answer in the services' error format (an RFC 9457 problem: ``code``, ``detail``,
@@ -27,6 +27,7 @@ SERVICE_NAMES = {
     "dossier": "hồ sơ",
     "payment": "thanh toán",
     "feedback": "phản ánh, kiến nghị",
+    "notify": "tin nhắn SMS",
 }
 
 _spent: contextvars.ContextVar[list[float] | None] = contextvars.ContextVar("portal_upstream", default=None)
@@ -220,6 +221,20 @@ class Services:
         result: dict[str, Any] | None = await self._call(
             "feedback", "GET", f"/feedback/{_segment(feedback_id)}", token=token, not_found_is_none=True
         )
+        return result
+
+    # --- notify: the citizen's own number (the token's), never one the portal names ---------------------------
+    async def sms_opt_out(self, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("notify", "GET", "/citizen/opt-out", token=token)
+        return result
+
+    async def stop_sms(self, token: str, reason: str | None) -> dict[str, Any]:
+        body = {"reason": reason} if reason else {}
+        result: dict[str, Any] = await self._call("notify", "PUT", "/citizen/opt-out", token=token, json=body)
+        return result
+
+    async def restart_sms(self, token: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("notify", "DELETE", "/citizen/opt-out", token=token)
         return result
 
 

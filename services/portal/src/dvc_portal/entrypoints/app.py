@@ -28,7 +28,7 @@ from dvc_portal.adapters import orm
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import ServiceError, Services, ServiceUnavailable, start_timing
 from dvc_portal.config import Settings
-from dvc_portal.entrypoints import auth, web
+from dvc_portal.entrypoints import auth, sms, web
 from dvc_portal.entrypoints.context import Portal
 from dvc_portal.entrypoints.pages import STATIC_DIR, render
 from dvckit.app import CorrelationMiddleware
@@ -272,6 +272,7 @@ def create_app(
 
     app.include_router(auth.router)
     app.include_router(web.router)
+    app.include_router(sms.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     return app

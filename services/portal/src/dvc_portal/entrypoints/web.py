@@ -10,6 +10,7 @@
 | public tracking | `/tra-cuu?ma=` | dossier `GET /track/{code}` |
 | traffic fines | `/phat-nguoi` | payment `GET /fines/lookup`, `POST /fines/{no}/pay` |
 | feedback | `/phan-anh`, `/phan-anh/{id}` | feedback `POST /feedback`, `GET /feedback?mine`, `GET /feedback/{id}` |
+| SMS opt-out (entrypoints/sms.py) | `/tin-nhan` | notify `GET`/`PUT`/`DELETE /citizen/opt-out` (citizen token) |
 """
 
 from __future__ import annotations
