@@ -1,6 +1,9 @@
 """Unit of work: one transaction per command or event; outbox rows and inbox marks ride in it.
 
-Rolls back unless committed (cosmicpython). The only place that commits.
+Rolls back unless committed (cosmicpython). The only place that commits. Work that must happen only once the
+transaction has committed (metrics, waking waiters, telling live pages) is registered with ``after_commit``::
+
+    uow.after_commit(lambda: PAYMENTS.labels("created").inc())
 """
 
 from __future__ import annotations
@@ -40,12 +43,12 @@ class UnitOfWork:
         self.source = f"/dvc/{service}"
         self._on_published = on_published
         self._published = 0
-        self._dead_letters: list[tuple[str, str]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     async def __aenter__(self) -> Self:
         self.session = self._sessionmaker()
         self._published = 0
-        self._dead_letters = []
+        self._after_commit = []
         return self
 
     async def __aexit__(
@@ -54,17 +57,23 @@ class UnitOfWork:
         await self.session.rollback()  # no-op after a commit
         await self.session.close()
 
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once this transaction has committed, in the order registered; never after a rollback."""
+        self._after_commit.append(hook)
+
     async def commit(self) -> None:
         await self.session.commit()
-        for topic, reason in self._dead_letters:
-            DEAD_LETTERS.labels(self.service, topic, reason).inc()
-        self._dead_letters = []
+        hooks, self._after_commit = self._after_commit, []
         if self._published and self._on_published:
             self._on_published()
         self._published = 0
+        for hook in hooks:
+            hook()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        self._after_commit = []
+        self._published = 0
 
     async def snapshot(self) -> None:
         """Make every read of this transaction see one snapshot (call before the first read).
@@ -161,7 +170,7 @@ class UnitOfWork:
 
     def note_rejection(self, topic: str, reason: str) -> None:
         """Count a dead-lettered/rejected record in dvc_dead_letters_total once the transaction commits."""
-        self._dead_letters.append((topic, reason))
+        self.after_commit(lambda: DEAD_LETTERS.labels(self.service, topic, reason).inc())
 
     # --- consuming (inbox) ---------------------------------------------------------------------
 

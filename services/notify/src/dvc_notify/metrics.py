@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter as Tally
+from collections.abc import Callable
 
 from prometheus_client import Counter, Gauge
 
@@ -34,32 +34,17 @@ RECEIPTS = Counter(
 
 
 class PendingMetrics:
-    """Counts gathered inside a transaction, applied after it commits (a rollback counts nothing)."""
+    """Counts gathered inside a transaction, applied after it commits (``uow.after_commit``; a rollback counts
+    nothing)."""
 
-    def __init__(self) -> None:
-        self.status: Tally[tuple[str, str]] = Tally()
-        self.segments: Tally[tuple[str, str]] = Tally()
-        self.receipts: Tally[tuple[str, str]] = Tally()
+    def __init__(self, after_commit: Callable[[Callable[[], None]], None]) -> None:
+        self._after_commit = after_commit
 
     def sms(self, status: str, provider: str | None, n: int = 1) -> None:
-        self.status[(status, provider or "none")] += n
+        self._after_commit(lambda: SMS_TOTAL.labels(status, provider or "none").inc(n))
 
     def billed(self, provider: str, encoding: str, segments: int) -> None:
-        self.segments[(provider, encoding)] += segments
+        self._after_commit(lambda: SMS_SEGMENTS.labels(provider, encoding).inc(segments))
 
     def receipt(self, provider: str, outcome: str) -> None:
-        self.receipts[(provider, outcome)] += 1
-
-    def flush(self) -> None:
-        for (status, provider), n in self.status.items():
-            SMS_TOTAL.labels(status, provider).inc(n)
-        for (provider, encoding), n in self.segments.items():
-            SMS_SEGMENTS.labels(provider, encoding).inc(n)
-        for (provider, outcome), n in self.receipts.items():
-            RECEIPTS.labels(provider, outcome).inc(n)
-        self.clear()
-
-    def clear(self) -> None:
-        self.status.clear()
-        self.segments.clear()
-        self.receipts.clear()
+        self._after_commit(lambda: RECEIPTS.labels(provider, outcome).inc())

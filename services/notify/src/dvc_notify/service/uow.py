@@ -22,7 +22,7 @@ from dvckit.uow import UnitOfWork
 class NotifyUnitOfWork(UnitOfWork):
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        self.metrics = PendingMetrics()
+        self.metrics = PendingMetrics(self.after_commit)
         self.messages = MessageRepository(self.session)
         self.opt_outs = OptOutRepository(self.session)
         self.usage = DailyUsageRepository(self.session)
@@ -30,10 +30,6 @@ class NotifyUnitOfWork(UnitOfWork):
         self.api_keys = ApiKeyRepository(self.session)
         self.api_notifications = ApiNotificationRepository(self.session)
         return self
-
-    async def commit(self) -> None:
-        await super().commit()
-        self.metrics.flush()
 
     async def publish_many(self, type_: str, items: Sequence[tuple[str, BaseModel]]) -> None:
         """Write many events of one type to the outbox in one statement (``items``: key, payload)."""

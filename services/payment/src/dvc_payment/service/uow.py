@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Self
-
 from dvc_payment.adapters.repository import (
     AttemptRepository,
     CallbackLog,
@@ -16,21 +13,7 @@ from dvckit.uow import UnitOfWork
 
 
 class PaymentUnitOfWork(UnitOfWork):
-    """The kit's unit of work with the payment repositories, and hooks run only after a commit (metrics)."""
-
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        self._after_commit: list[Callable[[], None]] = []
-        return self
-
-    def after_commit(self, hook: Callable[[], None]) -> None:
-        self._after_commit.append(hook)
-
-    async def commit(self) -> None:
-        await super().commit()
-        hooks, self._after_commit = self._after_commit, []
-        for hook in hooks:
-            hook()
+    """The kit's unit of work (metrics counted with its ``after_commit``) with the payment repositories."""
 
     @property
     def payments(self) -> PaymentRepository:

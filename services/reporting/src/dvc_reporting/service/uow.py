@@ -9,24 +9,32 @@ from dvckit.uow import UnitOfWork
 
 
 class ReportingUnitOfWork(UnitOfWork):
-    """The kit's unit of work plus the read-model projector; tells the live hub what changed on commit."""
+    """The kit's unit of work plus the read-model projector; tells the live hub what changed once committed."""
 
     hub: ClassVar[ChangeHub | None] = None
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self.projector = Projector(ReadModelStore(self.session))
-        self._changed: set[str] = set()
+        self._changed: set[str] | None = None
         return self
 
     def touched(self, areas: set[str]) -> None:
-        self._changed |= areas
+        """The read-model areas this transaction changes: the hub hears of them (once) after the commit."""
+        changed = self._changed
+        if changed is None:
+            changed = self._changed = set()
+            self.after_commit(lambda: self._tell_hub(self._changed or set()))
+        changed |= areas
 
-    async def commit(self) -> None:
-        await super().commit()
-        changed, self._changed = self._changed, set()
+    def _tell_hub(self, changed: set[str]) -> None:
+        self._changed = None
         if self.hub is not None:
             self.hub.notify(changed)
+
+    async def rollback(self) -> None:
+        await super().rollback()
+        self._changed = None
 
 
 def bind_hub(hub: ChangeHub) -> type[ReportingUnitOfWork]:
