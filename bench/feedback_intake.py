@@ -24,6 +24,7 @@ from dvc_feedback.domain.submission import Submission
 from dvc_feedback.service import handlers
 from dvc_feedback.service.uow import FeedbackUnitOfWork
 from dvckit.db import make_engine, make_sessionmaker
+from dvckit.messaging.typed import Event
 from dvckit.testing import migrated_database, provision_postgres
 
 N = int(os.environ.get("BENCH_FEEDBACK_N", "3000"))
@@ -56,7 +57,8 @@ async def run() -> dict[str, Any]:
             fee=ProcedureFeeV1(kind="fixed", amount_vnd=135000), processing_days=5, published_at=clock.now(),
         )  # fmt: skip
         async with uow() as u:
-            await handlers.on_procedure_published(new_event(topics.PROCEDURE_PUBLISHED, "/bench", proc), u)
+            published = new_event(topics.PROCEDURE_PUBLISHED, "/bench", proc)
+            await handlers.on_procedure_published(Event.of(published, ProcedurePublishedV1), u)
             await u.commit()
 
         latencies: list[float] = []

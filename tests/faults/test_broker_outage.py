@@ -21,10 +21,12 @@ import httpx
 import pytest
 
 from dvc_contracts import topics
+from dvc_contracts.events import ProcedurePublishedV1
 from dvc_dossier.entrypoints.app import create_app
 from dvc_dossier.service import handlers
 from dvckit.auth.jwt import DevKeys
 from dvckit.devbroker import DevBroker
+from dvckit.messaging.typed import Event
 from dvckit.testing import PostgresServer, eventually, migrated_database, running_app
 
 from .conftest import Db, bearer, dossier_settings, post_reports, procedure_event, report, send
@@ -132,7 +134,7 @@ async def test_starts_without_a_broker_and_joins_it_when_it_appears(
     app = create_app(dossier_settings(db_url, private_kafka.bootstrap, dev_keys[1]))
     # The catalog snapshot a running pod keeps in its database (it came over Kafka before the outage).
     async with app.state.runtime.uow() as uow:
-        await handlers.on_procedure_published(procedure_event(proc), uow)
+        await handlers.on_procedure_published(Event.of(procedure_event(proc), ProcedurePublishedV1), uow)
         await uow.commit()
     try:
         started = time.monotonic()

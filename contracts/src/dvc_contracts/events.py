@@ -8,13 +8,14 @@ name (``fee-paid``). Rules for every model (ARCHITECTURE.md, Events):
 - unknown fields are ignored and instances are immutable; within v1 only additive, optional fields.
   A breaking change is a new ``…V2`` model on a new ``…-v2`` topic.
 
-``parse_data(event)`` turns a parsed CloudEvent into its model or raises ``PayloadError``.
+``parse_as(event, FeePaidV1)`` turns a parsed CloudEvent into that model, ``parse_data(event)`` into the model of
+its type; both raise ``PayloadError``.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Final, Literal
+from typing import Annotated, ClassVar, Final, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -75,9 +76,13 @@ class _Payload(BaseModel):
 
 
 class EventPayload(_Payload):
-    """Base of every event payload. ``ce_type`` is the CloudEvent type, which is also the topic name."""
+    """Base of every event payload. ``ce_type`` is the CloudEvent type, which is also the topic name: the one
+    mapping from an event type to its topic (``dvckit``'s ``runtime.subscribe(FeePaidV1, handler)`` reads it)."""
 
     ce_type: ClassVar[str]
+
+
+P = TypeVar("P", bound=EventPayload)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -708,7 +713,7 @@ _MODELS: tuple[type[EventPayload], ...] = (
 )
 
 # CloudEvent type (== topic name) -> payload model.
-EVENT_MODELS: Final[dict[str, type[BaseModel]]] = {m.ce_type: m for m in _MODELS}
+EVENT_MODELS: Final[dict[str, type[EventPayload]]] = {m.ce_type: m for m in _MODELS}
 
 
 def _first_error(exc: ValidationError) -> str:
@@ -717,14 +722,22 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
-def parse_data(event: CloudEvent) -> BaseModel:
-    """The event's ``data`` as its payload model. Raises PayloadError (``unknown_type`` / ``invalid_payload``)."""
-    model = EVENT_MODELS.get(event.type)
-    if model is None:
-        raise PayloadError("unknown_type", f"type: no payload model for event type {event.type!r}")
+def parse_as(event: CloudEvent, model: type[P]) -> P:
+    """The event's ``data`` as ``model``. Raises PayloadError: ``unknown_type`` when the CloudEvent type is not
+    the model's, ``invalid_payload`` (naming the first bad field) when the data does not validate."""
+    if event.type != model.ce_type:
+        raise PayloadError("unknown_type", f"type: {event.type!r} is not {model.ce_type!r}")
     if not isinstance(event.data, dict):
         raise PayloadError("invalid_payload", f"data: must be a JSON object, got {type(event.data).__name__}")
     try:
         return model.model_validate(event.data)
     except ValidationError as exc:
         raise PayloadError("invalid_payload", _first_error(exc)) from exc
+
+
+def parse_data(event: CloudEvent) -> BaseModel:
+    """The event's ``data`` as its payload model. Raises PayloadError (``unknown_type`` / ``invalid_payload``)."""
+    model = EVENT_MODELS.get(event.type)
+    if model is None:
+        raise PayloadError("unknown_type", f"type: no payload model for event type {event.type!r}")
+    return parse_as(event, model)

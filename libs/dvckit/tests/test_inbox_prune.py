@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from dvc_contracts import clock
+from dvc_contracts.events import ProcedurePublishedV1
 from dvckit import app as kit_app
 from dvckit.app import create_service_app
 from dvckit.bulk import insert_rows
@@ -24,7 +25,7 @@ from dvckit.settings import KafkaSettings, ServiceSettings
 from dvckit.testing import MessagingStore, PostgresServer, eventually, messaging_store, running_app
 from dvckit.uow import UnitOfWork
 
-KEPT_TOPIC = "procedure-published"
+KEPT_TOPIC = ProcedurePublishedV1.ce_type
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ async def test_the_runtime_prunes_per_its_setting_and_keeps_every_instance_topic
         service_name="kit", database_url=await _service_database(pg), inbox_retention_days=days
     )
     runtime = build_runtime(settings, messaging_tables(new_metadata()), UnitOfWork)
-    runtime.subscribe(KEPT_TOPIC, _noop, every_instance=True)
+    runtime.subscribe(ProcedurePublishedV1, _noop, every_instance=True)
     store = (runtime.sessionmaker, runtime.tables)
     rows = _rows(datetime.now(UTC))
     try:

@@ -13,25 +13,21 @@ from typing import Any, Generic, TypeVar
 from faststream.kafka import KafkaBroker
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from dvc_contracts import topics
+from dvc_contracts.events import EventPayload
 from dvckit.auth.jwt import TokenVerifier
 from dvckit.db import MessagingTables, make_engine, make_sessionmaker
-from dvckit.messaging.consumer import (
-    BatchHandler,
-    ConsumerSpec,
-    Handler,
-    Rejecter,
-    Route,
-    per_event,
-    subscribe_routes,
-)
+from dvckit.messaging.consumer import ConsumerSpec, RecordsHandler, Rejecter, Route, subscribe_routes
 from dvckit.messaging.inbox import prune_inbox
 from dvckit.messaging.kafka import make_broker
 from dvckit.messaging.relay import OutboxRelay
+from dvckit.messaging.typed import EventHandler, EventsHandler, typed_each, typed_events
 from dvckit.production import refuse_development_settings
 from dvckit.settings import ServiceSettings
 from dvckit.uow import UnitOfWork
 
 U = TypeVar("U", bound=UnitOfWork)
+P = TypeVar("P", bound=EventPayload)
 
 
 @dataclass
@@ -69,26 +65,75 @@ class Runtime(Generic[U]):
         return replace(spec, rejecter=rejecter) if rejecter else spec
 
     def subscribe(
-        self, topic: str, handler: Handler, description: str | None = None, *, every_instance: bool = False
-    ) -> None:
-        """A per-event handler (raise ``Rejected`` to refuse an event)."""
-        self.subscribe_batch(topic, per_event(handler), description, every_instance=every_instance)
-
-    def subscribe_batch(
         self,
-        topic: str,
-        handler: BatchHandler,
+        event: type[P],
+        handler: EventHandler[P],
         description: str | None = None,
         rejecter: Rejecter | None = None,
         *,
+        topic: str | None = None,
+        rejected_topic: str = topics.DEAD_LETTER,
         every_instance: bool = False,
     ) -> None:
-        """A batch handler (bulk reads/writes); ``rejecter`` decides where refused records go.
+        """``handler(Event[P], uow)`` for each event of type ``event`` (raise ``Rejected`` to refuse one).
+
+        The topic is the model's (``event.ce_type``) unless ``topic`` names another carrying the same type
+        (an agency system's own ingress). Payloads are validated once, by the kit; one that is not a valid
+        ``event`` goes to ``rejected_topic`` through ``rejecter`` (default: the dead-letter topic) with the
+        reason, and the rest of the batch is handled. See ``subscribe_batch`` for ``every_instance``."""
+        self._route(
+            topic or event.ce_type,
+            typed_each(event, handler, rejected_topic),
+            description,
+            rejecter,
+            event,
+            every_instance,
+        )
+
+    def subscribe_batch(
+        self,
+        event: type[P],
+        handler: EventsHandler[P],
+        description: str | None = None,
+        rejecter: Rejecter | None = None,
+        *,
+        topic: str | None = None,
+        rejected_topic: str = topics.DEAD_LETTER,
+        every_instance: bool = False,
+    ) -> None:
+        """``handler(list[Event[P]], uow) -> [Rejection]`` for bulk reads and writes on hot topics;
+        ``rejecter`` decides where refused records go (invalid payloads included, as in ``subscribe``).
 
         ``every_instance``: each running instance reads the whole topic (its own consumer group, from the
         beginning), for small read models that must be complete locally, e.g. the catalog snapshot."""
-        # Collected here; finalize() (app start-up) creates one consumer for each kind.
-        route = Route(topic, handler, self.consumer_spec(rejecter), description)
+        self._route(
+            topic or event.ce_type,
+            typed_events(event, handler, rejected_topic),
+            description,
+            rejecter,
+            event,
+            every_instance,
+        )
+
+    def subscribe_raw(self, topic: str, handler: RecordsHandler, description: str | None = None) -> None:
+        """``handler(records, uow)`` for a topic that is not CloudEvents (the dead-letter topic): the records
+        as they are, no envelope, no inbox (store them by their position so a repeat is a no-op). The kit
+        commits; any failure redelivers the batch."""
+        route = Route(topic, handler, self.consumer_spec(), description, raw=True)
+        self.routes.append(route)
+
+    def _route(
+        self,
+        topic: str,
+        handler: Any,
+        description: str | None,
+        rejecter: Rejecter | None,
+        model: type[Any],
+        every_instance: bool,
+    ) -> None:
+        # Collected here, in declaration order (the order a batch's parts are handled in); finalize() (app
+        # start-up) creates one consumer for each kind.
+        route = Route(topic, handler, self.consumer_spec(rejecter), description, model)
         (self.instance_routes if every_instance else self.routes).append(route)
 
     def finalize(self) -> None:

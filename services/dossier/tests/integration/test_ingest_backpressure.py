@@ -18,11 +18,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from dvc_contracts import topics
 from dvc_contracts.envelope import new_event, to_structured
+from dvc_contracts.events import ProcedurePublishedV1
 from dvc_dossier.adapters.orm import messaging
 from dvc_dossier.config import Settings
 from dvc_dossier.entrypoints.app import create_app
 from dvc_dossier.service import handlers
 from dvckit.auth.jwt import DevKeys
+from dvckit.messaging.typed import Event
 from dvckit.settings import AuthSettings, KafkaSettings
 from dvckit.testing import PostgresServer, eventually, free_port, migrated_database, running_app
 
@@ -68,9 +70,8 @@ async def test_ingest_pushes_back_the_busiest_agency_first_then_everyone(
     app = create_app(settings)
     proc = procedure(f"BP-{run}", "SO-GTVT", ["SO-TP"])
     async with app.state.runtime.uow() as uow:  # the catalog snapshot, as a running pod has it
-        await handlers.on_procedure_published(
-            new_event(topics.PROCEDURE_PUBLISHED, "/dvc/catalog", proc, subject=proc.code), uow
-        )
+        published = new_event(topics.PROCEDURE_PUBLISHED, "/dvc/catalog", proc, subject=proc.code)
+        await handlers.on_procedure_published(Event.of(published, ProcedurePublishedV1), uow)
         await uow.commit()
     busy = {"authorization": f"Bearer {make_token('agency', agency='SO-GTVT', province='01')}"}
     small = {"authorization": f"Bearer {make_token('agency', agency='SO-TP', province='01')}"}

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from dvc_contracts import topics
-from dvc_contracts.envelope import CloudEvent, new_event
+from dvc_contracts.envelope import new_event
 from dvc_contracts.events import AgencyStatusReportedV1
 from dvc_dossier.service.status_sync import _within_grace
+from dvckit.messaging.typed import Event
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
-def report(occurred: datetime, ce_time: datetime | None) -> tuple[CloudEvent, AgencyStatusReportedV1]:
+def report(occurred: datetime, ce_time: datetime | None) -> Event[AgencyStatusReportedV1]:
     data = AgencyStatusReportedV1(
         dossier_code="01-X-1",
         procedure_code="NOT-PUBLISHED-YET",
@@ -24,7 +25,7 @@ def report(occurred: datetime, ce_time: datetime | None) -> tuple[CloudEvent, Ag
         occurred_at=occurred,
     )
     event = new_event(topics.AGENCY_STATUS_REPORTED, "/agency/BCA-CSGT", data, subject=data.dossier_code)
-    return event.model_copy(update={"time": ce_time}), data
+    return Event(data, event.model_copy(update={"time": ce_time}))
 
 
 def test_fresh_reports_wait_old_ones_do_not() -> None:

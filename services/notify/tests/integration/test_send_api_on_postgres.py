@@ -26,6 +26,7 @@ from dvc_notify.entrypoints.wiring import Notify
 from dvc_notify.service import handlers
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.auth.jwt import DevKeys, TokenVerifier
+from dvckit.messaging.typed import Event
 from dvckit.testing import PostgresServer, migrated_database
 
 pytestmark = pytest.mark.integration
@@ -183,7 +184,7 @@ async def test_an_sms_requested_and_the_api_with_one_reference_send_once(api: Ap
         personalisation=REFUND["personalisation"], sending_service="payment",
     )  # fmt: skip
     async with api.uow() as uow:
-        await handlers.on_sms_requested([new_event(topics.SMS_REQUESTED, "/test", request)], uow)
+        await handlers.on_sms_requested([Event.parse(new_event(topics.SMS_REQUESTED, "/test", request))], uow)
         await uow.commit()
     r = await api.send(key, "shared-7")
     assert r.status_code == 201 and await api.count(messages) == 1

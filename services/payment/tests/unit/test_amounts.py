@@ -17,6 +17,7 @@ from dvc_contracts.events import PaymentRequestedV1
 from dvc_payment.adapters.providers import momo, paygov, vnpay
 from dvc_payment.service import payments
 from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event
 
 from ..conftest import PaymentApp, until
 from .test_fines_flows import PROXY, decision, issue
@@ -149,7 +150,9 @@ async def _requested(pa: PaymentApp, pid: str, decision_no: str, amount: int) ->
     )  # fmt: skip
     async with pa.ctx.uow() as uow:
         await payments.on_payment_requested(
-            new_event(topics.PAYMENT_REQUESTED, "/dvc/portal", data, subject=pid), uow, policy=pa.ctx.policy
+            Event.parse(new_event(topics.PAYMENT_REQUESTED, "/dvc/portal", data, subject=pid)),
+            uow,
+            policy=pa.ctx.policy,
         )
         await uow.commit()
 

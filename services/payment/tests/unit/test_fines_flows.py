@@ -12,8 +12,10 @@ import pytest
 from dvc_contracts import clock, topics
 from dvc_contracts.clock import VN_TZ
 from dvc_contracts.envelope import CloudEvent, new_event
+from dvc_contracts.events import FineIssuedV1
 from dvc_payment.service import fines
 from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event, typed_each
 
 from ..conftest import PaymentApp, until
 
@@ -43,9 +45,11 @@ async def issue(
     type_: str = topics.FINE_ISSUED,
     source: str = "urn:agency:HNI-CSGT",
 ) -> None:
+    """Delivered as the kit delivers it (payload validated first); a refusal is raised as ``Rejected``."""
     event = CloudEvent(id=f"ev-{json.dumps(data, sort_keys=True)}", source=source, type=type_, data=data)
     async with pa.ctx.uow() as uow:
-        await fines.on_fine_issued(event, uow)
+        for refused in await typed_each(FineIssuedV1, fines.on_fine_issued)([event], uow):
+            raise Rejected(refused.reason, refused.message)
         await uow.commit()
 
 
@@ -277,7 +281,7 @@ async def test_a_structured_mode_event_is_accepted_like_binary(make_payment_app:
         new_event(topics.FINE_ISSUED, "urn:agency:HNI-CSGT", decision("QD-050"), subject="QD-050")
     )
     async with pa.ctx.uow() as uow:
-        await fines.on_fine_issued(from_kafka(headers, value), uow)
+        await fines.on_fine_issued(Event.parse(from_kafka(headers, value)), uow)
         await uow.commit()
     assert (await lookup(pa, "BB-QD-050", "Nguyễn Văn An")).status_code == 200
 

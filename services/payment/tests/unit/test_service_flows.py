@@ -18,6 +18,7 @@ from dvc_contracts.events import PaymentRequestedV1, RefundRequestedV1
 from dvc_payment.adapters.providers import momo, paygov, vnpay
 from dvc_payment.service import payments, refunds
 from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event
 
 from ..conftest import PaymentApp, until
 
@@ -54,7 +55,7 @@ async def request_payment(
     event = new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=payment_id, id_=event_id)
     arrivals = pa.ctx.arrivals if wake_checkouts else None
     async with pa.ctx.uow() as uow:
-        await payments.on_payment_requested(event, uow, policy=pa.ctx.policy, arrivals=arrivals)
+        await payments.on_payment_requested(Event.parse(event), uow, policy=pa.ctx.policy, arrivals=arrivals)
         await uow.commit()
 
 
@@ -486,7 +487,7 @@ async def refund_requested(pa: PaymentApp, refund_id: str, pid: str, amount: int
     )  # fmt: skip
     async with pa.ctx.uow() as uow:
         await refunds.on_refund_requested(
-            new_event(topics.REFUND_REQUESTED, "/dvc/dossier", data, subject=pid), uow
+            Event.parse(new_event(topics.REFUND_REQUESTED, "/dvc/dossier", data, subject=pid)), uow
         )
         await uow.commit()
 

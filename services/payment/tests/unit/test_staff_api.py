@@ -10,6 +10,7 @@ from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event
 from dvc_contracts.events import ProcedurePublishedV1
 from dvc_payment.service import refunds, webhooks
+from dvckit.messaging.typed import Event
 from dvckit.testing import free_port
 
 from ..conftest import PaymentApp, until
@@ -77,7 +78,7 @@ async def publish_procedure(pa: PaymentApp, code: str, agency: str, version: int
     )  # fmt: skip
     event = new_event(topics.PROCEDURE_PUBLISHED, "/dvc/catalog", data, subject=code)
     async with pa.ctx.uow() as uow:
-        await webhooks.on_procedure_published(event, uow)
+        await webhooks.on_procedure_published(Event.parse(event), uow)
         await uow.commit()
 
 

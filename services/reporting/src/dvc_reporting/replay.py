@@ -25,18 +25,17 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from dvc_contracts import topics
 from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.orm import dossiers, messaging
 from dvc_reporting.adapters.pipeline import LagProbe
 from dvc_reporting.adapters.queries import Filters, ReportQueries
 from dvc_reporting.config import Settings
 from dvc_reporting.entrypoints.app import create_runtime
-from dvc_reporting.service.handlers import SUBSCRIPTIONS
+from dvc_reporting.entrypoints.subscriptions import TOPICS
 from dvckit import migrate
 from dvckit.logging import configure_logging
 
-REPLAY_TOPICS = [t for t, _ in SUBSCRIPTIONS] + [topics.DEAD_LETTER]
+REPLAY_TOPICS = list(TOPICS)
 
 
 @dataclass
@@ -83,6 +82,7 @@ async def rebuild(
         targets = {tp: hw for tp, hw in (await probe.highwaters()).items() if hw > 0}
         total = sum(targets.values())
         t0 = time.perf_counter()
+        runtime.finalize()
         await runtime.broker.start()
         done, last_done, last_move = 0, -1, time.monotonic()
         while True:

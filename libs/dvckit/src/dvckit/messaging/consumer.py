@@ -13,7 +13,13 @@ path), so one bad record never takes the good ones with it:
   dead-lettered: nothing is lost while the database is down.
 
 Handlers come in two shapes: per event (``handler(event, uow)``; raise ``Rejected`` to refuse one), or
-per batch (``batch_handler(events, uow) -> [Rejection]``, for bulk reads and writes on hot topics).
+per batch (``batch_handler(events, uow) -> [Rejection]``, for bulk reads and writes on hot topics). Services
+declare them typed (``dvckit.messaging.typed``, ``Runtime.subscribe(FeePaidV1, handler)``): the payload is
+validated once, before the handler. A raw route (``Runtime.subscribe_raw``) gets the records as they are,
+without envelope or inbox (a topic that is not CloudEvents, e.g. dead-letter).
+
+Parts of a batch from different topics are handled in the order their routes were declared: declare what
+others refer to first (reporting: the catalog, then dossiers, then what refers to them).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import asyncpg
 import structlog
@@ -34,6 +40,7 @@ from dvc_contracts import topics
 from dvc_contracts.envelope import CloudEvent, EnvelopeError, from_kafka
 from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable
 from dvckit.logging import get_logger
+from dvckit.messaging.typed import BatchHandler, Rejection, bind_event
 from dvckit.metrics import EVENTS_CONSUMED
 from dvckit.uow import UnitOfWork
 
@@ -64,16 +71,6 @@ class Retry(Exception):
     nothing is applied, the batch is redelivered after a pause."""
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """Returned by a batch handler for an event it did not apply (and wrote nothing for)."""
-
-    event_id: str
-    reason: str
-    message: str
-    topic: str = topics.DEAD_LETTER
-
-
 class Record(Protocol):
     topic: str
     partition: int
@@ -84,7 +81,8 @@ class Record(Protocol):
 
 
 Handler = Callable[[CloudEvent, Any], Awaitable[None]]
-BatchHandler = Callable[[list[CloudEvent], Any], Awaitable[list[Rejection]]]
+# A raw route's handler: the records as they came, in a unit of work the kit commits (no envelope, no inbox).
+RecordsHandler = Callable[[Sequence[Record], Any], Awaitable[None]]
 Rejecter = Callable[[UnitOfWork, Record, str, str, str], Awaitable[None]]
 Parsed = tuple[Record, CloudEvent | EnvelopeError]
 
@@ -122,7 +120,7 @@ def per_event(handler: Handler) -> BatchHandler:
 
     async def batch(events: list[CloudEvent], uow: Any) -> list[Rejection]:
         for event in events:
-            _bind_event(event)
+            bind_event(event)
             await handler(event, uow)
         return []
 
@@ -133,12 +131,6 @@ def per_event(handler: Handler) -> BatchHandler:
 def _is_infra(exc: BaseException) -> bool:
     """Errors that mean "redeliver later", never "dead-letter": infrastructure down, or Retry."""
     return isinstance(exc, (*INFRA_ERRORS, Retry)) or database_unavailable(exc)
-
-
-def _bind_event(event: CloudEvent) -> None:
-    structlog.contextvars.bind_contextvars(
-        correlation_id=event.correlationid or event.id, event_id=event.id, event_type=event.type
-    )
 
 
 def parse(record: Record) -> CloudEvent | EnvelopeError:
@@ -188,7 +180,7 @@ async def process_one(spec: ConsumerSpec, record: Record, handler: BatchHandler,
     event = parse(record)
     if isinstance(event, EnvelopeError):
         return await _reject_alone(spec, record, event.reason, event.message, topics.DEAD_LETTER)
-    _bind_event(event)
+    bind_event(event)
     error: Exception | None = None
     for attempt in range(1, spec.max_attempts + 1):
         try:
@@ -233,6 +225,31 @@ async def process_batch(
     return outcomes
 
 
+async def process_records(spec: ConsumerSpec, records: Sequence[Record], handler: RecordsHandler) -> None:
+    """A raw route's part of a batch: the handler and one commit; any failure means redeliver."""
+    async with spec.uow_factory() as uow:
+        await handler(records, uow)
+        await uow.commit()
+    EVENTS_CONSUMED.labels(spec.service, records[0].topic, "applied").inc(len(records))
+
+
+async def dispatch(routes: Sequence[Route], records: Sequence[Record]) -> None:
+    """A fetched batch, split by topic: each part through its route (``process_batch``, or a raw route's
+    ``process_records``), in the order of ``routes``."""
+    parts: dict[str, list[Record]] = {}
+    for record in records:
+        parts.setdefault(record.topic, []).append(record)
+    for route in routes:
+        part = parts.get(route.topic)
+        if not part:
+            continue
+        if route.raw:
+            await process_records(route.spec, part, cast(RecordsHandler, route.handler))
+        else:
+            handler = cast(BatchHandler, route.handler)
+            await process_batch(route.spec, part, handler, f"{route.spec.service}:{handler.__name__}")
+
+
 async def _raw_body(msg: Any) -> Any:
     """Keep FastStream from JSON-decoding: the envelope is parsed here (both content modes)."""
     return msg.body
@@ -240,12 +257,15 @@ async def _raw_body(msg: Any) -> Any:
 
 @dataclass(frozen=True)
 class Route:
-    """One topic's handler inside a service's consumer."""
+    """One topic's handler inside a service's consumer. ``model``: the payload model of a typed route;
+    ``raw``: ``handler`` is a ``RecordsHandler`` (records as they are, no envelope, no inbox)."""
 
     topic: str
-    handler: BatchHandler
+    handler: BatchHandler | RecordsHandler
     spec: ConsumerSpec
     description: str | None = None
+    model: type[Any] | None = None
+    raw: bool = False
 
 
 def subscribe_routes(
@@ -257,8 +277,9 @@ def subscribe_routes(
     group_id: str | None = None,
 ) -> Any:
     """One consumer (one group member) for several topics; each batch is split by topic and each part
-    goes through ``process_batch`` with its own handler, inbox name and rejecter. One member per service
-    instead of one per topic avoids a rebalance for every topic at start-up."""
+    goes through ``process_batch`` with its own handler, inbox name and rejecter (a raw route's through
+    ``process_records``), in the order of ``routes``. One member per service instead of one per topic avoids
+    a rebalance for every topic at start-up."""
     by_topic = {r.topic: r for r in routes}
     if len(by_topic) != len(routes):
         raise ValueError("one handler per topic in a consumer")
@@ -285,16 +306,8 @@ def subscribe_routes(
     )
 
     async def on_batch(msg: KafkaMessage) -> None:
-        records: Sequence[Record] = msg.raw_message
-        parts: dict[str, list[Record]] = {}
-        for record in records:
-            parts.setdefault(record.topic, []).append(record)
         try:
-            for topic, part in parts.items():
-                route = by_topic[topic]
-                await process_batch(
-                    route.spec, part, route.handler, f"{route.spec.service}:{route.handler.__name__}"
-                )
+            await dispatch(routes, msg.raw_message)
         except Exception as exc:
             # Infrastructure down or Retry: back off, then let FastStream redeliver (offsets not committed;
             # parts already applied are repeats then, which their inboxes make no-ops).

@@ -6,13 +6,21 @@ from fastapi import FastAPI
 
 from dvc_contracts import agencies, topics
 from dvc_contracts.agencies import AgencySystem
-from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     AgencyStatusRejectedV1,
+    AgencyStatusReportedV1,
     DossierForwardedV1,
     DossierStatusChangedV1,
     DossierSubmittedV1,
+    FeePaidV1,
+    FeeRefundedV1,
+    FineIssuedV1,
+    FineSettledV1,
+    PaymentExpiredV1,
     PaymentRequestedV1,
+    ProcedurePublishedV1,
+    ProcedureRetiredV1,
+    RefundFailedV1,
     RefundRequestedV1,
     SmsRequestedV1,
 )
@@ -26,8 +34,8 @@ from dvc_dossier.service import handlers, status_sync
 from dvc_dossier.service.intake import IngestGate
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.app import create_service_app
-from dvckit.messaging.consumer import BatchHandler, Rejection
 from dvckit.messaging.lag import GroupLag
+from dvckit.messaging.typed import Event, EventsHandler, Rejection
 from dvckit.runtime import Runtime, build_runtime
 
 
@@ -39,14 +47,16 @@ def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWor
 
     runtime = cast(Runtime[DossierUnitOfWork], build_runtime(cfg, messaging, ConfiguredUnitOfWork))
     # The catalog snapshot must be complete in every instance before reports are judged against it.
-    runtime.subscribe(topics.PROCEDURE_PUBLISHED, handlers.on_procedure_published, every_instance=True)
-    runtime.subscribe(topics.PROCEDURE_RETIRED, handlers.on_procedure_retired, every_instance=True)
+    runtime.subscribe(ProcedurePublishedV1, handlers.on_procedure_published, every_instance=True)
+    runtime.subscribe(ProcedureRetiredV1, handlers.on_procedure_retired, every_instance=True)
 
     async def catalog_ready() -> bool:
         return await runtime.caught_up(topics.PROCEDURE_PUBLISHED)
 
-    def status_handler(system: AgencySystem | None) -> BatchHandler:
-        async def handler(events: list[CloudEvent], uow: DossierUnitOfWork) -> list[Rejection]:
+    def status_handler(system: AgencySystem | None) -> EventsHandler[AgencyStatusReportedV1]:
+        async def handler(
+            events: list[Event[AgencyStatusReportedV1]], uow: DossierUnitOfWork
+        ) -> list[Rejection]:
             return await status_sync.on_agency_status_reported(events, uow, catalog_ready, system)
 
         # the inbox name: an event id is one agency system's own (another system cannot pre-empt it)
@@ -54,29 +64,30 @@ def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWor
         return handler
 
     runtime.subscribe_batch(
-        topics.AGENCY_STATUS_REPORTED,
+        AgencyStatusReportedV1,
         status_handler(None),
         "Agency status reports that the HTTP ingest accepted, applied once and in sequence order",
         rejecter=status_sync.reject_to_agency,
     )
     for system in agencies.SYSTEMS:
         runtime.subscribe_batch(
-            system.reported_topic,
+            AgencyStatusReportedV1,
             status_handler(system),
             f"{system.name}: its status reports (binary or structured CloudEvents), only for the agencies "
             "and provinces it covers; applied once and in sequence order",
             rejecter=status_sync.reject_to_agency,
+            topic=system.reported_topic,
         )
         runtime.publishes(
             system.rejected_topic, AgencyStatusRejectedV1, f"{system.name}: its refused reports"
         )
     # Sagas (vehicle registration, licence renewal level 4): advanced only by the events they consume.
-    runtime.subscribe(topics.FEE_PAID, saga_handlers.on_fee_paid)
-    runtime.subscribe(topics.PAYMENT_EXPIRED, saga_handlers.on_payment_expired)
-    runtime.subscribe(topics.FEE_REFUNDED, saga_handlers.on_fee_refunded)
-    runtime.subscribe(topics.REFUND_FAILED, saga_handlers.on_refund_failed)
-    runtime.subscribe(topics.FINE_ISSUED, saga_handlers.on_fine_issued)
-    runtime.subscribe(topics.FINE_SETTLED, saga_handlers.on_fine_settled)
+    runtime.subscribe(FeePaidV1, saga_handlers.on_fee_paid)
+    runtime.subscribe(PaymentExpiredV1, saga_handlers.on_payment_expired)
+    runtime.subscribe(FeeRefundedV1, saga_handlers.on_fee_refunded)
+    runtime.subscribe(RefundFailedV1, saga_handlers.on_refund_failed)
+    runtime.subscribe(FineIssuedV1, saga_handlers.on_fine_issued)
+    runtime.subscribe(FineSettledV1, saga_handlers.on_fine_settled)
     runtime.publishes(topics.DOSSIER_SUBMITTED, DossierSubmittedV1)
     runtime.publishes(topics.DOSSIER_FORWARDED, DossierForwardedV1)
     runtime.publishes(topics.PAYMENT_REQUESTED, PaymentRequestedV1)

@@ -17,20 +17,14 @@ from dvc_contracts.events import (
     FineSettledV1,
     PaymentExpiredV1,
     RefundFailedV1,
-    parse_data,
 )
 from dvc_dossier.domain import sagas as flows
 from dvc_dossier.domain.sagas import LICENCE, VEHICLE, Saga
 from dvc_dossier.sagas.runner import run_actions
 from dvc_dossier.service.uow import DossierUnitOfWork
+from dvckit.messaging.typed import Event
 
 HEALTH_CHECK_PROCEDURE = "YT-KSK-LAI-XE"
-
-
-def _data(event: CloudEvent, model: type[Any]) -> Any:
-    data = parse_data(event)
-    assert isinstance(data, model)
-    return data
 
 
 async def _advance(
@@ -91,18 +85,18 @@ async def recheck_blocked_licences(uow: DossierUnitOfWork, cause: str | None) ->
 # --- payment events ------------------------------------------------------------------------------------
 
 
-async def on_fee_paid(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_fee_paid(event: Event[FeePaidV1], uow: DossierUnitOfWork) -> None:
     """A saga's fee was paid: move to the next step (a repeat or a late duplicate changes nothing)."""
-    paid: FeePaidV1 = _data(event, FeePaidV1)
+    paid = event.data
     if paid.purpose != "dossier_fee" or (saga := await uow.sagas.for_payment(paid.payment_id)) is None:
         return
     after, actions = flows.on_fee_paid(saga, paid.payment_id)
     await _advance(uow, saga, after, actions, event.id)
 
 
-async def on_payment_expired(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_payment_expired(event: Event[PaymentExpiredV1], uow: DossierUnitOfWork) -> None:
     """Payment expired: the saga is cancelled."""
-    expired: PaymentExpiredV1 = _data(event, PaymentExpiredV1)
+    expired = event.data
     if (saga := await uow.sagas.for_payment(expired.payment_id)) is None:
         return
     after, actions = flows.on_payment_expired(saga, expired.payment_id)
@@ -139,18 +133,18 @@ async def _cancel_dossier(uow: DossierUnitOfWork, code: str, cause: str) -> None
     await uow.publish_events([(topics.DOSSIER_STATUS_CHANGED, event)])
 
 
-async def on_fee_refunded(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_fee_refunded(event: Event[FeeRefundedV1], uow: DossierUnitOfWork) -> None:
     """The compensation finished (or a late payment after expiry was refunded)."""
-    refunded: FeeRefundedV1 = _data(event, FeeRefundedV1)
+    refunded = event.data
     if (saga := await uow.sagas.for_payment(refunded.payment_id)) is None:
         return
     after, actions = flows.on_fee_refunded(saga, refunded.amount_vnd)
     await _advance(uow, saga, after, actions, event.id)
 
 
-async def on_refund_failed(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_refund_failed(event: Event[RefundFailedV1], uow: DossierUnitOfWork) -> None:
     """The compensation could not complete: operators must act."""
-    failed: RefundFailedV1 = _data(event, RefundFailedV1)
+    failed = event.data
     if (saga := await uow.sagas.for_payment(failed.payment_id)) is None:
         return
     after, actions = flows.on_refund_failed(saga, failed.reason)
@@ -160,17 +154,17 @@ async def on_refund_failed(event: CloudEvent, uow: DossierUnitOfWork) -> None:
 # --- shared data from other agencies -------------------------------------------------------------------
 
 
-async def on_fine_issued(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_fine_issued(event: Event[FineIssuedV1], uow: DossierUnitOfWork) -> None:
     """Traffic police fine decisions: one issued to the applicant's personal identification number
     (``offender_id``) blocks their licence renewal until paid; a decision with a name only blocks nobody."""
-    fine: FineIssuedV1 = _data(event, FineIssuedV1)
+    fine = event.data
     await uow.sagas.lock_licence_checks()
     await uow.sagas.record_fine(fine)
 
 
-async def on_fine_settled(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_fine_settled(event: Event[FineSettledV1], uow: DossierUnitOfWork) -> None:
     """A fine was paid: blocked licence renewals are checked again."""
-    settled: FineSettledV1 = _data(event, FineSettledV1)
+    settled = event.data
     await uow.sagas.lock_licence_checks()
     await uow.sagas.settle_fine(settled.decision_no)
     await recheck_blocked_licences(uow, event.id)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dvc_contracts import clock, phone, topics
-from dvc_contracts.envelope import CloudEvent
-from dvc_contracts.events import DossierSubmittedV1, ProcedurePublishedV1, ProcedureRetiredV1, parse_data
+from dvc_contracts.events import DossierSubmittedV1, ProcedurePublishedV1, ProcedureRetiredV1
 from dvc_dossier.adapters.repository import history_row
 from dvc_dossier.domain.model import (
     Submission,
@@ -21,23 +20,21 @@ from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.auth.jwt import Principal
 from dvckit.logging import get_logger
+from dvckit.messaging.typed import Event
 
 log = get_logger("dvc_dossier.handlers")
 
 
-async def on_procedure_published(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_procedure_published(event: Event[ProcedurePublishedV1], uow: DossierUnitOfWork) -> None:
     """Keep the catalog snapshot (newest version wins) for validating submissions."""
-    data = parse_data(event)
-    assert isinstance(data, ProcedurePublishedV1)
+    data = event.data
     applied = await uow.procedures.upsert(data.code, data.version, "published", data.model_dump(mode="json"))
     log.info("procedure.snapshot_stored", code=data.code, version=data.version, applied=applied)
 
 
-async def on_procedure_retired(event: CloudEvent, uow: DossierUnitOfWork) -> None:
+async def on_procedure_retired(event: Event[ProcedureRetiredV1], uow: DossierUnitOfWork) -> None:
     """A retired version accepts no new dossiers."""
-    data = parse_data(event)
-    assert isinstance(data, ProcedureRetiredV1)
-    await uow.procedures.retire(data.code, data.version)
+    await uow.procedures.retire(event.data.code, event.data.version)
 
 
 def check_assurance(snapshot: dict[str, Any], citizen: Principal) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from dvc_contracts import agencies, clock, topics
 from dvc_contracts.envelope import CloudEvent, EnvelopeError, from_structured
-from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, PayloadError, parse_data
+from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, PayloadError, parse_as
 from dvc_dossier.domain.status_sync import refuse
 from dvc_dossier.service.status_sync import MAX_EVENT_ID, publish_rejection
 from dvc_dossier.service.uow import DossierUnitOfWork
@@ -46,10 +46,9 @@ def _check(item: Any, caller: Principal) -> tuple[CloudEvent, AgencyStatusReport
             "unknown_type", f"type must be {topics.AGENCY_STATUS_REPORTED!r}, not {event.type!r}"
         )
     try:
-        data = parse_data(event)
+        data = parse_as(event, AgencyStatusReportedV1)
     except PayloadError as exc:
         raise EnvelopeError(exc.reason, exc.message) from exc
-    assert isinstance(data, AgencyStatusReportedV1)
     if data.agency_code != caller.agency:
         raise EnvelopeError(
             "agency_mismatch", f"the token is for agency {caller.agency}, the event names {data.agency_code}"

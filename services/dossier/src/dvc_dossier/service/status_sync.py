@@ -14,19 +14,14 @@ from prometheus_client import Counter as PromCounter
 from dvc_contracts import agencies, clock, topics
 from dvc_contracts.agencies import AgencySystem
 from dvc_contracts.envelope import CloudEvent
-from dvc_contracts.events import (
-    AgencyStatusRejectedV1,
-    AgencyStatusReportedV1,
-    DossierStatusChangedV1,
-    PayloadError,
-    parse_data,
-)
+from dvc_contracts.events import AgencyStatusRejectedV1, AgencyStatusReportedV1, DossierStatusChangedV1
 from dvc_dossier.adapters.repository import history_row
 from dvc_dossier.domain.status_sync import DossierState, Outcome, apply_report, refuse
 from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.logging import get_logger
 from dvckit.messaging.consumer import Record, Rejection, Retry
+from dvckit.messaging.typed import Event
 
 log = get_logger("dvc_dossier.status_sync")
 CatalogReady = Callable[[], Awaitable[bool]]
@@ -40,10 +35,8 @@ UNKNOWN_PROCEDURE_GRACE = timedelta(seconds=5)
 MAX_EVENT_ID = 100  # the width of a stored event id (history, outbox); a longer one is refused, not failed
 
 
-def _within_grace(reports: list[tuple[CloudEvent, AgencyStatusReportedV1]], now: datetime) -> bool:
-    return any(
-        abs(now - (event.time or report.occurred_at)) < UNKNOWN_PROCEDURE_GRACE for event, report in reports
-    )
+def _within_grace(reports: list[Event[AgencyStatusReportedV1]], now: datetime) -> bool:
+    return any(abs(now - (e.time or e.data.occurred_at)) < UNKNOWN_PROCEDURE_GRACE for e in reports)
 
 
 STATUS_APPLIED = PromCounter(
@@ -51,20 +44,9 @@ STATUS_APPLIED = PromCounter(
 )
 
 
-def _parse(event: CloudEvent, system: AgencySystem | None) -> AgencyStatusReportedV1 | Rejection:
-    """The report, or why it is refused (the rejecter picks the rejection topic from the record)."""
-    if event.type != topics.AGENCY_STATUS_REPORTED:
-        return Rejection(
-            event.id,
-            "unknown_type",
-            f"type {event.type!r} on the agency status topic",
-            topics.AGENCY_STATUS_REJECTED,
-        )
-    try:
-        data = parse_data(event)
-    except PayloadError as exc:
-        return Rejection(event.id, exc.reason, exc.message, topics.AGENCY_STATUS_REJECTED)
-    assert isinstance(data, AgencyStatusReportedV1)
+def _refusal(event: Event[AgencyStatusReportedV1], system: AgencySystem | None) -> Rejection | None:
+    """Why a valid report is refused before it is looked at (the kit refused invalid payloads already; the
+    rejecter picks the rejection topic from the record)."""
     if len(event.id) > MAX_EVENT_ID:
         return Rejection(
             event.id,
@@ -72,6 +54,7 @@ def _parse(event: CloudEvent, system: AgencySystem | None) -> AgencyStatusReport
             f"id: at most {MAX_EVENT_ID} characters",
             topics.AGENCY_STATUS_REJECTED,
         )
+    data = event.data
     if system is not None and not system.covers(data.agency_code, data.province_code):
         return Rejection(
             event.id,
@@ -80,7 +63,7 @@ def _parse(event: CloudEvent, system: AgencySystem | None) -> AgencyStatusReport
             f"in province {data.province_code}",
             system.rejected_topic,
         )
-    return data
+    return None
 
 
 def _history_row(
@@ -123,7 +106,7 @@ def _changed(report: AgencyStatusReportedV1, outcome: Outcome) -> DossierStatusC
 
 
 async def on_agency_status_reported(
-    events: list[CloudEvent],
+    events: list[Event[AgencyStatusReportedV1]],
     uow: DossierUnitOfWork,
     catalog_ready: CatalogReady,
     system: AgencySystem | None = None,
@@ -135,25 +118,26 @@ async def on_agency_status_reported(
     checked the caller's token). An unknown procedure is refused only once the catalog read model has caught
     up with procedure-published (after a restart or a replay the two topics are read side by side)."""
     rejections: list[Rejection] = []
-    reports: list[tuple[CloudEvent, AgencyStatusReportedV1]] = []
-    for event in events:
-        parsed = _parse(event, system)
-        if isinstance(parsed, Rejection):
-            rejections.append(parsed)
+    reports: list[Event[AgencyStatusReportedV1]] = []
+    for typed in events:
+        refused = _refusal(typed, system)
+        if refused is None:
+            reports.append(typed)
         else:
-            reports.append((event, parsed))
-    procedures = await uow.procedures.snapshots({r.procedure_code for _, r in reports})
-    unknown = [(e, r) for e, r in reports if r.procedure_code not in procedures]
+            rejections.append(refused)
+    procedures = await uow.procedures.snapshots({e.data.procedure_code for e in reports})
+    unknown = [e for e in reports if e.data.procedure_code not in procedures]
     if unknown and (not await catalog_ready() or _within_grace(unknown, clock.now())):
         raise Retry("the catalog read model is still catching up with procedure-published")
-    states: dict[str, DossierState] = await uow.dossiers.states({r.dossier_code for _, r in reports})
+    states: dict[str, DossierState] = await uow.dossiers.states({e.data.dossier_code for e in reports})
     touched: set[str] = set()
     history: list[dict[str, Any]] = []
     published: list[tuple[str, CloudEvent]] = []
     applied: list[tuple[CloudEvent, AgencyStatusReportedV1]] = []
     outcomes: Counter[tuple[str, str]] = Counter()
     now = clock.now()
-    for event, report in reports:
+    for typed in reports:
+        event, report = typed.envelope, typed.data
         refusal = refuse(report, procedures.get(report.procedure_code), states.get(report.dossier_code))
         if refusal is not None:
             rejections.append(Rejection(event.id, refusal.reason, refusal.message))

@@ -4,10 +4,14 @@ from fastapi import FastAPI
 
 from dvc_contracts import topics
 from dvc_contracts.events import (
+    DossierStatusChangedV1,
+    DossierSubmittedV1,
     FeedbackAnsweredV1,
     FeedbackOverdueV1,
     FeedbackReceivedV1,
     FeedbackStatusChangedV1,
+    ProcedurePublishedV1,
+    ProcedureRetiredV1,
 )
 from dvc_feedback.adapters.orm import messaging
 from dvc_feedback.config import Settings
@@ -23,10 +27,10 @@ from dvckit.runtime import Runtime, build_runtime
 
 def create_runtime(settings: Settings | None = None) -> Runtime[FeedbackUnitOfWork]:
     runtime = build_runtime(settings or Settings(), messaging, FeedbackUnitOfWork)
-    runtime.subscribe(topics.PROCEDURE_PUBLISHED, handlers.on_procedure_published)
-    runtime.subscribe(topics.PROCEDURE_RETIRED, handlers.on_procedure_retired)
-    runtime.subscribe(topics.DOSSIER_SUBMITTED, handlers.on_dossier_submitted)
-    runtime.subscribe_batch(topics.DOSSIER_STATUS_CHANGED, handlers.on_dossier_status_changed)
+    runtime.subscribe(ProcedurePublishedV1, handlers.on_procedure_published)
+    runtime.subscribe(ProcedureRetiredV1, handlers.on_procedure_retired)
+    runtime.subscribe(DossierSubmittedV1, handlers.on_dossier_submitted)
+    runtime.subscribe_batch(DossierStatusChangedV1, handlers.on_dossier_status_changed)
     runtime.publishes(topics.FEEDBACK_RECEIVED, FeedbackReceivedV1, "Received and routed, with the deadline")
     runtime.publishes(topics.FEEDBACK_ANSWERED, FeedbackAnsweredV1)
     runtime.publishes(topics.FEEDBACK_STATUS_CHANGED, FeedbackStatusChangedV1)

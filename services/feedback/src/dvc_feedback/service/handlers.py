@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 
 from dvc_contracts import phone as vn_phone
 from dvc_contracts import topics
 from dvc_contracts.clock import vn_date
-from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     DossierStatusChangedV1,
     DossierSubmittedV1,
@@ -24,10 +23,8 @@ from dvc_contracts.events import (
     FeedbackOverdueV1,
     FeedbackReceivedV1,
     FeedbackStatusChangedV1,
-    PayloadError,
     ProcedurePublishedV1,
     ProcedureRetiredV1,
-    parse_data,
 )
 from dvc_feedback.domain.duplicates import best_match, fingerprint
 from dvc_feedback.domain.model import (
@@ -43,10 +40,9 @@ from dvc_feedback.domain.model import (
 from dvc_feedback.domain.submission import Submission, check_submission, route
 from dvc_feedback.service.uow import FeedbackUnitOfWork
 from dvckit.logging import get_logger
-from dvckit.messaging.consumer import Rejected, Rejection
+from dvckit.messaging.typed import Event, Rejection
 
 log = get_logger("dvc_feedback.handlers")
-P = TypeVar("P", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -62,19 +58,9 @@ class Policy:
 # --- events in: read models ------------------------------------------------------------------------
 
 
-def _payload(event: CloudEvent, model: type[P]) -> P:
-    try:
-        data = parse_data(event)
-    except PayloadError as exc:
-        raise Rejected(exc.reason, exc.message) from exc
-    if not isinstance(data, model):
-        raise Rejected("unexpected_type", f"expected {model.ce_type}, got {event.type}")  # type: ignore[attr-defined]
-    return data
-
-
-async def on_procedure_published(event: CloudEvent, uow: FeedbackUnitOfWork) -> None:
+async def on_procedure_published(event: Event[ProcedurePublishedV1], uow: FeedbackUnitOfWork) -> None:
     """Procedure → responsible agency (newest version wins); its agencies become known."""
-    data = _payload(event, ProcedurePublishedV1)
+    data = event.data
     await uow.catalog.upsert_procedure(
         code=data.code,
         version=data.version,
@@ -88,15 +74,15 @@ async def on_procedure_published(event: CloudEvent, uow: FeedbackUnitOfWork) -> 
     )
 
 
-async def on_procedure_retired(event: CloudEvent, uow: FeedbackUnitOfWork) -> None:
+async def on_procedure_retired(event: Event[ProcedureRetiredV1], uow: FeedbackUnitOfWork) -> None:
     """A retired procedure still routes feedback about it (complaints outlive procedures)."""
-    data = _payload(event, ProcedureRetiredV1)
+    data = event.data
     await uow.catalog.retire(data.code, data.version, data.retired_at)
 
 
-async def on_dossier_submitted(event: CloudEvent, uow: FeedbackUnitOfWork) -> None:
+async def on_dossier_submitted(event: Event[DossierSubmittedV1], uow: FeedbackUnitOfWork) -> None:
     """Dossier → agency, procedure, province (a status event that came first is not overwritten)."""
-    data = _payload(event, DossierSubmittedV1)
+    data = event.data
     await uow.dossiers.upsert(
         code=data.dossier_code,
         procedure_code=data.procedure_code,
@@ -118,12 +104,14 @@ def _dossier_row(d: DossierStatusChangedV1) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def on_dossier_status_changed(events: list[CloudEvent], uow: FeedbackUnitOfWork) -> list[Rejection]:
+async def on_dossier_status_changed(
+    events: list[Event[DossierStatusChangedV1]], uow: FeedbackUnitOfWork
+) -> list[Rejection]:
     """The agency handling each dossier now (highest sequence wins; of equal ones, the later). A batch is
     folded to one row per dossier first: two statements per batch, whatever its size."""
     latest: dict[str, DossierStatusChangedV1] = {}
     for event in events:
-        data = _payload(event, DossierStatusChangedV1)
+        data = event.data
         kept = latest.get(data.dossier_code)
         if kept is None or data.sequence >= kept.sequence:
             latest[data.dossier_code] = data

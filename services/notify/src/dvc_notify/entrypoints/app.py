@@ -5,7 +5,22 @@ from typing import Any
 from fastapi import FastAPI
 
 from dvc_contracts import topics
-from dvc_contracts.events import SmsDeliveredV1, SmsFailedV1, SmsOutboundV1, SmsSentV1
+from dvc_contracts.events import (
+    DossierForwardedV1,
+    DossierStatusChangedV1,
+    DossierSubmittedV1,
+    EventPayload,
+    FeedbackAnsweredV1,
+    FeePaidV1,
+    FeeRefundedV1,
+    FineSettledV1,
+    SmsDeliveredV1,
+    SmsFailedV1,
+    SmsOutboundV1,
+    SmsReceiptsV1,
+    SmsRequestedV1,
+    SmsSentV1,
+)
 from dvc_notify.adapters.orm import messaging
 from dvc_notify.config import Settings
 from dvc_notify.entrypoints import citizen_http, keys_http, send_http, templates_http
@@ -15,26 +30,27 @@ from dvc_notify.entrypoints.wiring import build_notify
 from dvc_notify.service import handlers
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.app import create_service_app
+from dvckit.messaging.typed import EventsHandler
 from dvckit.runtime import Runtime, build_runtime
 
-SUBSCRIPTIONS = (
-    (topics.DOSSIER_SUBMITTED, handlers.on_dossier_submitted),
-    (topics.DOSSIER_STATUS_CHANGED, handlers.on_dossier_status_changed),
-    (topics.DOSSIER_FORWARDED, handlers.on_dossier_forwarded),
-    (topics.FEE_PAID, handlers.on_fee_paid),
-    (topics.FEE_REFUNDED, handlers.on_fee_refunded),
-    (topics.FINE_SETTLED, handlers.on_fine_settled),
-    (topics.FEEDBACK_ANSWERED, handlers.on_feedback_answered),
-    (topics.SMS_REQUESTED, handlers.on_sms_requested),
-    (topics.SMS_RECEIPTS, handlers.on_sms_receipts),
+SUBSCRIPTIONS: tuple[tuple[type[EventPayload], EventsHandler[Any]], ...] = (
+    (DossierSubmittedV1, handlers.on_dossier_submitted),
+    (DossierStatusChangedV1, handlers.on_dossier_status_changed),
+    (DossierForwardedV1, handlers.on_dossier_forwarded),
+    (FeePaidV1, handlers.on_fee_paid),
+    (FeeRefundedV1, handlers.on_fee_refunded),
+    (FineSettledV1, handlers.on_fine_settled),
+    (FeedbackAnsweredV1, handlers.on_feedback_answered),
+    (SmsRequestedV1, handlers.on_sms_requested),
+    (SmsReceiptsV1, handlers.on_sms_receipts),
 )
 
 
 def create_runtime(settings: Settings | None = None) -> Runtime[NotifyUnitOfWork]:
     settings = settings or Settings()
     runtime = build_runtime(settings, messaging, NotifyUnitOfWork)
-    for topic, handler in SUBSCRIPTIONS:  # one consumer for all of them (the kit's finalize)
-        runtime.subscribe_batch(topic, handler)
+    for event, handler in SUBSCRIPTIONS:  # one consumer for all of them (the kit's finalize)
+        runtime.subscribe_batch(event, handler)
     runtime.publishes(topics.SMS_SENT, SmsSentV1)
     runtime.publishes(topics.SMS_DELIVERED, SmsDeliveredV1)
     runtime.publishes(topics.SMS_FAILED, SmsFailedV1)

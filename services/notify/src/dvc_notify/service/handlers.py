@@ -17,22 +17,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel
-
 from dvc_contracts import clock, topics, units
-from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     DossierForwardedV1,
     DossierStatusChangedV1,
     DossierSubmittedV1,
+    EventPayload,
     FeedbackAnsweredV1,
     FeePaidV1,
     FeeRefundedV1,
     FineSettledV1,
-    PayloadError,
     SmsReceiptsV1,
     SmsRequestedV1,
-    parse_data,
 )
 from dvc_contracts.phone import InvalidPhone, mask, normalise
 from dvc_notify.domain.limits import Origin
@@ -42,11 +38,11 @@ from dvc_notify.service import events
 from dvc_notify.service.receipts import apply_receipt
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.logging import get_logger
-from dvckit.messaging.consumer import BatchHandler, Rejected, Rejection
+from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event, EventsHandler, Rejection
 
 log = get_logger("dvc_notify.handlers")
-
-M = TypeVar("M", bound=BaseModel)
+P = TypeVar("P", bound=EventPayload)
 
 # Who "sends" the portal's own notifications, for the per-service limits: the service that owns the event.
 DOSSIER, PAYMENT, FEEDBACK = "dossier", "payment", "feedback"
@@ -67,18 +63,8 @@ class SmsRequest:
     province_code: str | None = None  # whose operators may read it (None: national operators only)
 
 
-def _parse(event: CloudEvent, model: type[M]) -> M:
-    try:
-        data = parse_data(event)
-    except PayloadError as exc:
-        raise Rejected(exc.reason, exc.message) from exc
-    if not isinstance(data, model):
-        raise Rejected("unknown_type", f"type: {event.type!r} is not {model.__name__}")
-    return data
-
-
 def _portal(
-    event: CloudEvent,
+    event: Event[Any],
     template: str,
     phone: str | None,
     personalisation: Mapping[str, object],
@@ -107,9 +93,9 @@ def _portal(
 # --- mappings: event → the SMS it asks for (no I/O) ---------------------------------------------------
 
 
-def map_dossier_submitted(event: CloudEvent) -> list[SmsRequest]:
+def map_dossier_submitted(event: Event[DossierSubmittedV1]) -> list[SmsRequest]:
     """The dossier was received: its code, procedure and due date."""
-    d = _parse(event, DossierSubmittedV1)
+    d = event.data
     personalisation = {
         "dossier_code": d.dossier_code,
         "procedure_name": d.procedure_name,
@@ -128,11 +114,11 @@ def map_dossier_submitted(event: CloudEvent) -> list[SmsRequest]:
     )
 
 
-def map_dossier_status_changed(event: CloudEvent) -> list[SmsRequest]:
+def map_dossier_status_changed(event: Event[DossierStatusChangedV1]) -> list[SmsRequest]:
     """The new status (không dấu); a completed dossier with a result gets the result. No SMS for
     ``submitted`` (dossier-submitted said it) nor ``forwarded`` (dossier-forwarded says where to), nor when
     the status did not change."""
-    d = _parse(event, DossierStatusChangedV1)
+    d = event.data
     if d.new_status in ("submitted", "forwarded") or d.new_status == d.old_status:
         return []
     if d.new_status == "completed" and d.result:
@@ -153,9 +139,9 @@ def map_dossier_status_changed(event: CloudEvent) -> list[SmsRequest]:
     )
 
 
-def map_dossier_forwarded(event: CloudEvent) -> list[SmsRequest]:
+def map_dossier_forwarded(event: Event[DossierForwardedV1]) -> list[SmsRequest]:
     """The dossier moved to another agency (e.g. tax → traffic police)."""
-    d = _parse(event, DossierForwardedV1)
+    d = event.data
     personalisation = {"dossier_code": d.dossier_code, "to_agency": d.to_agency_name or d.to_agency_code}
     return _portal(
         event,
@@ -168,9 +154,9 @@ def map_dossier_forwarded(event: CloudEvent) -> list[SmsRequest]:
     )
 
 
-def map_fee_paid(event: CloudEvent) -> list[SmsRequest]:
+def map_fee_paid(event: Event[FeePaidV1]) -> list[SmsRequest]:
     """A dossier fee was paid. A fine's payment is told by fine-settled (one SMS, not two)."""
-    d = _parse(event, FeePaidV1)
+    d = event.data
     if d.purpose == "fine" or not d.dossier_code:
         return []
     personalisation = {"dossier_code": d.dossier_code, "amount": d.amount_vnd, "paid_at": d.paid_at}
@@ -185,9 +171,9 @@ def map_fee_paid(event: CloudEvent) -> list[SmsRequest]:
     )
 
 
-def map_fee_refunded(event: CloudEvent) -> list[SmsRequest]:
+def map_fee_refunded(event: Event[FeeRefundedV1]) -> list[SmsRequest]:
     """A fee was refunded (e.g. the compensation of a failed saga)."""
-    d = _parse(event, FeeRefundedV1)
+    d = event.data
     if d.dossier_code:
         template = "fee-refunded"
         personalisation: dict[str, object] = {"dossier_code": d.dossier_code, "amount": d.amount_vnd}
@@ -204,9 +190,9 @@ def map_fee_refunded(event: CloudEvent) -> list[SmsRequest]:
     )
 
 
-def map_fine_settled(event: CloudEvent) -> list[SmsRequest]:
+def map_fine_settled(event: Event[FineSettledV1]) -> list[SmsRequest]:
     """A traffic fine was paid (with the plate when known)."""
-    d = _parse(event, FineSettledV1)
+    d = event.data
     personalisation: dict[str, object] = {"decision_no": d.decision_no, "amount": d.amount_paid}
     template = "fine-settled-decision"
     if d.plate:
@@ -222,9 +208,9 @@ def map_fine_settled(event: CloudEvent) -> list[SmsRequest]:
     )
 
 
-def map_feedback_answered(event: CloudEvent) -> list[SmsRequest]:
+def map_feedback_answered(event: Event[FeedbackAnsweredV1]) -> list[SmsRequest]:
     """The citizen's feedback or petition was answered."""
-    d = _parse(event, FeedbackAnsweredV1)
+    d = event.data
     agency_name = getattr(d, "agency_name", None) or AGENCY_FALLBACK  # used once the contract carries it
     return _portal(
         event,
@@ -237,12 +223,12 @@ def map_feedback_answered(event: CloudEvent) -> list[SmsRequest]:
     )
 
 
-def map_sms_requested(event: CloudEvent) -> list[SmsRequest]:
+def map_sms_requested(event: Event[SmsRequestedV1]) -> list[SmsRequest]:
     """Another service asks for an SMS. ``request_id`` (per sending service) is the idempotency key, so a
     request re-sent with a new event id still gives one SMS. ``strip_diacritics: true`` forces không dấu;
     false keeps the template's policy. Unknown template, missing personalisation, invalid or opted-out number,
     and (when sending) the daily limit: an ``sms-failed`` with the reason."""
-    d = _parse(event, SmsRequestedV1)
+    d = event.data
     return [
         SmsRequest(
             trigger_event_id=f"{d.sending_service}:{d.request_id}"[:100],
@@ -395,21 +381,14 @@ async def request_sms(uow: NotifyUnitOfWork, req: SmsRequest) -> str | None:
     return next(iter(created), None)
 
 
-Mapping_ = Callable[[CloudEvent], list[SmsRequest]]
+def batch_handler(mapping: Callable[[Event[P]], list[SmsRequest]], name: str) -> EventsHandler[P]:
+    """A typed batch handler (the kit rejected bad payloads already): map every event, then one bulk step."""
 
-
-def batch_handler(mapping: Mapping_, name: str) -> BatchHandler:
-    """A kit batch handler: map every event (a bad payload is rejected alone), then one bulk step."""
-
-    async def handle(batch: list[CloudEvent], uow: NotifyUnitOfWork) -> list[Rejection]:
+    async def handle(batch: list[Event[P]], uow: NotifyUnitOfWork) -> list[Rejection]:
         requests: list[SmsRequest] = []
-        rejections: list[Rejection] = []
         for event in batch:
-            try:
-                requests += mapping(event)
-            except Rejected as exc:
-                rejections.append(Rejection(event.id, exc.reason, exc.message, exc.topic))
-        return rejections + await create_messages(uow, requests)
+            requests += mapping(event)
+        return await create_messages(uow, requests)
 
     handle.__name__ = name  # the inbox consumer name: "notify:<name>"
     handle.__doc__ = mapping.__doc__
@@ -426,16 +405,11 @@ on_feedback_answered = batch_handler(map_feedback_answered, "on_feedback_answere
 on_sms_requested = batch_handler(map_sms_requested, "on_sms_requested")
 
 
-async def on_sms_receipts(batch: list[CloudEvent], uow: NotifyUnitOfWork) -> list[Rejection]:
+async def on_sms_receipts(batch: list[Event[SmsReceiptsV1]], uow: NotifyUnitOfWork) -> list[Rejection]:
     """Telecom gateways' receipts on the Kafka-native channel."""
-    rejections: list[Rejection] = []
     now = clock.now()
     for event in batch:
-        try:
-            d = _parse(event, SmsReceiptsV1)
-        except Rejected as exc:
-            rejections.append(Rejection(event.id, exc.reason, exc.message, exc.topic))
-            continue
+        d = event.data
         receipt = Receipt(
             provider="kafka",
             status=d.status,
@@ -445,4 +419,4 @@ async def on_sms_receipts(batch: list[CloudEvent], uow: NotifyUnitOfWork) -> lis
             reported_at=d.reported_at,
         )
         await apply_receipt(uow, receipt, now)
-    return rejections
+    return []

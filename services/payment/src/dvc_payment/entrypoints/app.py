@@ -8,14 +8,17 @@ from typing import Any
 from fastapi import FastAPI
 
 from dvc_contracts import topics
-from dvc_contracts.envelope import CloudEvent
 from dvc_contracts.events import (
     FeePaidV1,
     FeeRefundedV1,
+    FineIssuedV1,
     FineSettledV1,
     PaymentExpiredV1,
     PaymentFailedV1,
+    PaymentRequestedV1,
+    ProcedurePublishedV1,
     RefundFailedV1,
+    RefundRequestedV1,
 )
 from dvc_payment.adapters.orm import messaging
 from dvc_payment.adapters.sandbox import build_sandbox_router
@@ -30,6 +33,7 @@ from dvc_payment.service.arrivals import IntentArrivals
 from dvc_payment.service.common import Policy
 from dvc_payment.service.uow import PaymentUnitOfWork
 from dvckit.app import create_service_app
+from dvckit.messaging.typed import Event
 from dvckit.runtime import Runtime, build_runtime
 
 
@@ -40,14 +44,14 @@ def create_runtime(
     policy = Policy.from_settings(settings)
     runtime = build_runtime(settings, messaging, PaymentUnitOfWork)
 
-    async def on_payment_requested(event: CloudEvent, uow: Any) -> None:
+    async def on_payment_requested(event: Event[PaymentRequestedV1], uow: Any) -> None:
         """Create a payment intent (payment_id is the idempotency key)."""
         await payments.on_payment_requested(event, uow, policy=policy, arrivals=arrivals)
 
-    runtime.subscribe(topics.PAYMENT_REQUESTED, on_payment_requested)
-    runtime.subscribe(topics.REFUND_REQUESTED, refunds.on_refund_requested)
-    runtime.subscribe(topics.FINE_ISSUED, fine_handlers.on_fine_issued)
-    runtime.subscribe(topics.PROCEDURE_PUBLISHED, webhooks.on_procedure_published)
+    runtime.subscribe(PaymentRequestedV1, on_payment_requested)
+    runtime.subscribe(RefundRequestedV1, refunds.on_refund_requested)
+    runtime.subscribe(FineIssuedV1, fine_handlers.on_fine_issued)
+    runtime.subscribe(ProcedurePublishedV1, webhooks.on_procedure_published)
     runtime.publishes(topics.FEE_PAID, FeePaidV1)
     runtime.publishes(topics.PAYMENT_FAILED, PaymentFailedV1)
     runtime.publishes(topics.PAYMENT_EXPIRED, PaymentExpiredV1)

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from dvc_contracts import clock, topics
-from dvc_contracts.envelope import CloudEvent
-from dvc_contracts.events import FineIssuedV1, PayloadError, parse_data
+from dvc_contracts import clock
+from dvc_contracts.events import FineIssuedV1
 from dvc_payment.adapters.providers.base import Provider
 from dvc_payment.domain.fines import (
     FineQuote,
@@ -33,6 +32,7 @@ from dvc_payment.service.payments import (
 )
 from dvc_payment.service.uow import PaymentUnitOfWork
 from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event
 
 _COMPARED = (
     "record_no",
@@ -46,15 +46,9 @@ _COMPARED = (
 )
 
 
-async def on_fine_issued(event: CloudEvent, uow: PaymentUnitOfWork) -> None:
+async def on_fine_issued(event: Event[FineIssuedV1], uow: PaymentUnitOfWork) -> None:
     """Store (or correct, while unpaid) a decision. Bad records are rejected to the dead-letter topic."""
-    if event.type != topics.FINE_ISSUED:
-        raise Rejected("unknown_type", f"type: expected {topics.FINE_ISSUED}, got {event.type}")
-    try:
-        data = parse_data(event)
-    except PayloadError as exc:
-        raise Rejected(exc.reason, exc.message) from exc
-    assert isinstance(data, FineIssuedV1)
+    data = event.data
     now = clock.now()
     try:
         check_fine(

@@ -13,9 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from dvc_contracts import clock, phone, topics
-from dvc_contracts.envelope import CloudEvent
-from dvc_contracts.events import PayloadError, PaymentRequestedV1, parse_data
+from dvc_contracts import clock, phone
+from dvc_contracts.events import PaymentRequestedV1
 from dvc_payment.adapters.providers.base import AttemptInfo, CheckoutRequest, Notice, Provider, ProviderError
 from dvc_payment.domain.access import PayAccess, check_attempts
 from dvc_payment.domain.fines import FineQuote, check_amount_due, intent_settles
@@ -47,6 +46,7 @@ from dvc_payment.service.common import (
 )
 from dvc_payment.service.uow import PaymentUnitOfWork
 from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event
 
 # --- creating intents --------------------------------------------------------------------------------------
 
@@ -114,17 +114,15 @@ async def record_created(
 
 
 async def on_payment_requested(
-    event: CloudEvent, uow: PaymentUnitOfWork, *, policy: Policy, arrivals: IntentArrivals | None = None
+    event: Event[PaymentRequestedV1],
+    uow: PaymentUnitOfWork,
+    *,
+    policy: Policy,
+    arrivals: IntentArrivals | None = None,
 ) -> None:
     """Create the intent; ``payment_id`` is the requester's idempotency key (a repeat is a no-op).
     ``arrivals``: checkouts of this instance waiting for the intent are woken once it is committed."""
-    if event.type != topics.PAYMENT_REQUESTED:
-        raise Rejected("unknown_type", f"type: expected {topics.PAYMENT_REQUESTED}, got {event.type}")
-    try:
-        data = parse_data(event)
-    except PayloadError as exc:
-        raise Rejected(exc.reason, exc.message) from exc
-    assert isinstance(data, PaymentRequestedV1)
+    data = event.data
     if data.amount_vnd <= 0:
         raise Rejected(
             "invalid_payload", "amount_vnd: must be greater than 0 (free procedures need no payment)"

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from dvc_contracts import clock, topics
-from dvc_contracts.envelope import CloudEvent
-from dvc_contracts.events import PayloadError, RefundRequestedV1, parse_data
+from dvc_contracts import clock
+from dvc_contracts.events import RefundRequestedV1
 from dvc_payment.adapters.providers.base import AttemptInfo, Provider, ProviderError, RefundResult
 from dvc_payment.domain.model import (
     AttemptStatus,
@@ -29,7 +28,7 @@ from dvc_payment.service.common import (
     transition,
 )
 from dvc_payment.service.uow import PaymentUnitOfWork
-from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event
 
 LEASE = timedelta(seconds=60)
 
@@ -95,15 +94,9 @@ async def accept_refund(
     return True
 
 
-async def on_refund_requested(event: CloudEvent, uow: PaymentUnitOfWork) -> None:
+async def on_refund_requested(event: Event[RefundRequestedV1], uow: PaymentUnitOfWork) -> None:
     """Accept a refund request (a repeat of its refund_id is a no-op), or answer refund-failed at once."""
-    if event.type != topics.REFUND_REQUESTED:
-        raise Rejected("unknown_type", f"type: expected {topics.REFUND_REQUESTED}, got {event.type}")
-    try:
-        data = parse_data(event)
-    except PayloadError as exc:
-        raise Rejected(exc.reason, exc.message) from exc
-    assert isinstance(data, RefundRequestedV1)
+    data = event.data
     if await uow.refunds.get(data.refund_id) is not None:
         log.info("refund.request_repeated", refund_id=data.refund_id, payment_id=data.payment_id)
         return

@@ -19,9 +19,8 @@ from typing import Any
 import httpx
 from pydantic import BaseModel
 
-from dvc_contracts import clock, topics, units
-from dvc_contracts.envelope import CloudEvent
-from dvc_contracts.events import PayloadError, ProcedurePublishedV1, parse_data
+from dvc_contracts import clock, units
+from dvc_contracts.events import ProcedurePublishedV1
 from dvc_payment.domain.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -35,7 +34,7 @@ from dvc_payment.domain.webhooks import (
 from dvc_payment.metrics import WEBHOOK_ATTEMPTS
 from dvc_payment.service.uow import PaymentUnitOfWork
 from dvckit.logging import get_logger
-from dvckit.messaging.consumer import Rejected
+from dvckit.messaging.typed import Event
 
 log = get_logger("dvc_payment.webhooks")
 PERSONAL = {"citizen_phone"}  # agencies get what they need to reconcile, not the citizen's phone number
@@ -103,15 +102,9 @@ async def enqueue(
     return len(rows)
 
 
-async def on_procedure_published(event: CloudEvent, uow: PaymentUnitOfWork) -> None:
+async def on_procedure_published(event: Event[ProcedurePublishedV1], uow: PaymentUnitOfWork) -> None:
     """Remember which agency collects a procedure's fee (the newest version wins)."""
-    if event.type != topics.PROCEDURE_PUBLISHED:
-        raise Rejected("unknown_type", f"type: expected {topics.PROCEDURE_PUBLISHED}, got {event.type}")
-    try:
-        data = parse_data(event)
-    except PayloadError as exc:
-        raise Rejected(exc.reason, exc.message) from exc
-    assert isinstance(data, ProcedurePublishedV1)
+    data = event.data
     await uow.webhooks.set_procedure_agency(data.code, data.agency_code.upper(), data.version)
 
 

@@ -20,8 +20,7 @@ from dvc_contracts.topics import ALL_TOPICS
 from dvc_reporting.adapters.orm import messaging
 from dvc_reporting.adapters.pipeline import LagProbe, scrape_services
 from dvc_reporting.config import Settings
-from dvc_reporting.entrypoints import accounts, api, auth, sso, web
-from dvc_reporting.entrypoints.consumers import register_consumers
+from dvc_reporting.entrypoints import accounts, api, auth, sso, subscriptions, web
 from dvc_reporting.entrypoints.context import ReportingContext
 from dvc_reporting.metrics import collector
 from dvc_reporting.service.live import ChangeHub
@@ -38,7 +37,7 @@ def create_runtime(
 ) -> Runtime[ReportingUnitOfWork]:
     settings = settings or Settings()
     runtime = build_runtime(settings, messaging, bind_hub(hub or ChangeHub()))
-    register_consumers(runtime)
+    subscriptions.subscribe(runtime)
     return runtime
 
 
