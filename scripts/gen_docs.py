@@ -30,6 +30,7 @@ class Service:
     name: str
     port: int | None
     consumes: list[str] = field(default_factory=list)
+    models: dict[str, str] = field(default_factory=dict)  # topic read -> payload model (or "(raw record)")
     publishes: dict[str, tuple[str, str]] = field(default_factory=dict)  # topic -> (model, description)
     routes: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, summary
     openapi: dict[str, Any] = field(default_factory=dict)
@@ -44,13 +45,6 @@ def _ports() -> dict[str, int]:
         if found := re.search(r"--port (\d+)", cmd):
             out[name.strip()] = int(found.group(1))
     return out
-
-
-def _model_for(topic: str) -> str:
-    from dvc_contracts.events import EVENT_MODELS
-
-    model = EVENT_MODELS.get(topic) or EVENT_MODELS.get(topic.split(".", 1)[0])
-    return model.__name__ if model is not None else "(raw record)"
 
 
 def _routes(openapi: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -71,8 +65,9 @@ def load(name: str, port: int | None) -> Service:
     module = importlib.import_module(f"dvc_{name}.entrypoints.app")
     runtime = module.create_runtime()
     runtime.finalize()
-    routes = {r.topic for r in [*runtime.routes, *runtime.instance_routes]}
-    svc = Service(name, port, consumes=sorted(routes | set(runtime.subscribers_by_topic)))
+    routes = {r.topic: r for r in [*runtime.routes, *runtime.instance_routes]}
+    models = {t: r.model.__name__ if r.model is not None else "(raw record)" for t, r in routes.items()}
+    svc = Service(name, port, consumes=sorted(routes), models=models)
     svc.publishes = {t: (m.__name__, d or "") for t, (m, d) in sorted(runtime.published.items())}
     svc.openapi = module.create_app().openapi()
     svc.routes = _routes(svc.openapi)
@@ -94,7 +89,7 @@ def interface(svc: Service) -> str:
         "",
         "| topic | payload |",
         "|---|---|",
-        *(f"| `{t}` | `{_model_for(t)}` |" for t in svc.consumes),
+        *(f"| `{t}` | `{svc.models[t]}` |" for t in svc.consumes),
         "",
         f"**Events out** (through the outbox; {len(svc.publishes)} topics):",
         "",

@@ -40,7 +40,6 @@ class Runtime(Generic[U]):
     relay: OutboxRelay
     uow_class: type[U]
     subscribers: list[Any] = field(default_factory=list)
-    subscribers_by_topic: dict[str, list[Any]] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     instance_routes: list[Route] = field(default_factory=list)
     # topic -> (payload model, description): what the service publishes (AsyncAPI, generated READMEs)
