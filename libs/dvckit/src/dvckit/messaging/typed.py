@@ -37,9 +37,10 @@ log = get_logger("dvckit.consumer")
 P = TypeVar("P", bound=EventPayload)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event(Generic[P]):
-    """One consumed event: ``data`` is its validated payload; ``envelope`` the CloudEvent it came in."""
+    """One consumed event: ``data`` is its validated payload; ``envelope`` the CloudEvent it came in. (Not
+    frozen: a frozen dataclass costs a ``object.__setattr__`` per field on the hot path; treat it as read-only.)"""
 
     data: P
     envelope: CloudEvent
