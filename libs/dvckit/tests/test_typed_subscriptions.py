@@ -20,7 +20,7 @@ from dvc_contracts.envelope import CloudEvent, new_event, to_binary
 from dvc_contracts.events import FeePaidV1, PayloadError, PaymentExpiredV1
 from dvckit.db import messaging_tables, new_metadata
 from dvckit.devbroker import ensure_topics
-from dvckit.messaging.consumer import ConsumerSpec, Record, Route, dispatch, process_batch
+from dvckit.messaging.consumer import ConsumerSpec, Record, Rejected, Route, dispatch, process_batch
 from dvckit.messaging.typed import Event, Rejection, typed_each, typed_events
 from dvckit.runtime import build_runtime
 from dvckit.settings import KafkaSettings, ServiceSettings
@@ -244,3 +244,25 @@ async def test_the_runtime_consumes_typed_batch_and_raw_routes_from_the_broker(
     finally:
         await runtime.broker.stop()
         await runtime.engine.dispose()
+
+
+async def test_a_typed_handler_that_refuses_an_event_refuses_it_alone(pg: PostgresServer) -> None:
+    """``Rejected`` from a typed per-event handler rolls the batch back; record by record, only that event is
+    refused (with the handler's reason) and the others are applied."""
+    applied: list[str] = []
+
+    async def on_fee_paid(event: Event[FeePaidV1], uow: UnitOfWork) -> None:
+        if event.data.purpose == "fine":
+            raise Rejected("fine_unknown", f"no decision {event.data.decision_no}")
+        applied.append(event.data.payment_id)
+
+    batch = [fee_paid("J-1"), fee_paid("J-2", purpose="fine", decision_no="QD-9"), fee_paid("J-3")]
+    async with messaging_store(pg, "dvct_kit_typed_refuse") as store:
+        outcomes = await process_batch(
+            spec(store), records(topics.FEE_PAID, *batch), typed_each(FeePaidV1, on_fee_paid), "kit:on_fee"
+        )
+        refused = await dead_letters(store)
+    # J-1 once in the batch that was rolled back, then record by record: J-1 and J-3 applied, J-2 refused
+    assert applied == ["J-1", "J-1", "J-3"]
+    assert [(reason, message) for reason, message, _ in refused] == [("fine_unknown", "no decision QD-9")]
+    assert (outcomes["applied"], outcomes["rejected"]) == (2, 1)
