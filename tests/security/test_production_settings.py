@@ -47,6 +47,11 @@ def _production_values(service: str) -> dict[str, Any]:
             "momo_endpoint": "https://payment.momo.vn", "paygov_secret": SecretStr("paygov-" + "z" * 24),
             "paygov_endpoint": "https://api.paygov.vn", "pay_link_secret": SecretStr("paylink-" + "p" * 32),
         }  # fmt: skip
+    if service == "dossier":  # documents in a bucket, links signed with a real key
+        values |= {
+            "documents_store": "s3://dvc-documents",
+            "documents_link_secret": SecretStr("links-" + "d" * 32),
+        }
     if service == "notify":
         values |= {
             "providers": ["gw-rest", "kafka"], "fake_gateways": False, "gw_rest_url": "https://sms.example.vn/api",
@@ -85,6 +90,23 @@ def test_production_settings_start(production: None, service: str) -> None:
     settings = _settings(service, **_production_values(service))
     assert settings.production_problems() == []
     assert _app(service)(settings) is not None
+
+
+def test_documents_refuse_the_development_store_and_link_key(production: None) -> None:
+    problems = _settings("dossier", **_production_values("dossier") | {
+        "documents_store": "file://.run/dossier-documents",
+        "documents_link_secret": SecretStr("dev-dossier-documents-link-secret")}).production_problems()  # fmt: skip
+    assert problems == [
+        "DOSSIER_DOCUMENTS_LINK_SECRET is the development value",
+        "DOSSIER_DOCUMENTS_STORE is the development directory (.run/): name an s3:// bucket or a file:// "
+        "directory on a kept, backed-up volume",
+    ]
+    short = _production_values("dossier") | {"documents_link_secret": SecretStr("short")}
+    assert _settings("dossier", **short).production_problems() == [
+        "DOSSIER_DOCUMENTS_LINK_SECRET is shorter than 32 characters"
+    ]
+    on_a_volume = _production_values("dossier") | {"documents_store": "file:///var/lib/dvc/documents"}
+    assert _settings("dossier", **on_a_volume).production_problems() == []
 
 
 def test_a_repository_secret_is_refused_even_with_everything_else_right(production: None) -> None:

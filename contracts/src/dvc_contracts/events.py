@@ -145,6 +145,18 @@ class ProcedureRetiredV1(EventPayload):
 # ---------------------------------------------------------------------------------------------------------------
 
 
+class DossierDocumentV1(_Payload):
+    """A document the citizen attached to the dossier (PDF, JPEG or PNG, checked by its bytes). The handling
+    agency fetches it over an expiring link from the dossier service
+    (``GET /v1/dossiers/{code}/documents/{document_id}/link``) and can check it against ``sha256``."""
+
+    document_id: Code
+    name: str = Field(description="what the citizen says it is (e.g. the required document's name)")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the bytes, lowercase hex")
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(ge=1, description="bytes")
+
+
 class DossierSubmittedV1(EventPayload):
     """A citizen filed a dossier on the portal (or at a counter, through the portal). Key: dossier code."""
 
@@ -163,6 +175,9 @@ class DossierSubmittedV1(EventPayload):
     fee_vnd: Vnd = 0
     submitted_at: AwareDatetime
     due_date: date | None = None
+    documents: list[DossierDocumentV1] = Field(
+        default=[], description="the uploaded documents attached on submission (none in older events)"
+    )
 
 
 class AgencyStatusReportedV1(EventPayload):

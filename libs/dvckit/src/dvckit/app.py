@@ -119,7 +119,10 @@ def create_service_app(
     description: str,
     routers: Sequence[APIRouter] = (),
     background: Sequence[BackgroundTask] = (),
+    streamed_paths: Sequence[str] = (),
 ) -> FastAPI:
+    """``streamed_paths``: routes (regular expressions of the whole path, with and without ``/v1``) that read
+    and limit their own body as a stream (uploads), exempt from ``<PREFIX>MAX_BODY_BYTES``."""
     settings = runtime.settings
     configure_logging(settings.service_name, settings.log_level)  # before uvicorn's start-up lines, not after
     runtime.finalize()
@@ -155,7 +158,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.broker_health = broker_health
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, streamed_paths=streamed_paths)
     app.add_middleware(CorrelationMiddleware, service=settings.service_name)
     app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)
     install_problem_handlers(app)

@@ -1,8 +1,15 @@
 """Request bodies are limited before they are read: a declared ``Content-Length`` over the limit is refused with
 413 at once, and a body sent without one (chunked) is counted while it streams in and refused as soon as it
-passes the limit — a 600 MB POST never reaches memory. ``<PREFIX>MAX_BODY_BYTES`` (default 2 MiB) per service."""
+passes the limit — a 600 MB POST never reaches memory. ``<PREFIX>MAX_BODY_BYTES`` (default 2 MiB) per service.
+
+A route that reads its body as a stream and counts it itself (an upload: ``dvckit.multipart``, with its own,
+larger limit and its own message) is named in ``streamed_paths`` (regular expressions matched against the whole
+path) and passes through untouched."""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,11 +17,12 @@ from dvckit.problems import MEDIA_TYPE, problem_bytes
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, streamed_paths: Sequence[str] = ()) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.streamed = re.compile("|".join(f"(?:{p})" for p in streamed_paths)) if streamed_paths else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or (self.streamed and self.streamed.fullmatch(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or ()).get(b"content-length")

@@ -101,3 +101,22 @@ health_records = Table(
     # whose record it is: the token subject of who filed the health-check dossier (None: a counter dossier)
     Column("holder_id", String(128), nullable=True),
 )
+
+# A citizen's uploaded documents (PDF/JPEG/PNG): the bytes are in the object store under ``storage_key``; a row
+# belongs to its uploader until a submission attaches it to one dossier (``dossier_code``), for good.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("owner_sub", String(128), nullable=False),
+    Column("dossier_code", String(64), nullable=True, index=True),
+    Column("name", Text, nullable=True),  # what the citizen says it is, given when attached
+    Column("filename", Text, nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("storage_key", String(200), nullable=False),
+    Column("uploaded_at", UtcDateTime, nullable=False),
+    Column("attached_at", UtcDateTime, nullable=True),
+    Index("ix_documents_owner_unattached", "owner_sub", "dossier_code"),
+)

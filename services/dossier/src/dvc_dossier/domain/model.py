@@ -10,6 +10,7 @@ from typing import Any
 
 from dvc_contracts.calendar import add_working_days
 from dvc_contracts.clock import VN_TZ, vn_date
+from dvc_dossier.domain.documents import DocumentRef
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -29,6 +30,7 @@ class Submission:
     applicant_name: str
     citizen_phone: str | None
     fields: dict[str, Any]
+    documents: tuple[DocumentRef, ...] = ()  # uploads to attach (dvc_dossier.service.documents)
 
 
 def new_dossier_code(province_code: str, at: datetime) -> str:

@@ -27,10 +27,12 @@ from dvc_contracts.events import (
 from dvc_dossier.adapters.backlog import BacklogProbe
 from dvc_dossier.adapters.orm import messaging
 from dvc_dossier.config import Settings
+from dvc_dossier.entrypoints import documents
 from dvc_dossier.entrypoints.http import router
 from dvc_dossier.entrypoints.ingest import router as ingest_router
 from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service import handlers, status_sync
+from dvc_dossier.service.documents import DocumentsConfig
 from dvc_dossier.service.intake import IngestGate
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.app import create_service_app
@@ -125,8 +127,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Cổng DVC — dossier",
         description="Hồ sơ: nộp trực tuyến, theo dõi, đồng bộ trạng thái từ các bộ, ngành, địa phương.",
-        routers=[router, ingest_router],
+        routers=[router, documents.router, ingest_router],
         background=[sample_backlog],
+        streamed_paths=documents.STREAMED_PATHS,
     )
     app.state.ingest_gate = gate
+    app.state.documents = DocumentsConfig.from_settings(cfg)
     return app

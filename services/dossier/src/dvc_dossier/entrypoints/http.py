@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from dvc_contracts import clock, phone, units
 from dvc_contracts.phone import MobilePhone
+from dvc_dossier.domain.documents import DocumentRef
 from dvc_dossier.domain.model import Submission, SubmissionError
 from dvc_dossier.domain.sagas import STEPS, Saga
 from dvc_dossier.domain.status_sync import is_overdue
@@ -46,6 +47,16 @@ def _current_province(code: str) -> str:
     return code
 
 
+MAX_DOCUMENTS = 30
+
+
+class AttachDocument(BaseModel):
+    document_id: str = Field(min_length=1, max_length=36, description="the id POST /v1/documents answered")
+    name: str = Field(
+        min_length=1, max_length=200, description="what it is, e.g. the required document's name"
+    )
+
+
 class SubmitDossier(BaseModel):
     procedure_code: str = Field(min_length=1, max_length=64)
     province_code: Annotated[str, AfterValidator(_current_province)] = Field(
@@ -62,6 +73,9 @@ class SubmitDossier(BaseModel):
         max_length=MAX_FIELDS,
         description=f"at most {MAX_FIELDS} entries; names 1–{MAX_FIELD_NAME} characters; "
         f"each value at most {MAX_FIELD_VALUE} characters as JSON",
+    )
+    documents: list[AttachDocument] = Field(
+        default_factory=list, max_length=MAX_DOCUMENTS, description="uploads (POST /v1/documents) to attach"
     )
 
 
@@ -193,6 +207,7 @@ async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dic
         applicant_name=name,
         citizen_phone=body.phone or _account_phone(citizen),
         fields=body.fields,
+        documents=tuple(DocumentRef(d.document_id, d.name) for d in body.documents),
     )
     async with _uow(request) as uow:
         try:

@@ -17,6 +17,7 @@ from dvc_dossier.domain.model import (
 )
 from dvc_dossier.domain.sagas import FeeError
 from dvc_dossier.sagas import handlers as saga_handlers
+from dvc_dossier.service import documents
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.auth.jwt import Principal
 from dvckit.logging import get_logger
@@ -59,6 +60,7 @@ async def submit_dossier(uow: DossierUnitOfWork, citizen: Principal, sub: Submis
     check_assurance(snapshot, citizen)
     now = clock.now()
     code = new_dossier_code(sub.province_code, now)
+    attached = await documents.attach(uow, citizen.sub, sub.documents, code, now) if sub.documents else []
     values: dict[str, Any] = {
         "code": code,
         "procedure_code": sub.procedure_code,
@@ -101,6 +103,7 @@ async def submit_dossier(uow: DossierUnitOfWork, citizen: Principal, sub: Submis
         fee_vnd=values["fee_vnd"],
         submitted_at=now,
         due_date=values["due_date"],
+        documents=attached,
     )
     await uow.publish(topics.DOSSIER_SUBMITTED, event, key=code)
     if snapshot.get("chained_flow"):
@@ -112,6 +115,7 @@ async def submit_dossier(uow: DossierUnitOfWork, citizen: Principal, sub: Submis
         "dossier.submitted",
         dossier_code=code,
         procedure=sub.procedure_code,
+        documents=len(attached),
         phone=phone.mask(sub.citizen_phone),
     )
     return values

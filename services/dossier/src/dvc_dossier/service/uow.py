@@ -1,3 +1,4 @@
+from dvc_dossier.adapters.document_repository import DocumentRepository
 from dvc_dossier.adapters.repository import DossierRepository, ProcedureReadModel
 from dvc_dossier.adapters.saga_repository import SagaRepository
 from dvckit.uow import UnitOfWork
@@ -17,3 +18,7 @@ class DossierUnitOfWork(UnitOfWork):
     @property
     def sagas(self) -> SagaRepository:
         return SagaRepository(self.session)
+
+    @property
+    def documents(self) -> DocumentRepository:
+        return DocumentRepository(self.session)
