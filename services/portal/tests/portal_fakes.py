@@ -4,7 +4,9 @@ bearer token with the test key set, as the real services do, so a test proves th
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 
 from dvckit.auth.jwt import Principal, TokenError, TokenVerifier
+from dvckit.multipart import read_form
 from dvckit.problems import install_problem_handlers
 from dvckit.text import fold
 
@@ -117,6 +120,7 @@ class DossierStore:
     dossiers: dict[str, dict[str, Any]] = field(default_factory=dict)
     seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     bodies: list[dict[str, Any]] = field(default_factory=list)
+    uploads: dict[str, dict[str, Any]] = field(default_factory=dict)  # POST /documents, by id
 
     def who(self, request: Request) -> Principal:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -128,9 +132,39 @@ class DossierStore:
             raise error(401, "invalid_token", str(exc)) from exc
 
 
+MAGIC = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png"}
+
+
 def dossier_app(store: DossierStore) -> FastAPI:
     app = FastAPI()
     install_problem_handlers(app)  # the services' error format
+
+    @app.post("/documents", status_code=201)
+    async def upload(request: Request) -> dict[str, Any]:
+        who = store.who(request)
+        form = await read_form(request.stream(), request.headers.get("content-type"),
+                               max_total_bytes=1 << 20, max_file_bytes=1 << 19)  # fmt: skip
+        part = form.file("file")
+        assert part is not None and not part.too_large
+        ctype = next((t for m, t in MAGIC.items() if part.data.startswith(m)), None)
+        if ctype is None:  # the dossier service's words (dvc_dossier.domain.documents)
+            message = (
+                f"Tệp “{part.filename}” không phải PDF, JPEG hoặc PNG: nội dung của nó là một chương trình"
+            )
+            raise HTTPException(415, detail={"error": "unsupported_file_type", "message": message,
+                                             "fields": {"file": message}})  # fmt: skip
+        doc = {"id": str(uuid.uuid4()), "sha256": hashlib.sha256(part.data).hexdigest(), "size": len(part.data),
+               "content_type": ctype, "filename": part.filename, "owner": who.sub, "dossier": None}  # fmt: skip
+        store.uploads[doc["id"]] = doc
+        return {k: doc[k] for k in ("id", "sha256", "size", "content_type", "filename")}
+
+    @app.get("/dossiers/{code}/documents")
+    async def documents(request: Request, code: str) -> dict[str, Any]:
+        who = store.who(request)
+        d = store.dossiers.get(code)
+        if d is None or d["owner"] != who.sub:
+            raise error(404, "not_found", f"Không tìm thấy hồ sơ {code}.")
+        return {"items": [u for u in store.uploads.values() if u["dossier"] == code]}
 
     @app.post("/dossiers", status_code=201)
     async def submit(request: Request) -> dict[str, Any]:
@@ -151,6 +185,14 @@ def dossier_app(store: DossierStore) -> FastAPI:
         if missing:
             raise error(422, "missing_fields", f"Thiếu thông tin bắt buộc: {', '.join(missing)}.", missing)
         code = f"{body['province_code']}-261205-T{next(store.seq):05d}"
+        refs = body.get("documents") or []
+        for i, ref in enumerate(refs):  # all or nothing, as the service's transaction
+            up = store.uploads.get(ref["document_id"])
+            if up is None or up["owner"] != who.sub or up["dossier"]:
+                raise error(422, "unknown_document", f"Không tìm thấy giấy tờ đã tải lên “{ref['name']}”.",
+                            [f"documents.{i}.document_id"])  # fmt: skip
+        for ref in refs:
+            store.uploads[ref["document_id"]] |= {"dossier": code, "name": ref["name"]}
         now = datetime(2026, 12, 5, 2, 30, tzinfo=UTC)
         saga = None
         if p["chained_flow"] == "vehicle-registration":

@@ -34,6 +34,9 @@ class Settings(ServiceSettings):
     feedback_url: str = "http://127.0.0.1:8004"
     notify_url: str = "http://127.0.0.1:8005"  # the citizen's own SMS opt-out
     upstream_timeout_seconds: float = 8.0
+    # a submission's documents (forwarded to the dossier service, which checks and keeps them): the size of each
+    # file, as the dossier service's DOSSIER_DOCUMENTS_MAX_BYTES (a larger file is refused here, unsent)
+    documents_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     popular: list[str] = Field(default_factory=lambda: list(DEFAULT_POPULAR))
     popular_cache_seconds: float = 60.0
     # The citizen's session: a random id in an HttpOnly cookie; the bearer token stays on the server,

@@ -103,6 +103,7 @@ class Services:
         token: str | None = None,
         params: dict[str, Any] | None = None,
         json: Any = None,
+        files: Any = None,
         client_ip: str | None = None,
         not_found_is_none: bool = False,
     ) -> Any:
@@ -117,7 +118,7 @@ class Services:
         started = time.perf_counter()
         try:
             response = await self._clients[service].request(
-                method, path, params=params, json=json, headers=headers
+                method, path, params=params, json=json, files=files, headers=headers
             )
         except httpx.HTTPError as exc:
             log.warning("portal.upstream_unreachable", service=service, path=path, error=repr(exc)[:200])
@@ -159,6 +160,18 @@ class Services:
     async def submit_dossier(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = await self._call("dossier", "POST", "/dossiers", token=token, json=body)
         return result
+
+    async def upload_document(self, token: str, filename: str, data: bytes) -> dict[str, Any]:
+        """One file to the dossier service, which judges it by its bytes (PDF, JPEG, PNG) and keeps it."""
+        files = {"file": (filename, data, "application/octet-stream")}
+        result: dict[str, Any] = await self._call("dossier", "POST", "/documents", token=token, files=files)
+        return result
+
+    async def dossier_documents(self, token: str, code: str) -> list[dict[str, Any]]:
+        result = await self._call(
+            "dossier", "GET", f"/dossiers/{_segment(code)}/documents", token=token, not_found_is_none=True
+        )
+        return list((result or {}).get("items") or [])
 
     async def my_dossiers(self, token: str, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
         result = await self._call(

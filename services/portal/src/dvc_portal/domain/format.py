@@ -64,6 +64,17 @@ def iso_moment(value: str | datetime | None) -> str:
     return parsed.isoformat() if parsed is not None else ""
 
 
+def file_size(n: int | None) -> str:
+    """1,5 MB / 320 KB / 900 byte (binary multiples, as file managers show them)."""
+    if n is None:
+        return "—"
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f}".rstrip("0").rstrip(".").replace(".", ",") + " MB"
+    if n >= 1024:
+        return f"{round(n / 1024)} KB"
+    return f"{n} byte"
+
+
 def working_days(n: int | None) -> str:
     if not n:
         return "Không quy định thời hạn"

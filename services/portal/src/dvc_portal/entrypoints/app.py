@@ -28,7 +28,7 @@ from dvc_portal.adapters import orm
 from dvc_portal.adapters.sessions import SessionStore
 from dvc_portal.adapters.upstream import ServiceError, Services, ServiceUnavailable, start_timing
 from dvc_portal.config import Settings
-from dvc_portal.entrypoints import auth, sms, web
+from dvc_portal.entrypoints import auth, sms, uploads, web
 from dvc_portal.entrypoints.context import Portal
 from dvc_portal.entrypoints.pages import STATIC_DIR, render
 from dvckit.app import CorrelationMiddleware
@@ -249,7 +249,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.portal = context
-    app.add_middleware(BodyLimitMiddleware, max_bytes=min(settings.max_body_bytes, 256 * 1024))
+    app.add_middleware(  # the submission reads and limits its own body (files: entrypoints.uploads)
+        BodyLimitMiddleware,
+        max_bytes=min(settings.max_body_bytes, 256 * 1024),
+        streamed_paths=uploads.SUBMIT_PATHS,
+    )
     app.add_middleware(TimingMiddleware)
     app.add_middleware(CorrelationMiddleware, service=settings.service_name)
     app.add_middleware(HttpMetricsMiddleware, service=settings.service_name)

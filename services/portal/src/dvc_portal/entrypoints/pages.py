@@ -34,6 +34,7 @@ templates.env.filters.update(
     moment=fmt.moment,
     iso=fmt.iso_moment,
     working_days=fmt.working_days,
+    file_size=fmt.file_size,
     status_text=status_text,
     status_tone=status_tone,
 )

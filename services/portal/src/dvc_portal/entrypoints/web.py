@@ -24,10 +24,11 @@ from fastapi.responses import RedirectResponse, Response
 from dvc_contracts import units
 from dvc_contracts.clock import vn_today
 from dvc_portal.adapters.upstream import ServiceError
-from dvc_portal.domain import fees, forms
+from dvc_portal.domain import documents, fees, forms
 from dvc_portal.domain import format as fmt
 from dvc_portal.domain.dossiers import CODE_PATTERN, history, saga_view
 from dvc_portal.domain.vocabulary import LEVELS, PROVIDERS, SECTORS, SERVICE_LEVELS, spec
+from dvc_portal.entrypoints import uploads
 from dvc_portal.entrypoints.auth import form_data, sign_in_url
 from dvc_portal.entrypoints.context import portal
 from dvc_portal.entrypoints.pages import check_form, citizen, render
@@ -144,9 +145,14 @@ async def _submit_page(
     errors: dict[str, str],
     problem: str | None = None,
     status_code: int = 200,
+    *,
+    kept: dict[str, tuple[str, str]] | None = None,
+    document_errors: dict[str, str] | None = None,
 ) -> Response:
     fields = forms.build(p, values, errors)
+    docs = documents.inputs(p, kept or {}, document_errors or {})
     summary = [(f.input_id, f.error) for f in fields if f.error]
+    summary += [(d.input_id, d.error) for d in docs if d.error]
     return await render(
         request,
         "submit.html",
@@ -154,6 +160,9 @@ async def _submit_page(
             "p": p,
             "facts": procedure_facts(p),
             "fields": fields,
+            "documents": docs,
+            "accept": documents.ACCEPT,
+            "max_file_size": portal(request).settings.documents_max_bytes,
             "summary": summary,
             "problem": problem,
             "title": f"Nộp hồ sơ: {p.get('name')}",
@@ -177,26 +186,44 @@ async def submit_form(request: Request, code: str) -> Response:
 
 @router.post("/thu-tuc/{code}/nop-ho-so")
 async def submit(request: Request, code: str) -> Response:
-    form = await form_data(request)
+    """The form with its files (multipart): each chosen file goes to the dossier service first, then the
+    submission names them; the page comes back with every refusal on its own input and the rest kept."""
     me = await citizen(request)
     if me is None:
         return RedirectResponse(sign_in_url(request.url.path) + "&het-han=1", status_code=303)
-    await check_form(request, form)
     p = await _procedure(request, code)
+    form, files = await uploads.read_submission(request, len(documents.required(p)))
+    await check_form(request, form)
     body, errors, values = forms.validate(p, form, vn_today())
-    if errors:
-        return await _submit_page(request, p, values, errors, status_code=422)
+    kept = documents.kept_from_form(p, form)
     try:
+        document_errors = await uploads.forward_files(request, me.token, p, kept, files)
+        if errors or document_errors:
+            return await _submit_page(
+                request, p, values, errors, status_code=422, kept=kept, document_errors=document_errors
+            )
+        if kept:
+            body["documents"] = documents.references(p, kept)
         created = await portal(request).services.submit_dossier(me.token, body)
     except ServiceError as exc:
         if exc.status == 401:
             return RedirectResponse(sign_in_url(request.url.path) + "&het-han=1", status_code=303)
         if exc.status in (404, 422):
             field_errors, problem = forms.errors_from_dossier(p, exc.detail)
+            document_errors = documents.errors_from_dossier(p, kept, exc.detail)
             log.info(
                 "portal.submission_refused", procedure=code, error=exc.error, fields=sorted(field_errors)
             )
-            return await _submit_page(request, p, values, field_errors, problem, status_code=422)
+            return await _submit_page(
+                request,
+                p,
+                values,
+                field_errors,
+                None if document_errors and not field_errors else problem,
+                status_code=422,
+                kept=kept,
+                document_errors=document_errors,
+            )
         raise
     log.info("portal.dossier_submitted", procedure=code, dossier_code=created.get("code"))
     return RedirectResponse(f"/ho-so/{created['code']}?da-nop=1", status_code=303)
@@ -234,6 +261,7 @@ async def dossier_page(request: Request, code: str) -> Response:
         raise
     if d is None:
         raise _not_found(f"Không tìm thấy hồ sơ {code} trong các hồ sơ của bạn.")
+    attached = await portal(request).services.dossier_documents(me.token, code)
     q = request.query_params
     return await render(
         request,
@@ -242,6 +270,7 @@ async def dossier_page(request: Request, code: str) -> Response:
             "d": d,
             "saga": saga_view(d.get("saga")),
             "history": history(d.get("history") or []),
+            "documents": attached,
             "fields": [(spec(k).label, _shown(k, v)) for k, v in (d.get("fields") or {}).items()],
             "province": units.name(d.get("province_code")),
             "just_submitted": q.get("da-nop") == "1",
