@@ -45,7 +45,7 @@ async def test_home_search_and_procedure_page(portal: Portal) -> None:
         "Toàn quốc",  # where it is offered
         "Đơn đề nghị đổi giấy phép lái xe",  # a document
         "Ngày, tháng, năm sinh",  # what the form will ask
-        "chưa hỗ trợ tải giấy tờ lên",
+        "tải lên từng giấy tờ dạng tệp PDF, JPEG hoặc PNG",
     ):
         assert expected in body, expected
 

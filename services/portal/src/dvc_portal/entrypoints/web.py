@@ -126,6 +126,7 @@ async def procedure_page(request: Request, code: str) -> Response:
             "p": p,
             "facts": procedure_facts(p),
             "fields": [spec(name) for name in forms.field_names(p)],
+            "max_file_size": portal(request).settings.documents_max_bytes,
             "title": p.get("name"),
         },
     )
