@@ -228,12 +228,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
-# Declared on every route of a service (OpenAPI): what an error looks like.
-PROBLEM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
-    status: {
-        "model": Problem,
-        "description": TITLES[status],
-        "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these statuses, each a problem (a route adds those it answers besides the
+    common ones: 409, 413, 415…)."""
+    return {
+        status: {
+            "model": Problem,
+            "description": TITLES[status],
+            "content": {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
     }
-    for status in (400, 401, 403, 404, 422, 429, 503)
-}
+
+
+# Declared on every route of a service (OpenAPI): what an error looks like.
+PROBLEM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = problem_responses(
+    400, 401, 403, 404, 422, 429, 503
+)

@@ -21,6 +21,7 @@ from dvckit.auth.jwt import Principal
 from dvckit.logging import get_logger
 from dvckit.multipart import BodyTooLarge, MultipartError, read_form
 from dvckit.objectstore import ObjectNotFound
+from dvckit.problems import problem_responses
 
 router = APIRouter(tags=["documents"])
 log = get_logger("dvc_dossier.documents")
@@ -58,9 +59,35 @@ def _document_out(row: Any) -> dict[str, Any]:
     }
 
 
+UPLOAD_BODY: dict[str, Any] = {  # the body is read as a stream (dvckit.multipart), so OpenAPI is told its shape here
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "PDF, JPEG, PNG"}
+                    },
+                }
+            }
+        },
+    }
+}
+DOCUMENT_BYTES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The document's bytes, as uploaded",
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in documents.ACCEPTED},
+    }
+}
+
+
 @router.post(
     "/documents",
     status_code=201,
+    openapi_extra=UPLOAD_BODY,
+    responses=problem_responses(409, 413, 415),
     summary="A citizen uploads one document (multipart field `file`: PDF, JPEG or PNG by content; "
     "at most DOSSIER_DOCUMENTS_MAX_BYTES, 10 MB)",
 )
@@ -154,6 +181,8 @@ def _ascii_name(name: str) -> str:
 
 @router.get(
     "/documents/{document_id}/content",
+    response_class=Response,
+    responses=DOCUMENT_BYTES,
     summary="Download a document with a link from …/link (no token: the signed link is the permission, "
     "until it expires)",
 )
