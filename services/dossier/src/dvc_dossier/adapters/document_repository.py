@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dvc_dossier.adapters.orm import documents
+from dvckit.db import dialect_name
 
 
 class DocumentRepository:
@@ -19,6 +20,15 @@ class DocumentRepository:
     async def get(self, document_id: str) -> Any:
         q = select(documents).where(documents.c.id == document_id)
         return (await self.session.execute(q)).first()
+
+    async def lock_owner(self, owner_sub: str) -> None:
+        """One citizen's uploads are counted and added one transaction at a time (PostgreSQL advisory lock, to
+        the end of the transaction), so parallel uploads cannot pass the per-citizen bound together."""
+        if dialect_name(self.session) == "postgresql":
+            key = f"dvc-documents:{owner_sub}"
+            await self.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}
+            )
 
     async def unattached(self, owner_sub: str) -> int:
         """How many uploads of this citizen no submission has used yet."""

@@ -59,7 +59,9 @@ def _document_out(row: Any) -> dict[str, Any]:
     }
 
 
-UPLOAD_BODY: dict[str, Any] = {  # the body is read as a stream (dvckit.multipart), so OpenAPI is told its shape here
+UPLOAD_BODY: dict[
+    str, Any
+] = {  # the body is read as a stream (dvckit.multipart), so OpenAPI is told its shape here
     "requestBody": {
         "required": True,
         "content": {

@@ -54,6 +54,7 @@ async def keep_upload(
 ) -> dict[str, Any]:
     """Store the bytes, then the row; a citizen holds at most ``max_unattached`` unused uploads (checked first,
     so a refused upload writes nothing). Should the row not commit, the object is deleted again."""
+    await uow.documents.lock_owner(owner_sub)
     if await uow.documents.unattached(owner_sub) >= cfg.max_unattached:
         raise DocumentRefused(
             409, "too_many_unattached_documents", f"Bạn đang có {cfg.max_unattached} giấy tờ đã tải lên nhưng "
