@@ -380,11 +380,13 @@ def check_agency_user(rep: Report, doc: Any) -> None:
 
 
 # Egress that leaves the cluster (ipBlock): the database for every pod (5432), and HTTPS (443) only from the
-# pods that call providers: payment (VNPay, MoMo, PayGov), notify (SMS gateways), the portal (OpenID Provider).
+# pods that call providers: payment (VNPay, MoMo, PayGov), notify (SMS gateways), the portal (OpenID Provider)
+# and dossier (the documents' S3-compatible object store).
 EXTERNAL_EGRESS = {
     "dvc-allow-egress-payment-providers": "dvc-payment",
     "dvc-allow-egress-sms-gateways": "dvc-notify",
     "dvc-allow-egress-identity-provider": "dvc-portal",
+    "dvc-allow-egress-object-store": "dvc-dossier",
 }
 
 
