@@ -8,6 +8,7 @@ still refuses is shown on the field it names (``errors_from_dossier``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -97,45 +98,73 @@ def parse_date(text: str) -> date | None:
         return None
 
 
-def _check(s: FieldSpec, text: str, today: date) -> tuple[Any, str | None]:
+Checked = tuple[Any, str | None]  # (the value to send, or an error message)
+
+
+def _check(s: FieldSpec, text: str, today: date) -> Checked:
     """(the value to send, or an error message)."""
-    label = s.label
     if len(text) > s.max_length:
-        return None, f"{label} dài quá {s.max_length} ký tự."
-    if s.kind == "citizen_id":
-        digits = text.replace(" ", "")
-        if not (_DIGITS.match(digits) and len(digits) == 12):
-            return None, f"{label} gồm đúng 12 chữ số, ví dụ 001099012345."
-        return digits, None
-    if s.kind == "tel":  # the portal's one rule for Vietnamese mobiles, as dossier checks it (E.164 out)
-        try:
-            return phone.normalise(text), None
-        except phone.InvalidPhone as exc:
-            return None, exc.message_vi
-    if s.kind == "email":
-        if not _EMAIL.match(text):
-            return None, "Thư điện tử chưa đúng dạng, ví dụ ten@example.vn."
-        return text, None
-    if s.kind == "date":
-        day = parse_date(text)
-        if day is None:
-            return None, f"{label} phải là một ngày có thật, viết theo dạng ngày/tháng/năm, ví dụ 12/05/1990."
-        if s.past_only and day > today:
-            return None, f"{label} không được sau ngày hôm nay ({today:%d/%m/%Y})."
-        return day.isoformat(), None
-    if s.kind == "integer":
-        digits = re.sub(r"[\s.,]", "", text)
-        if not _DIGITS.match(digits):
-            return None, f"{label} phải là số nguyên, chỉ gồm chữ số."
-        value = int(digits)
-        if value < s.minimum:
-            return None, f"{label} phải lớn hơn hoặc bằng {s.minimum}."
-        return value, None
-    if s.kind == "select" and text not in s.options:
-        return None, f"Vui lòng chọn {_lower_first(label)} trong danh sách."
-    if s.kind == "province" and text not in units.CURRENT_BY_CODE:
+        return None, f"{s.label} dài quá {s.max_length} ký tự."
+    checker = _CHECKERS.get(s.kind)
+    return checker(s, text, today) if checker else (text, None)
+
+
+def _citizen_id(s: FieldSpec, text: str, _today: date) -> Checked:
+    digits = text.replace(" ", "")
+    if not (_DIGITS.match(digits) and len(digits) == 12):
+        return None, f"{s.label} gồm đúng 12 chữ số, ví dụ 001099012345."
+    return digits, None
+
+
+def _tel(_s: FieldSpec, text: str, _today: date) -> Checked:
+    """The portal's one rule for Vietnamese mobiles, as dossier checks it (E.164 out)."""
+    try:
+        return phone.normalise(text), None
+    except phone.InvalidPhone as exc:
+        return None, exc.message_vi
+
+
+def _email(_s: FieldSpec, text: str, _today: date) -> Checked:
+    if not _EMAIL.match(text):
+        return None, "Thư điện tử chưa đúng dạng, ví dụ ten@example.vn."
+    return text, None
+
+
+def _date(s: FieldSpec, text: str, today: date) -> Checked:
+    day = parse_date(text)
+    if day is None:
+        return None, f"{s.label} phải là một ngày có thật, viết theo dạng ngày/tháng/năm, ví dụ 12/05/1990."
+    if s.past_only and day > today:
+        return None, f"{s.label} không được sau ngày hôm nay ({today:%d/%m/%Y})."
+    return day.isoformat(), None
+
+
+def _integer(s: FieldSpec, text: str, _today: date) -> Checked:
+    digits = re.sub(r"[\s.,]", "", text)
+    if not _DIGITS.match(digits):
+        return None, f"{s.label} phải là số nguyên, chỉ gồm chữ số."
+    value = int(digits)
+    if value < s.minimum:
+        return None, f"{s.label} phải lớn hơn hoặc bằng {s.minimum}."
+    return value, None
+
+
+def _select(s: FieldSpec, text: str, _today: date) -> Checked:
+    if text not in s.options:
+        return None, f"Vui lòng chọn {_lower_first(s.label)} trong danh sách."
+    return text, None
+
+
+def _province(_s: FieldSpec, text: str, _today: date) -> Checked:
+    if text not in units.CURRENT_BY_CODE:
         return None, "Vui lòng chọn một tỉnh, thành phố trong danh sách."
     return text, None
+
+
+_CHECKERS: dict[str, Callable[[FieldSpec, str, date], Checked]] = {
+    "citizen_id": _citizen_id, "tel": _tel, "email": _email, "date": _date, "integer": _integer,
+    "select": _select, "province": _province,
+}  # fmt: skip
 
 
 def missing_message(s: FieldSpec) -> str:
