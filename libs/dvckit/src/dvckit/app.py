@@ -13,12 +13,22 @@ from typing import Any
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dvckit.db import DATABASE_UNAVAILABLE, database_unavailable, invalid_client_data
-from dvckit.health import BrokerHealth, LoopHealth, supervise_broker, watch_loop
+from dvckit.health import (
+    BrokerHealth,
+    BrokerState,
+    Liveness,
+    LoopHealth,
+    Readiness,
+    supervise_broker,
+    watch_loop,
+)
 from dvckit.limits import BodyLimitMiddleware
 from dvckit.logging import configure_logging, get_logger
 from dvckit.messaging.inbox import prune_periodically
@@ -33,6 +43,7 @@ API_PREFIX = "/v1"
 PROVIDER_PROTOCOL = (
     "dvc_provider_protocol"  # set on a router whose routes speak a payment/SMS provider's protocol
 )
+PROVIDER_EXTENSION = "x-dvc-provider-protocol"  # on those routes' operations in the OpenAPI document
 
 
 def provider_protocol(router: APIRouter) -> APIRouter:
@@ -112,6 +123,21 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return problem(503, "database_unavailable", message, headers={"Retry-After": "5"})
 
 
+def _answers(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """A health route answers the same body when it is well (200) and when it is not (503)."""
+    return {200: {"model": model}, 503: {"model": model, "description": "not well: the body says why"}}
+
+
+def _mark_provider_protocol(router: APIRouter) -> None:
+    """Its operations carry ``x-dvc-provider-protocol: true`` in the OpenAPI document: they answer in a
+    provider's format (tests of the document's completeness pass them by)."""
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            route.openapi_extra = {**(route.openapi_extra or {}), PROVIDER_EXTENSION: True}
+        elif (included := getattr(route, "original_router", None)) is not None:
+            _mark_provider_protocol(included)  # FastAPI ≥ 0.120 keeps an included router, not copies
+
+
 def create_service_app(
     runtime: Runtime[Any],
     *,
@@ -165,7 +191,12 @@ def create_service_app(
     for exc_class in (DBAPIError, *DATABASE_UNAVAILABLE):
         app.add_exception_handler(exc_class, _database_unavailable)
 
-    @app.get("/healthz", tags=["ops"], summary="Liveness: the process answers, its event loop is not stuck")
+    @app.get(
+        "/healthz",
+        tags=["ops"],
+        summary="Liveness: the process answers, its event loop is not stuck",
+        responses=_answers(Liveness),
+    )
     async def healthz() -> JSONResponse:
         alive = not loop_health.stale()
         body = {
@@ -176,7 +207,10 @@ def create_service_app(
         return JSONResponse(body, status_code=200 if alive else 503)
 
     @app.get(
-        "/readyz", tags=["ops"], summary="Readiness: can serve HTTP (the database answers; not the broker)"
+        "/readyz",
+        tags=["ops"],
+        summary="Readiness: can serve HTTP (the database answers; not the broker)",
+        responses=_answers(Readiness),
     )
     async def readyz() -> JSONResponse:
         try:
@@ -190,13 +224,20 @@ def create_service_app(
         body = {"ready": ready, "database": database, "broker": "ok" if broker_health.up else "down"}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/readyz/broker", tags=["ops"], summary="Broker health: the Kafka broker answers this instance")
+    @app.get(
+        "/readyz/broker",
+        tags=["ops"],
+        summary="Broker health: the Kafka broker answers this instance",
+        responses=_answers(BrokerState),
+    )
     async def readyz_broker() -> JSONResponse:
         return JSONResponse(broker_health.as_dict(), status_code=200 if broker_health.up else 503)
 
     for router in routers:  # /v1/... is the documented path; the unversioned one answers too (docs/api.md)
         # a provider's protocol (callbacks, sandboxes) answers in that provider's format, not with problems
         responses = None if getattr(router, PROVIDER_PROTOCOL, False) else PROBLEM_RESPONSES
+        if responses is None:
+            _mark_provider_protocol(router)
         app.include_router(router, prefix=API_PREFIX, responses=responses)
         app.include_router(router, responses=responses, include_in_schema=False)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)

@@ -19,10 +19,33 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prometheus_client import Gauge
+from pydantic import Field
 
 from dvckit.logging import get_logger
+from dvckit.schemas import Out
 
 log = get_logger("dvckit.health")
+
+
+class Liveness(Out):
+    status: str = Field(description="ok | stuck (503)")
+    service: str
+    loop_lag_ms: float = Field(description="how late the event loop ran a one-second timer, last check")
+
+
+class Readiness(Out):
+    ready: bool = Field(description="false (503): the database does not answer")
+    database: str = Field(description="ok | error: <exception class>")
+    broker: str = Field(description="up | down: reported, never required")
+
+
+class BrokerState(Out):
+    broker: str = Field(description="up | down (503)")
+    connected: bool = Field(description="the broker client and the consumers were started (once)")
+    for_seconds: float = Field(description="since the state last changed")
+    checked_seconds_ago: float | None
+    error: str | None
+
 
 BROKER_UP = Gauge("dvc_broker_up", "1 while the Kafka broker answers this instance, else 0", ["service"])
 LOOP_LAG = Gauge(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from dvc_catalog.domain.model import Procedure, ProcedureError
+from dvc_catalog.entrypoints.responses import ProcedureOut
 from dvc_catalog.service import handlers
 from dvc_catalog.service.uow import CatalogUnitOfWork
 from dvc_contracts.fees import FeeRule
@@ -81,8 +82,8 @@ def _uow(request: Request) -> CatalogUnitOfWork:
     return uow
 
 
-def _out(p: Procedure) -> dict[str, Any]:
-    return dataclasses.asdict(p)
+def _out(p: Procedure) -> ProcedureOut:
+    return ProcedureOut.model_validate(dataclasses.asdict(p))
 
 
 def _error(exc: ProcedureError) -> HTTPException:
@@ -108,7 +109,7 @@ async def search_procedures(
     province: str | None = Query(
         None, description="code of one of the 34 provinces of today; nationwide procedures always match"
     ),
-) -> Page[dict[str, Any]]:
+) -> Page[ProcedureOut]:
     if province is not None:
         try:
             handlers.check_provinces([province])
@@ -128,7 +129,7 @@ async def search_procedures(
 
 
 @router.get("/procedures/{code}", tags=["procedures"], summary="The current published version")
-async def get_procedure(request: Request, code: str) -> dict[str, Any]:
+async def get_procedure(request: Request, code: str) -> ProcedureOut:
     async with _uow(request) as uow:
         p = await uow.procedures.latest(code, "published")
     if p is None:
@@ -137,7 +138,7 @@ async def get_procedure(request: Request, code: str) -> dict[str, Any]:
 
 
 @router.post("/procedures", tags=["procedures"], status_code=201, summary="Create a draft version")
-async def create_procedure(request: Request, body: ProcedureIn, _: Operator) -> dict[str, Any]:
+async def create_procedure(request: Request, body: ProcedureIn, _: Operator) -> ProcedureOut:
     async with _uow(request) as uow:
         try:
             draft = await handlers.create_draft(uow, body.model_dump())
@@ -148,7 +149,7 @@ async def create_procedure(request: Request, body: ProcedureIn, _: Operator) -> 
 
 
 @router.post("/procedures/{code}/publish", tags=["procedures"], summary="Publish the latest draft")
-async def publish_procedure(request: Request, code: str, _: Operator) -> dict[str, Any]:
+async def publish_procedure(request: Request, code: str, _: Operator) -> ProcedureOut:
     async with _uow(request) as uow:
         try:
             p = await handlers.publish(uow, code)
@@ -161,7 +162,7 @@ async def publish_procedure(request: Request, code: str, _: Operator) -> dict[st
 @router.post("/procedures/{code}/retire", tags=["procedures"], summary="Retire the published version")
 async def retire_procedure(
     request: Request, code: str, _: Operator, reason: str | None = None
-) -> dict[str, Any]:
+) -> ProcedureOut:
     async with _uow(request) as uow:
         try:
             p = await handlers.retire(uow, code, reason)

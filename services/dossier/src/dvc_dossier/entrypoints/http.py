@@ -15,6 +15,7 @@ from dvc_dossier.domain.documents import DocumentRef
 from dvc_dossier.domain.model import Submission, SubmissionError
 from dvc_dossier.domain.sagas import STEPS, Saga
 from dvc_dossier.domain.status_sync import is_overdue
+from dvc_dossier.entrypoints.responses import AuditEntry, Dossier, DossierDetail, Submitted, Tracked
 from dvc_dossier.service import handlers
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.auth.fastapi import require_role
@@ -190,7 +191,7 @@ def _account_phone(citizen: Principal) -> str | None:
 
 
 @router.post("/dossiers", status_code=201, tags=["dossiers"], summary="A citizen submits a dossier")
-async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dict[str, Any]:
+async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> Submitted:
     name = body.applicant_name or citizen.name
     if not name:
         raise HTTPException(
@@ -218,10 +219,8 @@ async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> dic
                 status, detail={"error": exc.code, "message": exc.message, "fields": exc.fields}
             ) from exc
         await uow.commit()
-    return {
-        k: values[k]
-        for k in ("code", "status", "procedure_code", "procedure_name", "submitted_at", "due_date", "fee_vnd")
-    }
+    keys = ("code", "status", "procedure_code", "procedure_name", "submitted_at", "due_date", "fee_vnd")
+    return Submitted.model_validate({k: values[k] for k in keys})
 
 
 @router.get("/dossiers", tags=["dossiers"], summary="My dossiers (?mine)")
@@ -230,12 +229,12 @@ async def my_dossiers(
     citizen: Citizen,
     paging: Annotated[Paging, Depends(paged())],
     mine: bool = True,
-) -> Page[dict[str, Any]]:
+) -> Page[Dossier]:
     async with _uow(request) as uow:
         await uow.snapshot()  # the count and the page from one moment
         total = await uow.dossiers.count_for_owner(citizen.sub)
         rows = await uow.dossiers.list_for_owner(citizen.sub, paging.limit, paging.offset)
-    return paging.page(request, [_dossier_out(r, full=True) for r in rows], total)
+    return paging.page(request, [Dossier.model_validate(_dossier_out(r, full=True)) for r in rows], total)
 
 
 @router.get(
@@ -243,7 +242,7 @@ async def my_dossiers(
     tags=["dossiers"],
     summary="A dossier with its full history (owner; operator or responsible agency of its province)",
 )
-async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, Any]:
+async def get_dossier(request: Request, code: str, reader: Reader) -> DossierDetail:
     async with _uow(request) as uow:
         await uow.snapshot()  # dossier, history and saga from one moment
         row = await uow.dossiers.get(code)
@@ -253,20 +252,21 @@ async def get_dossier(request: Request, code: str, reader: Reader) -> dict[str, 
             raise _not_found(code)  # never confirm that someone else's (or another province's) dossier exists
         hist = await uow.dossiers.history(code)
         saga = await uow.sagas.view(code)
-    return _dossier_out(row, full=True) | {"history": _history_out(hist, full=True), "saga": _saga_out(saga)}
+    detail = {"history": _history_out(hist, full=True), "saga": _saga_out(saga)}
+    return DossierDetail.model_validate(_dossier_out(row, full=True) | detail)
 
 
 @router.get(
     "/track/{code}", tags=["public"], summary="Public tracking: status and steps only, no personal data"
 )
-async def track(request: Request, code: str) -> dict[str, Any]:
+async def track(request: Request, code: str) -> Tracked:
     async with _uow(request) as uow:
         await uow.snapshot()
         row = await uow.dossiers.get(code)
         if row is None:
             raise _not_found(code)
         hist = await uow.dossiers.history(code)
-    return _dossier_out(row, full=False) | {"history": _history_out(hist, full=False)}
+    return Tracked.model_validate(_dossier_out(row, full=False) | {"history": _history_out(hist, full=False)})
 
 
 Operator = Annotated[Principal, Depends(require_role("operator"))]
@@ -283,7 +283,7 @@ async def audit(
     paging: Annotated[Paging, Depends(paged(200))],
     dossier_code: str | None = Query(None, max_length=64),
     agency: str | None = Query(None, max_length=64),
-) -> Page[dict[str, Any]]:
+) -> Page[AuditEntry]:
     async with _uow(request) as uow:
         rows = await uow.dossiers.audit(
             dossier_code=dossier_code,
@@ -293,19 +293,19 @@ async def audit(
             offset=paging.offset,
         )
     items = [
-        {
-            "dossier_code": h.dossier_code,
-            "kind": h.kind,
-            "actor": h.actor,
-            "old_status": h.old_status,
-            "new_status": h.status,
-            "applied": bool(h.applied),
-            "sequence": h.sequence,
-            "occurred_at": h.occurred_at,
-            "recorded_at": h.recorded_at,
-            "event_id": h.event_id,
-            "note": h.note,
-        }
+        AuditEntry(
+            dossier_code=h.dossier_code,
+            kind=h.kind,
+            actor=h.actor,
+            old_status=h.old_status,
+            new_status=h.status,
+            applied=bool(h.applied),
+            sequence=h.sequence,
+            occurred_at=h.occurred_at,
+            recorded_at=h.recorded_at,
+            event_id=h.event_id,
+            note=h.note,
+        )
         for h in rows
     ]
     return paging.page(request, items)

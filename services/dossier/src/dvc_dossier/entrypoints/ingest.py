@@ -16,6 +16,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from prometheus_client import Counter
 
 from dvc_dossier.domain.intake import Admission
+from dvc_dossier.entrypoints.responses import IngestResult
 from dvc_dossier.service.ingest import MAX_BATCH, ingest
 from dvc_dossier.service.intake import IngestGate
 from dvc_dossier.service.uow import DossierUnitOfWork
@@ -60,7 +61,7 @@ async def post_status_events(
     events: Annotated[
         list[Any], Body(description="structured-mode CloudEvents of type agency-status-reported")
     ],
-) -> dict[str, Any]:
+) -> IngestResult:
     if not agency.agency:
         raise HTTPException(
             403, detail={"error": "no_agency", "message": "Token không gắn với cơ quan nào (claim agency)."}
@@ -87,8 +88,10 @@ async def post_status_events(
             await uow.commit()
     accepted = sum(1 for r in results if r.status == "accepted")
     gate.accepted(agency.agency, accepted)
-    return {
-        "accepted": accepted,
-        "rejected": len(results) - accepted,
-        "results": [dataclasses.asdict(r) for r in results],
-    }
+    return IngestResult.model_validate(
+        {
+            "accepted": accepted,
+            "rejected": len(results) - accepted,
+            "results": [dataclasses.asdict(r) for r in results],
+        }
+    )

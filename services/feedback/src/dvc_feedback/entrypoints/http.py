@@ -24,6 +24,13 @@ from dvc_feedback.domain.model import (
 )
 from dvc_feedback.domain.submission import Submission
 from dvc_feedback.entrypoints.context import FeedbackContext
+from dvc_feedback.entrypoints.responses import (
+    Categories,
+    FeedbackDetail,
+    FeedbackOut,
+    PublishedAnswer,
+    Stats,
+)
 from dvc_feedback.service import handlers
 from dvc_feedback.service.uow import FeedbackUnitOfWork
 from dvckit.auth.fastapi import require_role
@@ -148,7 +155,7 @@ def _history_out(rows: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def feedback_out(fb: Feedback, actor: Actor, today: date) -> dict[str, Any]:
+def _feedback(fb: Feedback, actor: Actor, today: date) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": fb.id,
         "kind": fb.kind,
@@ -190,24 +197,30 @@ def feedback_out(fb: Feedback, actor: Actor, today: date) -> dict[str, Any]:
     return out
 
 
-def public_out(fb: Feedback) -> dict[str, Any]:
+def feedback_out(fb: Feedback, actor: Actor, today: date) -> FeedbackOut:
+    return FeedbackOut.model_validate(_feedback(fb, actor, today))
+
+
+def public_out(fb: Feedback) -> PublishedAnswer:
     """A published answer: no name, phone, organisation, dossier code or content; long numbers masked."""
-    return {
-        "id": fb.id,
-        "kind": fb.kind,
-        "kind_label": KINDS[fb.kind],
-        "category": fb.category,
-        "category_label": CATEGORIES.get(fb.category, fb.category),
-        "province_code": fb.province_code,
-        "agency_code": fb.agency_code,
-        "procedure_code": fb.procedure_code,
-        "title": redact_numbers(fb.title),
-        "answer": redact_numbers(fb.answer or ""),
-        "status": fb.status,
-        "received_at": fb.received_at,
-        "answered_at": fb.answered_at,
-        "rating": fb.rating,
-    }
+    return PublishedAnswer.model_validate(
+        {
+            "id": fb.id,
+            "kind": fb.kind,
+            "kind_label": KINDS[fb.kind],
+            "category": fb.category,
+            "category_label": CATEGORIES.get(fb.category, fb.category),
+            "province_code": fb.province_code,
+            "agency_code": fb.agency_code,
+            "procedure_code": fb.procedure_code,
+            "title": redact_numbers(fb.title),
+            "answer": redact_numbers(fb.answer or ""),
+            "status": fb.status,
+            "received_at": fb.received_at,
+            "answered_at": fb.answered_at,
+            "rating": fb.rating,
+        }
+    )
 
 
 async def _act(
@@ -215,7 +228,7 @@ async def _act(
     feedback_id: str,
     principal: Principal,
     action: Callable[[FeedbackUnitOfWork, Actor, datetime], Awaitable[Feedback]],
-) -> dict[str, Any]:
+) -> FeedbackDetail:
     """Run one command in a unit of work, commit, and return what the caller may see."""
     actor = _actor(principal)
     now = _ctx(request).clock()
@@ -223,15 +236,15 @@ async def _act(
         fb = await action(uow, actor, now)
         await uow.commit()
         hist = await uow.feedback.history(feedback_id)
-    return feedback_out(fb, actor, vn_date(now)) | {"history": _history_out(hist)}
+    return FeedbackDetail.model_validate(_feedback(fb, actor, vn_date(now)) | {"history": _history_out(hist)})
 
 
 # --- public ----------------------------------------------------------------------------------------
 
 
 @router.get("/feedback/categories", tags=["public"], summary="Kinds, categories and statuses, with labels")
-async def categories() -> dict[str, Any]:
-    return {"kinds": KINDS, "categories": CATEGORIES, "statuses": STATUS_LABELS}
+async def categories() -> Categories:
+    return Categories(kinds=KINDS, categories=CATEGORIES, statuses=STATUS_LABELS)
 
 
 @router.get("/feedback/published", tags=["public"], summary="Published answers (no personal data)")
@@ -240,7 +253,7 @@ async def published(
     paging: Paged,
     agency_code: str | None = None,
     province_code: str | None = None,
-) -> Page[dict[str, Any]]:
+) -> Page[PublishedAnswer]:
     async with _uow(request) as uow:
         await uow.snapshot()
         total, rows = await uow.feedback.published(
@@ -253,7 +266,7 @@ async def published(
 
 
 @router.post("/feedback", status_code=201, tags=["citizen"], summary="Submit feedback or a petition")
-async def submit(request: Request, body: SubmitFeedback, citizen: Citizen) -> dict[str, Any]:
+async def submit(request: Request, body: SubmitFeedback, citizen: Citizen) -> FeedbackOut:
     ctx = _ctx(request)
     actor = _actor(citizen)
     sub = Submission(**(body.model_dump() | {"phone": body.phone or citizen.phone}))
@@ -273,7 +286,7 @@ async def mine(
     paging: Paged,
     mine: bool = True,
     status: str | None = None,
-) -> Page[dict[str, Any]]:
+) -> Page[FeedbackOut]:
     _check_status(status)
     actor = _actor(citizen)
     today = vn_date(_ctx(request).clock())
@@ -287,18 +300,18 @@ async def mine(
 
 
 @router.get("/feedback/{feedback_id}", tags=["feedback"], summary="One feedback with its history")
-async def get_feedback(request: Request, feedback_id: str, reader: Reader) -> dict[str, Any]:
+async def get_feedback(request: Request, feedback_id: str, reader: Reader) -> FeedbackDetail:
     actor = _actor(reader)
     today = vn_date(_ctx(request).clock())
     async with _uow(request) as uow:
         await uow.snapshot()
         fb = await handlers.load_visible(uow, feedback_id, actor)  # someone else's: 404, never 403
         hist = await uow.feedback.history(feedback_id)
-    return feedback_out(fb, actor, today) | {"history": _history_out(hist)}
+    return FeedbackDetail.model_validate(_feedback(fb, actor, today) | {"history": _history_out(hist)})
 
 
 @router.post("/feedback/{feedback_id}/withdraw", tags=["citizen"], summary="Withdraw (rút) my feedback")
-async def withdraw(request: Request, feedback_id: str, body: Reason, citizen: Citizen) -> dict[str, Any]:
+async def withdraw(request: Request, feedback_id: str, body: Reason, citizen: Citizen) -> FeedbackDetail:
     return await _act(
         request,
         feedback_id,
@@ -308,7 +321,7 @@ async def withdraw(request: Request, feedback_id: str, body: Reason, citizen: Ci
 
 
 @router.post("/feedback/{feedback_id}/rate", tags=["citizen"], summary="Rate the answer 1–5 (closes it)")
-async def rate(request: Request, feedback_id: str, body: RateIn, citizen: Citizen) -> dict[str, Any]:
+async def rate(request: Request, feedback_id: str, body: RateIn, citizen: Citizen) -> FeedbackDetail:
     score = body.score if body.score is not None else 0
     return await _act(
         request,
@@ -319,7 +332,7 @@ async def rate(request: Request, feedback_id: str, body: RateIn, citizen: Citize
 
 
 @router.post("/feedback/{feedback_id}/reopen", tags=["citizen"], summary="Not satisfied: reopen the answer")
-async def reopen(request: Request, feedback_id: str, body: Reason, citizen: Citizen) -> dict[str, Any]:
+async def reopen(request: Request, feedback_id: str, body: Reason, citizen: Citizen) -> FeedbackDetail:
     policy = _ctx(request).policy
     return await _act(
         request,
@@ -339,7 +352,7 @@ async def agency_queue(
     paging: Paged,
     status: str | None = None,
     overdue: bool = False,
-) -> Page[dict[str, Any]]:
+) -> Page[FeedbackOut]:
     _check_status(status)
     actor = _actor(agency)
     today = vn_date(_ctx(request).clock())
@@ -357,7 +370,7 @@ async def agency_queue(
 
 
 @router.post("/feedback/{feedback_id}/start", tags=["agency"], summary="Start handling (đang xử lý)")
-async def start(request: Request, feedback_id: str, staff: Staff) -> dict[str, Any]:
+async def start(request: Request, feedback_id: str, staff: Staff) -> FeedbackDetail:
     return await _act(
         request, feedback_id, staff, lambda uow, a, now: handlers.start(uow, feedback_id, a, now)
     )
@@ -366,7 +379,7 @@ async def start(request: Request, feedback_id: str, staff: Staff) -> dict[str, A
 @router.post(
     "/feedback/{feedback_id}/answer", tags=["agency"], summary="Answer (optionally publish the answer)"
 )
-async def answer(request: Request, feedback_id: str, body: AnswerIn, staff: Staff) -> dict[str, Any]:
+async def answer(request: Request, feedback_id: str, body: AnswerIn, staff: Staff) -> FeedbackDetail:
     return await _act(
         request,
         feedback_id,
@@ -378,7 +391,7 @@ async def answer(request: Request, feedback_id: str, body: AnswerIn, staff: Staf
 
 
 @router.post("/feedback/{feedback_id}/publish", tags=["agency"], summary="Publish the answer")
-async def publish(request: Request, feedback_id: str, staff: Staff) -> dict[str, Any]:
+async def publish(request: Request, feedback_id: str, staff: Staff) -> FeedbackDetail:
     return await _act(
         request, feedback_id, staff, lambda uow, a, now: handlers.publish_answer(uow, feedback_id, a, now)
     )
@@ -391,7 +404,7 @@ async def publish(request: Request, feedback_id: str, staff: Staff) -> dict[str,
 )
 async def not_responsible(
     request: Request, feedback_id: str, body: DeclineIn, staff: Staff
-) -> dict[str, Any]:
+) -> FeedbackDetail:
     policy = _ctx(request).policy
     return await _act(
         request,
@@ -414,7 +427,7 @@ async def not_responsible(
 )
 async def mark_duplicate(
     request: Request, feedback_id: str, body: DuplicateIn, staff: Staff
-) -> dict[str, Any]:
+) -> FeedbackDetail:
     return await _act(
         request,
         feedback_id,
@@ -424,7 +437,7 @@ async def mark_duplicate(
 
 
 @router.post("/feedback/{feedback_id}/route", tags=["operator"], summary="Route to another agency")
-async def reroute(request: Request, feedback_id: str, body: RouteIn, operator: Operator) -> dict[str, Any]:
+async def reroute(request: Request, feedback_id: str, body: RouteIn, operator: Operator) -> FeedbackDetail:
     policy = _ctx(request).policy
     return await _act(
         request,
@@ -460,7 +473,7 @@ async def operator_list(
     province_code: str | None = None,
     overdue: bool = False,
     duplicates: bool = Query(False, description="only feedback flagged as a likely duplicate"),
-) -> Page[dict[str, Any]]:
+) -> Page[FeedbackOut]:
     _check_status(status)
     actor = _actor(operator)
     today = vn_date(_ctx(request).clock())
@@ -500,7 +513,7 @@ async def stats(
     date_to: Annotated[
         date | None, Query(alias="to", description="received on or before (local date)")
     ] = None,
-) -> dict[str, Any]:
+) -> Stats:
     actor = _actor(staff)
     now = _ctx(request).clock()
     today = vn_date(now)
@@ -519,16 +532,18 @@ async def stats(
         totals = await uow.feedback.counts(scope, today, None)
         by_agency = await uow.feedback.counts(scope, today, "agency_code")
         by_province = await uow.feedback.counts(scope, today, "province_code")
-    return {
-        "as_of": now,
-        "today": today,
-        "scope": {
-            "province_code": province_code,
-            "agency_code": agency_code,
-            "from": date_from,
-            "to": date_to,
-        },
-        "totals": handlers.stats_row(totals[0]),
-        "by_agency": [handlers.stats_row(r) for r in by_agency],
-        "by_province": [handlers.stats_row(r) for r in by_province],
-    }
+    return Stats.model_validate(
+        {
+            "as_of": now,
+            "today": today,
+            "scope": {
+                "province_code": province_code,
+                "agency_code": agency_code,
+                "from": date_from,
+                "to": date_to,
+            },
+            "totals": handlers.stats_row(totals[0]),
+            "by_agency": [handlers.stats_row(r) for r in by_agency],
+            "by_province": [handlers.stats_row(r) for r in by_province],
+        }
+    )

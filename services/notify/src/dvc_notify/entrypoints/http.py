@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -12,6 +12,16 @@ from dvc_contracts.phone import InvalidPhone, mask
 from dvc_notify.adapters.providers.base import InvalidReceipt
 from dvc_notify.domain.encoding import estimate
 from dvc_notify.domain.status import ALL_STATUSES, Receipt
+from dvc_notify.entrypoints.responses import (
+    EstimateOut,
+    MessageOut,
+    OptedOut,
+    OptOutOut,
+    Providers,
+    Receipts,
+    SandboxMessage,
+    SandboxReceiptOut,
+)
 from dvc_notify.entrypoints.wiring import Notify
 from dvc_notify.service.optouts import add_opt_out, remove_opt_out
 from dvc_notify.service.receipts import apply_receipt
@@ -57,9 +67,9 @@ class EstimateIn(BaseModel):
 
 
 @router.post("/sms/estimate", tags=["sms"], summary="Encoding, segments and the text that would be sent")
-async def sms_estimate(body: EstimateIn) -> dict[str, Any]:
+async def sms_estimate(body: EstimateIn) -> EstimateOut:
     e = estimate(body.text, strip_diacritics=body.strip_diacritics)
-    return {"encoding": e.encoding, "segments": e.segments, "characters": e.characters, "text": e.text}
+    return EstimateOut(encoding=e.encoding, segments=e.segments, characters=e.characters, text=e.text)
 
 
 # --- messages -----------------------------------------------------------------------------------------
@@ -76,7 +86,7 @@ async def list_messages(
     paging: Annotated[Paging, Depends(paged(100))],
     dossier_code: str | None = None,
     status: str | None = None,
-) -> Page[dict[str, Any]]:
+) -> Page[MessageOut]:
     if status is not None and status not in ALL_STATUSES:
         raise HTTPException(422, f"status must be one of {', '.join(ALL_STATUSES)}")
     async with _uow(request) as uow:
@@ -88,52 +98,54 @@ async def list_messages(
             province=who.province,
         )
     items = [
-        {
-            "id": r.id,
-            "dossier_code": r.dossier_code,
-            "province_code": r.province_code,
-            "phone": r.phone_masked,
-            "template": r.template,
-            "text": r.text,
-            "encoding": r.encoding,
-            "segments": r.segments,
-            "provider": r.provider,
-            "status": r.status,
-            "failure_reason": r.failure_reason,
-            "sending_service": r.sending_service,
-            "attempts": r.attempts,
-            "next_attempt_at": r.next_attempt_at,
-            "created_at": r.created_at,
-            "sent_at": r.sent_at,
-            "delivered_at": r.delivered_at,
-            "failed_at": r.failed_at,
-        }
+        MessageOut(
+            id=r.id,
+            dossier_code=r.dossier_code,
+            province_code=r.province_code,
+            phone=r.phone_masked,
+            template=r.template,
+            text=r.text,
+            encoding=r.encoding,
+            segments=r.segments,
+            provider=r.provider,
+            status=r.status,
+            failure_reason=r.failure_reason,
+            sending_service=r.sending_service,
+            attempts=r.attempts,
+            next_attempt_at=r.next_attempt_at,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+            delivered_at=r.delivered_at,
+            failed_at=r.failed_at,
+        )
         for r in rows
     ]
     return paging.page(request, items)
 
 
 @router.get("/sms/{message_id}/receipts", tags=["sms"], summary="Every receipt received for a message")
-async def message_receipts(request: Request, who: Operator, message_id: str) -> dict[str, Any]:
+async def message_receipts(request: Request, who: Operator, message_id: str) -> Receipts:
     async with _uow(request) as uow:
         message = await uow.messages.get(message_id)
         if message is None or (who.province is not None and message.province_code != who.province):
             raise HTTPException(404, detail={"error": "not_found", "message": "Không có tin nhắn này."})
         rows = await uow.receipts.for_message(message_id)
-    return {
-        "items": [
-            {
-                "provider": r.provider,
-                "provider_ref": r.provider_ref,
-                "status": r.status,
-                "error_code": r.error_code,
-                "outcome": r.outcome,
-                "reported_at": r.reported_at,
-                "received_at": r.received_at,
-            }
-            for r in rows
-        ]
-    }
+    return Receipts.model_validate(
+        {
+            "items": [
+                {
+                    "provider": r.provider,
+                    "provider_ref": r.provider_ref,
+                    "status": r.status,
+                    "error_code": r.error_code,
+                    "outcome": r.outcome,
+                    "reported_at": r.reported_at,
+                    "received_at": r.received_at,
+                }
+                for r in rows
+            ]
+        }
+    )
 
 
 # --- opt-outs -------------------------------------------------------------------------------------------
@@ -147,28 +159,26 @@ class OptOutIn(BaseModel):
 @router.get("/opt-outs", tags=["opt-outs"], summary="Numbers that receive no SMS (masked)")
 async def list_opt_outs(
     request: Request, _: Operator, paging: Annotated[Paging, Depends(paged(100))]
-) -> Page[dict[str, Any]]:
+) -> Page[OptOutOut]:
     async with _uow(request) as uow:
         await uow.snapshot()
         total = await uow.opt_outs.count()
         rows = await uow.opt_outs.list(paging.limit, paging.offset)
     items = [
-        {
-            "phone": r.phone_masked,
-            "reason": r.reason,
-            "source": r.source,
-            "created_by": r.created_by,
-            "created_at": r.created_at,
-        }
+        OptOutOut(
+            phone=r.phone_masked,
+            reason=r.reason,
+            source=r.source,
+            created_by=r.created_by,
+            created_at=r.created_at,
+        )
         for r in rows
     ]
     return paging.page(request, items, total)
 
 
 @router.post("/opt-outs", tags=["opt-outs"], status_code=201, summary="Stop sending SMS to a number")
-async def create_opt_out(
-    request: Request, response: Response, who: Operator, body: OptOutIn
-) -> dict[str, Any]:
+async def create_opt_out(request: Request, response: Response, who: Operator, body: OptOutIn) -> OptedOut:
     async with _uow(request) as uow:
         try:
             e164, created = await add_opt_out(
@@ -179,7 +189,7 @@ async def create_opt_out(
         await uow.commit()
     if not created:
         response.status_code = 200
-    return {"phone": mask(e164), "opted_out": True, "created": created}
+    return OptedOut(phone=mask(e164), opted_out=True, created=created)
 
 
 @router.delete("/opt-outs/{phone}", tags=["opt-outs"], status_code=204, summary="Send SMS to a number again")
@@ -203,7 +213,7 @@ async def delete_opt_out(request: Request, who: Operator, phone: str) -> Respons
     tags=["providers"],
     summary="Providers: state (active / failing-over / recovering), error rate",
 )
-async def providers(request: Request, _: Operator) -> dict[str, Any]:
+async def providers(request: Request, _: Operator) -> Providers:
     notify = _notify(request)
     now = clock.now()
     async with _uow(request) as uow:
@@ -220,31 +230,44 @@ async def providers(request: Request, _: Operator) -> dict[str, Any]:
             "used_today": used.get(service, 0),
         }
     policy = notify.router.policy
-    return {
-        "order": list(notify.providers),
-        "carrier_routes": notify.settings.carrier_routes,
-        "failover": {
-            "window_seconds": policy.window_seconds,
-            "min_samples": policy.min_samples,
-            "error_threshold": policy.error_threshold,
-            "cooldown_seconds": policy.cooldown_seconds,
-            "drift_seconds": policy.drift_seconds,
-        },
-        "providers": notify.provider_status(),
-        "limits": limits,
-        "default_limit": {
-            "rate_per_second": notify.limiter.default.rate_per_second,
-            "burst": notify.limiter.default.burst,
-            "daily": notify.limiter.default.daily,
-        },
-    }
+    return Providers.model_validate(
+        {
+            "order": list(notify.providers),
+            "carrier_routes": notify.settings.carrier_routes,
+            "failover": {
+                "window_seconds": policy.window_seconds,
+                "min_samples": policy.min_samples,
+                "error_threshold": policy.error_threshold,
+                "cooldown_seconds": policy.cooldown_seconds,
+                "drift_seconds": policy.drift_seconds,
+            },
+            "providers": notify.provider_status(),
+            "limits": limits,
+            "default_limit": {
+                "rate_per_second": notify.limiter.default.rate_per_second,
+                "burst": notify.limiter.default.burst,
+                "daily": notify.limiter.default.daily,
+            },
+        }
+    )
 
 
 @router.post(
     "/providers/{name}/receipts",
     tags=["providers"],
     summary="A gateway's delivery-receipt callback (signature verified per gateway)",
-    include_in_schema=True,
+    response_class=Response,
+    responses={
+        200: {
+            "description": "the acknowledgement the gateway expects, in its own format",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "properties": {"code": {"type": "string", "example": "100"}}}
+                },
+                "text/plain": {"schema": {"type": "string", "example": "result=0"}},
+            },
+        }
+    },
 )
 async def receipt_callback(request: Request, name: str) -> Response:
     provider = _notify(request).remote(name)
@@ -270,11 +293,11 @@ async def receipt_callback(request: Request, name: str) -> Response:
 @router.get("/sandbox/messages", tags=["sandbox"], summary="What the local sandbox provider received")
 async def sandbox_messages(
     request: Request, _: Operator, paging: Annotated[Paging, Depends(paged())]
-) -> Page[dict[str, Any]]:
+) -> Page[SandboxMessage]:
     async with _uow(request) as uow:
         rows = await uow.messages.sandbox_received(paging.probe, paging.offset)
     items = [
-        {"provider_ref": r.provider_ref, "to": r.phone, "text": r.text, "received_at": r.received_at}
+        SandboxMessage(provider_ref=r.provider_ref, to=r.phone, text=r.text, received_at=r.received_at)
         for r in rows
     ]
     return paging.page(request, items)
@@ -287,7 +310,7 @@ class SandboxReceiptIn(BaseModel):
 
 
 @router.post("/sandbox/receipts", tags=["sandbox"], summary="Play a delivery receipt for a sandbox message")
-async def sandbox_receipt(request: Request, _: Operator, body: SandboxReceiptIn) -> dict[str, Any]:
+async def sandbox_receipt(request: Request, _: Operator, body: SandboxReceiptIn) -> SandboxReceiptOut:
     now = clock.now()
     receipt = Receipt(
         provider="sandbox",
@@ -299,4 +322,4 @@ async def sandbox_receipt(request: Request, _: Operator, body: SandboxReceiptIn)
     async with _uow(request) as uow:
         outcome = await apply_receipt(uow, receipt, now)
         await uow.commit()
-    return {"outcome": outcome}
+    return SandboxReceiptOut(outcome=outcome)

@@ -15,6 +15,7 @@ from dvc_payment.domain.fines import visible_to
 from dvc_payment.domain.model import PaymentError
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.entrypoints.http import http_error
+from dvc_payment.entrypoints.responses import Fine, FineCheckout, FineLookup
 from dvc_payment.metrics import FINE_LOOKUPS
 from dvc_payment.service import fines
 from dvckit.auth.fastapi import require_role
@@ -62,7 +63,7 @@ def _date(value: str) -> date:
         ) from exc
 
 
-def view_out(v: fines.FineView, ctx: PaymentContext, request: Request) -> dict[str, Any]:
+def view_out(v: fines.FineView, ctx: PaymentContext, request: Request) -> FineLookup:
     f, q = v.fine, v.quote
     out: dict[str, Any] = {
         "decision_no": f.decision_no,
@@ -92,7 +93,7 @@ def view_out(v: fines.FineView, ctx: PaymentContext, request: Request) -> dict[s
             # a pay link: who proved the three facts may pay (the page itself asks for nothing more)
             "pay_page": ctx.urls(request).pay_page(v.payment.id, v.payment.expires_at),
         }
-    return out
+    return FineLookup.model_validate(out)
 
 
 @router.get(
@@ -109,7 +110,7 @@ async def lookup(
     record_no: Annotated[str, Query(min_length=1, max_length=64, description="số biên bản")],
     violation_date: Annotated[str, Query(description="ngày vi phạm, YYYY-MM-DD")],
     name: Annotated[str, Query(min_length=1, max_length=200, description="họ và tên người vi phạm")],
-) -> dict[str, Any]:
+) -> FineLookup:
     await _rate_limit(request, ctx)
     day = _date(violation_date)
     async with ctx.uow() as uow:
@@ -138,7 +139,7 @@ class PayFine(BaseModel):
 @router.post(
     "/fines/{decision_no:path}/pay", status_code=201, summary="Pay a fine (same three-factor check) → pay_url"
 )
-async def pay(request: Request, decision_no: str, body: PayFine, ctx: Ctx) -> dict[str, Any]:
+async def pay(request: Request, decision_no: str, body: PayFine, ctx: Ctx) -> FineCheckout:
     await _rate_limit(request, ctx)
     try:
         result, quote = await fines.pay_fine(
@@ -150,24 +151,24 @@ async def pay(request: Request, decision_no: str, body: PayFine, ctx: Ctx) -> di
         if exc.code == "not_found":
             raise HTTPException(404, detail=NOT_FOUND) from exc
         raise http_error(exc) from exc
-    return {
-        "decision_no": decision_no,
-        "payment_id": result.payment_id,
-        "provider": result.provider,
-        "pay_url": result.pay_url,
-        "pay_page": ctx.urls(request).pay_page(result.payment_id, result.expires_at),  # to choose again
-        "amount": quote.amount,
-        "discount_vnd": quote.discount_vnd,
-        "amount_due": result.amount_vnd,
-        "expires_at": result.expires_at,
-    }
+    return FineCheckout(
+        decision_no=decision_no,
+        payment_id=result.payment_id,
+        provider=result.provider,
+        pay_url=result.pay_url,
+        pay_page=ctx.urls(request).pay_page(result.payment_id, result.expires_at),  # to choose again
+        amount=quote.amount,
+        discount_vnd=quote.discount_vnd,
+        amount_due=result.amount_vnd,
+        expires_at=result.expires_at,
+    )
 
 
 @router.get(
     "/fines/{decision_no:path}",
     summary="A decision with its history (its issuing agency; operators of its province, national ones)",
 )
-async def get_fine(decision_no: str, ctx: Ctx, staff: Staff) -> dict[str, Any]:
+async def get_fine(decision_no: str, ctx: Ctx, staff: Staff) -> Fine:
     async with ctx.uow() as uow:
         f = await uow.fines.get(decision_no)
         if f is not None and not visible_to(staff, agency_code=f.agency_code, province_code=f.province_code):
@@ -177,21 +178,25 @@ async def get_fine(decision_no: str, ctx: Ctx, staff: Staff) -> dict[str, Any]:
         raise HTTPException(
             404, detail={"error": "not_found", "message": f"Không tìm thấy quyết định {decision_no}."}
         )
-    return {
-        "decision_no": f.decision_no,
-        "record_no": f.record_no,
-        "violation_date": f.violation_date,
-        "offender_name": f.offender_name,
-        "plate": f.plate,
-        "amount": f.amount,
-        "issuing_unit": f.issuing_unit,
-        "agency_code": f.agency_code,
-        "province_code": f.province_code,
-        "decided_at": f.decided_at,
-        "status": f.status,
-        "payment_id": f.payment_id,
-        "amount_paid": f.amount_paid,
-        "discount_vnd": f.discount_vnd,
-        "settled_at": f.settled_at,
-        "history": [{"action": h.action, "at": h.at, "event_id": h.event_id, "note": h.note} for h in hist],
-    }
+    return Fine.model_validate(
+        {
+            "decision_no": f.decision_no,
+            "record_no": f.record_no,
+            "violation_date": f.violation_date,
+            "offender_name": f.offender_name,
+            "plate": f.plate,
+            "amount": f.amount,
+            "issuing_unit": f.issuing_unit,
+            "agency_code": f.agency_code,
+            "province_code": f.province_code,
+            "decided_at": f.decided_at,
+            "status": f.status,
+            "payment_id": f.payment_id,
+            "amount_paid": f.amount_paid,
+            "discount_vnd": f.discount_vnd,
+            "settled_at": f.settled_at,
+            "history": [
+                {"action": h.action, "at": h.at, "event_id": h.event_id, "note": h.note} for h in hist
+            ],
+        }
+    )

@@ -18,6 +18,7 @@ from dvc_payment.domain.access import PayAccess
 from dvc_payment.domain.model import STATUS_TEXT, PaymentError
 from dvc_payment.entrypoints import pages
 from dvc_payment.entrypoints.context import PaymentContext, context
+from dvc_payment.entrypoints.responses import Checkout, PayLink, PaymentHistory, PaymentOut
 from dvc_payment.service import payments
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
@@ -67,7 +68,7 @@ class StartCheckout(BaseModel):
     provider: str = Field(min_length=1, max_length=16, description="vnpay | momo | paygov")
 
 
-def payment_out(p: Any, ctx: PaymentContext, request: Request, *, signed: bool = False) -> dict[str, Any]:
+def _payment(p: Any, ctx: PaymentContext, request: Request, *, signed: bool = False) -> dict[str, Any]:
     """``signed``: the pay page as a signed pay link (only for those entitled to hand it to the citizen)."""
     return {
         "payment_id": p.id,
@@ -87,6 +88,10 @@ def payment_out(p: Any, ctx: PaymentContext, request: Request, *, signed: bool =
         "paid_at": p.paid_at,
         "pay_page": ctx.urls(request).pay_page(p.id, p.expires_at if signed else None),
     }
+
+
+def payment_out(p: Any, ctx: PaymentContext, request: Request, *, signed: bool = False) -> PaymentOut:
+    return PaymentOut.model_validate(_payment(p, ctx, request, signed=signed))
 
 
 async def _found(uow: Any, payment_id: str) -> Any:
@@ -114,7 +119,7 @@ async def create_payment(
     ctx: Ctx,
     caller: Staff,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> dict[str, Any]:
+) -> PaymentOut:
     if not idempotency_key:
         raise HTTPException(
             400, detail={"error": "missing_idempotency_key", "message": "Thiếu header Idempotency-Key."}
@@ -149,61 +154,64 @@ async def create_payment(
 
 
 @router.get("/payments/{payment_id}", summary="A payment's status (public: no personal data)")
-async def get_payment(request: Request, payment_id: str, ctx: Ctx) -> dict[str, Any]:
+async def get_payment(request: Request, payment_id: str, ctx: Ctx) -> PaymentOut:
     return payment_out(await _get(ctx, payment_id), ctx, request)
 
 
 @router.get(
     "/payments/{payment_id}/history", summary="Every transition, attempt and refund (agency/operator)"
 )
-async def payment_history(request: Request, payment_id: str, ctx: Ctx, _: Staff) -> dict[str, Any]:
+async def payment_history(request: Request, payment_id: str, ctx: Ctx, _: Staff) -> PaymentHistory:
     async with ctx.uow() as uow:
         await uow.snapshot()  # the payment, its history, attempts and refunds from one moment
         p = await _found(uow, payment_id)
         hist = await uow.payments.history(payment_id)
         tries = await uow.attempts.for_payment(payment_id)
         refunds = await uow.refunds.for_payment(payment_id)
-    return payment_out(p, ctx, request, signed=True) | {
-        "history": [
-            {
-                "action": h.action,
-                "from_status": h.from_status,
-                "to_status": h.to_status,
-                "at": h.at,
-                "actor": h.actor,
-                "attempt_ref": h.attempt_ref,
-                "reason": h.reason,
-                "event_id": h.event_id,
-            }
-            for h in hist
-        ],
-        "attempts": [
-            {
-                "ref": a.ref,
-                "provider": a.provider,
-                "status": a.status,
-                "provider_txn_id": a.provider_txn_id,
-                "failure_reason": a.failure_reason,
-                "created_at": a.created_at,
-                "completed_at": a.completed_at,
-                "polls": a.polls,
-            }
-            for a in tries
-        ],
-        "refunds": [
-            {
-                "refund_id": r.id,
-                "amount_vnd": r.amount_vnd,
-                "status": r.status,
-                "automatic": bool(r.automatic),
-                "reason": r.reason,
-                "failure_reason": r.failure_reason,
-                "requested_at": r.requested_at,
-                "completed_at": r.completed_at,
-            }
-            for r in refunds
-        ],
-    }
+    return PaymentHistory.model_validate(
+        _payment(p, ctx, request, signed=True)
+        | {
+            "history": [
+                {
+                    "action": h.action,
+                    "from_status": h.from_status,
+                    "to_status": h.to_status,
+                    "at": h.at,
+                    "actor": h.actor,
+                    "attempt_ref": h.attempt_ref,
+                    "reason": h.reason,
+                    "event_id": h.event_id,
+                }
+                for h in hist
+            ],
+            "attempts": [
+                {
+                    "ref": a.ref,
+                    "provider": a.provider,
+                    "status": a.status,
+                    "provider_txn_id": a.provider_txn_id,
+                    "failure_reason": a.failure_reason,
+                    "created_at": a.created_at,
+                    "completed_at": a.completed_at,
+                    "polls": a.polls,
+                }
+                for a in tries
+            ],
+            "refunds": [
+                {
+                    "refund_id": r.id,
+                    "amount_vnd": r.amount_vnd,
+                    "status": r.status,
+                    "automatic": bool(r.automatic),
+                    "reason": r.reason,
+                    "failure_reason": r.failure_reason,
+                    "requested_at": r.requested_at,
+                    "completed_at": r.completed_at,
+                }
+                for r in refunds
+            ],
+        }
+    )
 
 
 # --- paying: the owner or a signed pay link -------------------------------------------------------------
@@ -265,19 +273,19 @@ async def _owned(ctx: PaymentContext, payment_id: str, access: PayAccess) -> Any
 )
 async def checkout(
     request: Request, payment_id: str, body: StartCheckout, ctx: Ctx, access: Access
-) -> dict[str, Any]:
+) -> Checkout:
     try:
         result = await ctx.checkout(request, payment_id, body.provider, access=access)
     except PaymentError as exc:
         raise http_error(exc) from exc
-    return {
-        "payment_id": result.payment_id,
-        "provider": result.provider,
-        "ref": result.ref,
-        "pay_url": result.pay_url,
-        "amount_vnd": result.amount_vnd,
-        "expires_at": result.expires_at,
-    }
+    return Checkout(
+        payment_id=result.payment_id,
+        provider=result.provider,
+        ref=result.ref,
+        pay_url=result.pay_url,
+        amount_vnd=result.amount_vnd,
+        expires_at=result.expires_at,
+    )
 
 
 @router.get(
@@ -286,13 +294,11 @@ async def checkout(
 )
 async def owner_pay_link(
     request: Request, payment_id: str, ctx: Ctx, who: Annotated[Principal, Depends(citizen)]
-) -> dict[str, Any]:
+) -> PayLink:
     p = await _owned(ctx, payment_id, PayAccess.by_owner(who.sub))
-    return {
-        "payment_id": p.id,
-        "pay_page": ctx.urls(request).pay_page(p.id, p.expires_at),
-        "expires_at": p.expires_at,
-    }
+    return PayLink(
+        payment_id=p.id, pay_page=ctx.urls(request).pay_page(p.id, p.expires_at), expires_at=p.expires_at
+    )
 
 
 @router.get("/payments/{payment_id}/pay", response_class=HTMLResponse, summary="Pay page: choose a provider")
@@ -300,7 +306,15 @@ async def pay_page(request: Request, payment_id: str, ctx: Ctx, access: Access) 
     return _choose_page(request, ctx, await _owned(ctx, payment_id, access))
 
 
-@router.post("/payments/{payment_id}/pay", summary="Pay page form: go to the chosen provider (303)")
+@router.post(
+    "/payments/{payment_id}/pay",
+    summary="Pay page form: go to the chosen provider (303)",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={
+        303: {"description": "to the provider's pay page (a refused choice: the pay page again, as HTML)"}
+    },
+)
 async def pay_form(request: Request, payment_id: str, ctx: Ctx, access: Access) -> Response:
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
     try:

@@ -29,6 +29,21 @@ from dvc_reporting.domain.reference import CHANNEL_NAMES, SECTOR_NAMES, STATUSES
 from dvc_reporting.entrypoints.auth import Operator, national_only, verify_operator
 from dvc_reporting.entrypoints.context import ReportingContext, ctx
 from dvc_reporting.entrypoints.places import UNITS_Q, place_filter, scope_of
+from dvc_reporting.entrypoints.responses import (
+    BreakdownRow,
+    Figures,
+    Items,
+    OverdueByRow,
+    OverdueRow,
+    PaymentsRow,
+    Pipeline,
+    ProvinceMap,
+    ProvinceRow,
+    Reference,
+    ReportDossier,
+    Summary,
+    TrendRow,
+)
 from dvc_reporting.service.accounts import note_sign_in
 from dvckit.auth.jwt import Principal
 from dvckit.paging import Page, Paging, paged
@@ -36,6 +51,12 @@ from dvckit.paging import Page, Paging, paged
 router = APIRouter(prefix="/api")
 Ctx = Annotated[ReportingContext, Depends(ctx)]
 Format = Literal["json", "csv"]
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the table; with `format=csv` a UTF-8 CSV file (with a BOM) instead",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 PROVINCE_Q = Query(
     None,
@@ -160,26 +181,6 @@ async def logout(request: Request, c: Ctx) -> Response:
 # -- figures ------------------------------------------------------------------------------------------------------
 
 
-class Summary(BaseModel):
-    """The headline figures (names pinned: other government systems read them)."""
-
-    dossiers_total: int = Field(
-        description="hồ sơ (each dossier code once, however many agencies handled it)"
-    )
-    dossiers_overdue: int = Field(description="not finished and past the due date (Viet Nam's today)")
-    dossiers_by_status: dict[str, int] = Field(description="current status → dossiers (every status listed)")
-    payments_total_vnd: int = Field(description="sum of fee-paid amounts (VND)")
-    fines_issued: int
-    fines_settled_online: int
-    feedback_received: int
-    feedback_answered: int
-    sms_sent: int
-    sms_delivered: int
-    estimated_savings_vnd: int = Field(
-        description="Σ over online dossiers of the procedure's social_saving_vnd"
-    )
-
-
 @router.get(
     "/summary",
     tags=["figures"],
@@ -195,9 +196,9 @@ async def summary(f: Filtered, c: Ctx) -> Summary:
 @router.get(
     "/figures", tags=["figures"], summary="Every headline figure of the dashboard (superset of /summary)"
 )
-async def figures(f: Filtered, c: Ctx) -> dict[str, Any]:
+async def figures(f: Filtered, c: Ctx) -> Figures:
     async with c.queries() as q:
-        return await q.figures(f, vn_today())
+        return Figures.model_validate(await q.figures(f, vn_today()))
 
 
 @router.get(
@@ -207,6 +208,8 @@ async def figures(f: Filtered, c: Ctx) -> dict[str, Any]:
     description="units=2024 groups the same figures by the 63 former provinces, plus one row (province_code "
     '"") for what a current province did since 1 July 2025 that no former one can be given: both tables add '
     "up to the same totals.",
+    response_model=Items[ProvinceRow],
+    responses=CSV,
 )
 async def provinces(f: Filtered, c: Ctx, format: Format = "json") -> Any:
     async with c.queries() as q:
@@ -215,7 +218,11 @@ async def provinces(f: Filtered, c: Ctx, format: Format = "json") -> Any:
 
 
 @router.get(
-    "/dossiers/breakdown", tags=["figures"], summary="Dossiers by province × sector × status × channel"
+    "/dossiers/breakdown",
+    tags=["figures"],
+    summary="Dossiers by province × sector × status × channel",
+    response_model=Items[BreakdownRow],
+    responses=CSV,
 )
 async def breakdown(f: Filtered, c: Ctx, format: Format = "json") -> Any:
     async with c.queries() as q:
@@ -224,7 +231,11 @@ async def breakdown(f: Filtered, c: Ctx, format: Format = "json") -> Any:
 
 
 @router.get(
-    "/trends", tags=["figures"], summary="Per day: dossiers received/finished, payments, SMS, fines, feedback"
+    "/trends",
+    tags=["figures"],
+    summary="Per day: dossiers received/finished, payments, SMS, fines, feedback",
+    response_model=Items[TrendRow],
+    responses=CSV,
 )
 async def trends(
     f: Filtered, c: Ctx, days: int = Query(30, ge=1, le=366, description="without a date range: the last N days"),
@@ -241,7 +252,8 @@ async def trends(
     summary="Overdue dossiers, most overdue first",
     description="Paged (`limit` 1–200, `offset`, `next`, `total`). As CSV (`format=csv`) up to 5,000 rows a "
     'request, the next ones named by a `Link: <…>; rel="next"` header, the count in `X-Total-Count`.',
-    response_model=Page[dict[str, Any]],
+    response_model=Page[OverdueRow],
+    responses=CSV,
 )
 async def overdue(
     request: Request,
@@ -261,7 +273,11 @@ async def overdue(
 
 
 @router.get(
-    "/overdue/by/{dim}", tags=["overdue"], summary="Overdue dossiers per province, agency or procedure"
+    "/overdue/by/{dim}",
+    tags=["overdue"],
+    summary="Overdue dossiers per province, agency or procedure",
+    response_model=Items[OverdueByRow],
+    responses=CSV,
 )
 async def overdue_by(
     dim: Literal["province", "agency", "procedure"], f: Filtered, c: Ctx, format: Format = "json"
@@ -274,15 +290,21 @@ async def overdue_by(
 @router.get(
     "/dossiers/{code}", tags=["overdue"], summary="One dossier with its history (from the events stored)"
 )
-async def dossier(code: str, principal: Operator, c: Ctx) -> dict[str, Any]:
+async def dossier(code: str, principal: Operator, c: Ctx) -> ReportDossier:
     async with c.queries() as q:
         found = await q.dossier(code)
     if found is None or (principal.province and scope_of(principal) != found["province_code"]):
         raise HTTPException(404, detail={"error": "not_found", "message": f"Không tìm thấy hồ sơ {code}."})
-    return found
+    return ReportDossier.model_validate(found)
 
 
-@router.get("/payments", tags=["figures"], summary="Payments: count and amount per provider, or per day")
+@router.get(
+    "/payments",
+    tags=["figures"],
+    summary="Payments: count and amount per provider, or per day",
+    response_model=Items[PaymentsRow],
+    responses=CSV,
+)
 async def payments(
     f: Filtered, c: Ctx, by: Literal["provider", "day"] = "provider", format: Format = "json"
 ) -> Any:
@@ -294,36 +316,38 @@ async def payments(
 @router.get(
     "/reference", tags=["reference"], summary="Names for the filters: provinces, sectors, agencies, statuses"
 )
-async def reference(principal: Operator, c: Ctx) -> dict[str, Any]:
+async def reference(principal: Operator, c: Ctx) -> Reference:
     async with c.queries() as q:
         agencies = await q.agency_names()
         seen_agencies = await q.agencies_seen()
         seen_sectors = await q.sectors_seen()
     scope = scope_of(principal)
-    return {
-        "provinces": [
-            {
-                "code": u.code,
-                "name": u.name,
-                "full_name": u.full_name,
-                "formed_from": list(u.formed_from),
-                "population": u.population,
-            }
-            for u in units.CURRENT
-            if scope in (None, u.code)
-        ],
-        "former_provinces": [
-            {"code": u.code, "name": u.name, "full_name": u.full_name, "now": u.now}
-            for u in units.FORMER
-            if scope in (None, u.now)
-        ],
-        "units_source": dict(units.SOURCE),
-        "sectors": [{"code": s, "name": SECTOR_NAMES.get(s, s)} for s in seen_sectors],
-        "agencies": [{"code": a, "name": agencies.get(a, a)} for a in seen_agencies],
-        "statuses": [{"code": k, "name": n} for k, n in STATUSES],
-        "channels": [{"code": k, "name": n} for k, n in CHANNEL_NAMES.items()],
-        "scope": scope,
-    }
+    return Reference.model_validate(
+        {
+            "provinces": [
+                {
+                    "code": u.code,
+                    "name": u.name,
+                    "full_name": u.full_name,
+                    "formed_from": list(u.formed_from),
+                    "population": u.population,
+                }
+                for u in units.CURRENT
+                if scope in (None, u.code)
+            ],
+            "former_provinces": [
+                {"code": u.code, "name": u.name, "full_name": u.full_name, "now": u.now}
+                for u in units.FORMER
+                if scope in (None, u.now)
+            ],
+            "units_source": dict(units.SOURCE),
+            "sectors": [{"code": s, "name": SECTOR_NAMES.get(s, s)} for s in seen_sectors],
+            "agencies": [{"code": a, "name": agencies.get(a, a)} for a in seen_agencies],
+            "statuses": [{"code": k, "name": n} for k, n in STATUSES],
+            "channels": [{"code": k, "name": n} for k, n in CHANNEL_NAMES.items()],
+            "scope": scope,
+        }
+    )
 
 
 @router.get(
@@ -336,7 +360,7 @@ async def reference(principal: Operator, c: Ctx) -> dict[str, Any]:
 )
 async def province_map(
     f: Filtered, c: Ctx, principal: Operator, metric: tilemap.Metric = "overdue_share"
-) -> dict[str, Any]:
+) -> ProvinceMap:
     today = replace(f, province=scope_of(principal), former=None, units="2025")
     async with c.queries() as q:
         rows = await q.provinces(today, vn_today())
@@ -345,17 +369,19 @@ async def province_map(
     for t in tiles:
         t["class"] = tilemap.shade(t["value"], steps)
     title, basis, kind = tilemap.METRICS[metric]
-    return {
-        "metric": metric,
-        "title": title,
-        "basis": basis,
-        "format": kind,
-        "legend": steps,
-        "tiles": tiles,
-        "islands": [{"name": n, "of": o, "col": col, "row": row} for n, o, col, row in tilemap.ISLANDS],
-        "selected": f.province,
-        "population_source": units.SOURCE["population"],
-    }
+    return ProvinceMap.model_validate(
+        {
+            "metric": metric,
+            "title": title,
+            "basis": basis,
+            "format": kind,
+            "legend": steps,
+            "tiles": tiles,
+            "islands": [{"name": n, "of": o, "col": col, "row": row} for n, o, col, row in tilemap.ISLANDS],
+            "selected": f.province,
+            "population_source": units.SOURCE["population"],
+        }
+    )
 
 
 @router.get(
@@ -363,22 +389,24 @@ async def province_map(
     tags=["pipeline"],
     summary="Pipeline health: consumer lag, outbox backlog, rejections, dead letters",
 )
-async def pipeline(principal: Operator, c: Ctx) -> dict[str, Any]:
+async def pipeline(principal: Operator, c: Ctx) -> Pipeline:
     national_only(principal)
     async with c.queries() as q:
         rejections = await q.rejections()
         dead = await q.dead_letter_counts()
         latest = await q.latest_dead_letters()
-    return {
-        "lag": c.pipeline.get("lag", {"method": "none", "rows": [], "error": "chưa đo"}),
-        "services": c.pipeline.get("services", []),
-        "checked_at": c.pipeline.get("checked_at"),
-        "rejections": rejections,
-        "rejections_total": sum(r["rejected"] for r in rejections),
-        "dead_letters": dead,
-        "dead_letters_total": sum(d["count"] for d in dead),
-        "dead_letters_latest": latest,
-    }
+    return Pipeline.model_validate(
+        {
+            "lag": c.pipeline.get("lag", {"method": "none", "rows": [], "error": "chưa đo"}),
+            "services": c.pipeline.get("services", []),
+            "checked_at": c.pipeline.get("checked_at"),
+            "rejections": rejections,
+            "rejections_total": sum(r["rejected"] for r in rejections),
+            "dead_letters": dead,
+            "dead_letters_total": sum(d["count"] for d in dead),
+            "dead_letters_latest": latest,
+        }
+    )
 
 
 # -- live updates -------------------------------------------------------------------------------------------------
@@ -389,6 +417,12 @@ async def pipeline(principal: Operator, c: Ctx) -> dict[str, Any]:
     tags=["live"],
     summary="Server-sent events: `update` whenever the read model changes (then re-read the figures)",
     response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "`event: hello` with the read model's version, then `event: update` on each change",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
 )
 async def stream(request: Request, principal: Operator, c: Ctx) -> StreamingResponse:
     hub, settings = c.hub, c.settings

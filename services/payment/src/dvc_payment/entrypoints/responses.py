@@ -1,0 +1,155 @@
+"""What the payment service's routes for intents and fines answer (dvckit.schemas); webhooks and refunds
+declare theirs next to their routes (webhooks.py, refunds.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from dvckit.schemas import Out
+
+
+class PaymentOut(Out):
+    """A payment intent (no personal data)."""
+
+    payment_id: str
+    purpose: str = Field(description="dossier_fee | fine")
+    dossier_code: str | None
+    decision_no: str | None
+    description: str
+    amount_vnd: int
+    discount_vnd: int = Field(description="fines: the early-payment discount given")
+    status: str
+    status_text: str = Field(description="the status in Vietnamese")
+    provider: str | None = Field(description="of the paid (or latest) attempt")
+    late: bool = Field(description="paid after it expired")
+    refunded_vnd: int
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None
+    pay_page: str = Field(description="the pay page; a signed pay link for the staff who created it")
+
+
+class Transition(Out):
+    action: str
+    from_status: str | None
+    to_status: str | None
+    at: datetime
+    actor: str
+    attempt_ref: str | None
+    reason: str | None
+    event_id: str | None
+
+
+class Attempt(Out):
+    ref: str = Field(description="our order reference at the provider")
+    provider: str
+    status: str = Field(description="open | succeeded | failed")
+    provider_txn_id: str | None
+    failure_reason: str | None
+    created_at: datetime
+    completed_at: datetime | None
+    polls: int = Field(description="status queries made by reconciliation")
+
+
+class RefundSummary(Out):
+    refund_id: str
+    amount_vnd: int
+    status: str = Field(description="requested | refunded | refund_failed")
+    automatic: bool
+    reason: str | None
+    failure_reason: str | None
+    requested_at: datetime
+    completed_at: datetime | None
+
+
+class PaymentHistory(PaymentOut):
+    history: list[Transition] = Field(description="oldest first")
+    attempts: list[Attempt]
+    refunds: list[RefundSummary]
+
+
+class Checkout(Out):
+    payment_id: str
+    provider: str
+    ref: str
+    pay_url: str = Field(description="send the citizen's browser here")
+    amount_vnd: int
+    expires_at: datetime
+
+
+class PayLink(Out):
+    payment_id: str
+    pay_page: str = Field(description="the pay page with a signature, valid until expires_at")
+    expires_at: datetime
+
+
+class FinePayment(Out):
+    payment_id: str
+    status: str
+    expires_at: datetime
+    pay_page: str = Field(description="a pay link: who proved the three facts may pay")
+
+
+class FineLookup(Out):
+    """A traffic fine decision found by the three-factor lookup."""
+
+    decision_no: str
+    record_no: str
+    violation_date: date
+    offender_name: str
+    plate: str
+    issuing_unit: str
+    province_code: str
+    decided_at: datetime
+    amount: int
+    discount_percent: int
+    discount_vnd: int
+    discount_until: date | None = Field(description="the last day (Viet Nam) the discount applies")
+    amount_due: int = Field(description="what paying now costs")
+    status: str = Field(description="unpaid | payment_pending | settled")
+    status_text: str
+    settled_at: datetime | None
+    amount_paid: int | None
+    payment: FinePayment | None = Field(description="the open or settling payment, if any")
+
+
+class FineCheckout(Out):
+    decision_no: str
+    payment_id: str
+    provider: str
+    pay_url: str
+    pay_page: str = Field(description="to choose another provider")
+    amount: int
+    discount_vnd: int
+    amount_due: int
+    expires_at: datetime
+
+
+class FineEvent(Out):
+    action: str = Field(description="issued | corrected | settled")
+    at: datetime
+    event_id: str | None
+    note: str | None
+
+
+class Fine(Out):
+    """A decision as its issuing agency and the operators of its province see it."""
+
+    decision_no: str
+    record_no: str
+    violation_date: date
+    offender_name: str
+    plate: str
+    amount: int
+    issuing_unit: str
+    agency_code: str | None
+    province_code: str
+    decided_at: datetime
+    status: str = Field(description="unpaid | settled")
+    payment_id: str | None
+    amount_paid: int | None
+    discount_vnd: int | None
+    settled_at: datetime | None
+    history: list[FineEvent]

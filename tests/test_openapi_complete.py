@@ -1,0 +1,89 @@
+"""Every service's OpenAPI document says what each route answers (issue 15): a success (2xx) of a route in the
+document has a schema — not ``{}``, not a bare ``object`` without members, not a page whose items are such an
+object. Routes that speak a payment or SMS provider's protocol (``x-dvc-provider-protocol``) are passed by:
+they answer in that provider's format. A route answering 204 has no body to describe."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import Any
+
+import pytest
+
+from dvckit.app import PROVIDER_EXTENSION
+
+SERVICES = ("catalog", "dossier", "payment", "feedback", "notify", "reporting")
+METHODS = ("get", "post", "put", "patch", "delete")
+DOCS = frozenset({"title", "description", "example", "examples"})
+
+
+@cache
+def document(service: str) -> dict[str, Any]:
+    app = importlib.import_module(f"dvc_{service}.entrypoints.app").create_app()
+    spec: dict[str, Any] = app.openapi()
+    return spec
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (m.upper(), path, op) for path, ops in spec["paths"].items() for m, op in ops.items() if m in METHODS
+    ]
+
+
+def undescribed(
+    schema: dict[str, Any], spec: dict[str, Any], seen: frozenset[str] = frozenset()
+) -> str | None:
+    """Why ``schema`` says nothing about an answer, or None when it describes one (a page's or a table's
+    ``items`` are looked into)."""
+    if ref := schema.get("$ref"):
+        name = ref.rsplit("/", 1)[-1]
+        if name in seen:
+            return None
+        return undescribed(spec["components"]["schemas"][name], spec, seen | {name})
+    if not set(schema) - DOCS:
+        return "an empty schema"
+    if any(k in schema for k in ("anyOf", "oneOf", "allOf")):
+        return None
+    if schema.get("type") == "object" and not schema.get("properties"):
+        if not isinstance(schema.get("additionalProperties"), dict):
+            return "an object without members"
+    items = schema.get("properties", {}).get("items", {})
+    if items.get("type") == "array":
+        why = undescribed(items.get("items", {}), spec, seen)
+        return f"items: {why}" if why else None
+    return None
+
+
+def gaps(service: str) -> list[str]:
+    spec = document(service)
+    out = []
+    for method, path, op in operations(spec):
+        if op.get(PROVIDER_EXTENSION):
+            continue
+        codes = [c for c in op["responses"] if c[0] in "23"]
+        if not codes:
+            out.append(f"{method} {path}: no success answer documented")
+        for code in (c for c in codes if c.startswith("2") and c != "204"):
+            content = op["responses"][code].get("content") or {}
+            if not content:
+                out.append(f"{method} {path} {code}: no content")
+            for media, body in content.items():
+                if why := undescribed(body.get("schema") or {}, spec):
+                    out.append(f"{method} {path} {code} {media}: {why}")
+    return out
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_success_answer_has_a_schema(service: str) -> None:
+    assert not gaps(service), "\n".join(gaps(service))
+
+
+def test_the_check_finds_what_says_nothing() -> None:
+    spec = {"components": {"schemas": {"Page": {"type": "object", "properties": {"items": {
+        "type": "array", "items": {"type": "object", "additionalProperties": True}}}}}}}  # fmt: skip
+    assert undescribed({"title": "Response"}, spec) == "an empty schema"
+    assert undescribed({"type": "object", "additionalProperties": True}, spec) == "an object without members"
+    assert undescribed({"$ref": "#/components/schemas/Page"}, spec) == "items: an object without members"
+    assert undescribed({"type": "object", "properties": {"code": {"type": "string"}}}, spec) is None
+    assert undescribed({"type": "string"}, spec) is None
