@@ -87,3 +87,49 @@ def test_the_check_finds_what_says_nothing() -> None:
     assert undescribed({"$ref": "#/components/schemas/Page"}, spec) == "items: an object without members"
     assert undescribed({"type": "object", "properties": {"code": {"type": "string"}}}, spec) is None
     assert undescribed({"type": "string"}, spec) is None
+
+
+# Routes anyone may call (no token): health, public reads, the fines lookup (three facts are the proof), the
+# pay result page, notify's cost preview, templates and gateways' signed receipts, reporting's sign-in/out.
+PUBLIC = {
+    "catalog": {"GET /v1/procedures", "GET /v1/procedures/{code}"},
+    "dossier": {"GET /v1/track/{code}"},
+    "payment": {"GET /v1/payments/{payment_id}", "GET /v1/payments/{payment_id}/result", "GET /v1/fines/lookup",
+                "POST /v1/fines/{decision_no}/pay"},
+    "feedback": {"GET /v1/feedback/categories", "GET /v1/feedback/published"},
+    "notify": {"POST /v1/sms/estimate", "POST /v1/providers/{name}/receipts", "GET /v1/templates",
+               "GET /v1/templates/{template_id}", "POST /v1/templates/{template_id}/preview"},
+    "reporting": {"POST /v1/api/session", "DELETE /v1/api/session"},
+}  # fmt: skip
+HEALTH = {"GET /healthz", "GET /readyz", "GET /readyz/broker"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_route_that_needs_a_credential_declares_its_scheme(service: str) -> None:
+    spec = document(service)
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+        "description": spec["components"]["securitySchemes"]["bearerAuth"]["description"],
+    }  # fmt: skip
+    versioned = [(m, p, op) for m, p, op in operations(spec) if not op.get(PROVIDER_EXTENSION)]
+    without = {f"{m} {p}" for m, p, op in versioned if not op.get("security")}
+    assert without == PUBLIC[service] | HEALTH, "a route without a security scheme that is not public"
+    schemes = set(spec["components"]["securitySchemes"])
+    for _, _, op in versioned:
+        for requirement in op.get("security", []):
+            assert set(requirement) <= schemes
+
+
+def test_the_schemes_are_the_ones_each_credential_uses() -> None:
+    def security(service: str, method: str, path: str) -> list[dict[str, list[str]]]:
+        return list(document(service)["paths"][path][method]["security"])
+
+    assert security("dossier", "get", "/v1/dossiers/{code}") == [{"bearerAuth": []}]
+    assert security("notify", "post", "/v1/notifications/sms") == [{"notifyApiKey": []}]
+    assert document("notify")["components"]["securitySchemes"]["notifyApiKey"]["scheme"] == "bearer"
+    assert security("notify", "post", "/v1/api-keys") == [{"bearerAuth": []}]
+    assert security("reporting", "get", "/v1/api/figures") == [{"bearerAuth": []}, {"sessionCookie": []}]
+    cookie = document("reporting")["components"]["securitySchemes"]["sessionCookie"]
+    assert cookie == {**cookie, "type": "apiKey", "in": "cookie", "name": "dvc_session"}
+    # the payer's token or a signed pay link (no credential header at all)
+    assert security("payment", "post", "/v1/payments/{payment_id}/checkout") == [{"bearerAuth": []}, {}]

@@ -7,7 +7,8 @@ import math
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from dvc_contracts.phone import InvalidPhone
 from dvc_notify.domain.catalogue import PersonalisationProblems
@@ -40,7 +41,18 @@ def _refused(code: str) -> HTTPException:
     return HTTPException(401, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def api_key(request: Request) -> ApiKey:
+key_scheme = HTTPBearer(
+    scheme_name="notifyApiKey",
+    bearerFormat="notify API key",
+    description="`Authorization: Bearer <API key>`: a key of the sending service, made by a national operator "
+    "(POST /v1/api-keys); a test key's messages never reach a gateway",
+    auto_error=False,  # documents the scheme only: api_key reads and refuses the header itself
+)
+
+
+async def api_key(
+    request: Request, _credentials: HTTPAuthorizationCredentials | None = Security(key_scheme)
+) -> ApiKey:
     """The caller's key (401 problem when missing, unknown or revoked; 429 over the key's rate)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response, Security
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 from starlette.responses import HTMLResponse
@@ -20,7 +20,7 @@ from dvc_payment.entrypoints import pages
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.entrypoints.responses import Checkout, PayLink, PaymentHistory, PaymentOut
 from dvc_payment.service import payments
-from dvckit.auth.fastapi import require_role
+from dvckit.auth.fastapi import Credentials, bearer, require_role
 from dvckit.auth.jwt import Principal
 
 router = APIRouter(tags=["payments"])
@@ -223,7 +223,9 @@ def _link(request: Request) -> dict[str, str]:
     return {k: values[k] for k in ("exp", "sig") if values.get(k)}
 
 
-async def pay_access(request: Request, payment_id: str, ctx: Ctx) -> PayAccess:
+async def pay_access(
+    request: Request, payment_id: str, ctx: Ctx, _: Credentials = Security(bearer)
+) -> PayAccess:
     """A pay link we signed for this intent, else a citizen's token (its owner is checked with the intent):
     401 with neither, 403 for a forged or expired link or a token of another role."""
     link = _link(request)
@@ -246,6 +248,8 @@ async def pay_access(request: Request, payment_id: str, ctx: Ctx) -> PayAccess:
 
 
 Access = Annotated[PayAccess, Depends(pay_access)]
+# the owner's token (the bearerAuth requirement pay_access declares) or none at all: a signed pay link
+OWNER_OR_LINK: dict[str, Any] = {"security": [{}]}  # FastAPI appends it to the declared requirements
 
 
 def _pay_page_path(payment_id: str, link: dict[str, str]) -> str:
@@ -269,6 +273,7 @@ async def _owned(ctx: PaymentContext, payment_id: str, access: PayAccess) -> Any
 @router.post(
     "/payments/{payment_id}/checkout",
     status_code=201,
+    openapi_extra=OWNER_OR_LINK,
     summary="Start paying with a provider → pay_url (the owner's token or a signed pay link)",
 )
 async def checkout(
@@ -301,7 +306,12 @@ async def owner_pay_link(
     )
 
 
-@router.get("/payments/{payment_id}/pay", response_class=HTMLResponse, summary="Pay page: choose a provider")
+@router.get(
+    "/payments/{payment_id}/pay",
+    response_class=HTMLResponse,
+    summary="Pay page: choose a provider",
+    openapi_extra=OWNER_OR_LINK,
+)
 async def pay_page(request: Request, payment_id: str, ctx: Ctx, access: Access) -> HTMLResponse:
     return _choose_page(request, ctx, await _owned(ctx, payment_id, access))
 
@@ -309,6 +319,7 @@ async def pay_page(request: Request, payment_id: str, ctx: Ctx, access: Access) 
 @router.post(
     "/payments/{payment_id}/pay",
     summary="Pay page form: go to the chosen provider (303)",
+    openapi_extra=OWNER_OR_LINK,
     status_code=303,
     response_class=RedirectResponse,
     responses={

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import httpx
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyCookie
 
 from dvc_contracts import clock
 from dvc_reporting.adapters import sessions
@@ -25,6 +26,7 @@ from dvc_reporting.adapters.sessions import SESSION_COOKIE, ProviderTokens, Sess
 from dvc_reporting.config import LOOPBACK_HOSTS, Settings
 from dvc_reporting.entrypoints.context import ctx
 from dvckit import oidc_client
+from dvckit.auth.fastapi import Credentials, bearer
 from dvckit.auth.jwt import Principal, TokenError, TokenVerifier
 from dvckit.logging import get_logger
 from dvckit.oidc_client import OidcError, ProviderUnavailable
@@ -118,7 +120,20 @@ async def _renew(
     return principal
 
 
-async def operator(request: Request) -> Principal:
+session_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    scheme_name="sessionCookie",
+    description="the dashboard's server-side session (HttpOnly), set by signing in at /auth/login",
+    auto_error=False,  # documents the scheme only: signed_in reads it
+)
+
+
+async def operator(
+    request: Request,
+    _token: Credentials = Security(bearer),
+    _session: str | None = Security(session_cookie),
+) -> Principal:
+    """An operator's bearer token, or the dashboard's session (either scheme, in the OpenAPI document)."""
     principal = await signed_in(request)
     if principal is None:
         raise HTTPException(
