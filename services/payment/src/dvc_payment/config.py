@@ -3,7 +3,7 @@ they come from secrets (``PAYMENT_VNPAY_HASH_SECRET`` …) and the provider URLs
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from dvckit.client_ip import TrustedProxies
@@ -54,6 +54,10 @@ class Settings(ServiceSettings):
     webhook_max_endpoints: int = 5  # active endpoints per agency and province
     webhook_max_url_length: int = 500
     webhook_max_body_bytes: int = 65536  # a larger body is not sent (delivery failed: body_too_large)
+    # after POST …/rotate-secret the previous secret signs too (a second v1) this long, unless the request says
+    webhook_rotation_grace_seconds: float = Field(default=86400.0, ge=0, le=7 * 86400)
+    # finished deliveries (delivered or failed) and their attempts are pruned this long after they were made
+    webhook_log_retention_days: float = Field(default=90.0, gt=0)
 
     # --- traffic fines ---------------------------------------------------------------------------------
     # Early online payment discount (proposed in the seeds): percent off when paid within N days of the

@@ -213,6 +213,9 @@ webhook_endpoints = Table(
     Column("province_code", String(8), nullable=True),  # None: every province (a nationwide agency)
     Column("url", Text, nullable=False),
     Column("secret", String(100), nullable=False),  # HMAC key, shown once when the endpoint is made
+    # a rotation's previous key: it signs too (a second v1) until previous_secret_until
+    Column("previous_secret", String(100), nullable=True),
+    Column("previous_secret_until", UtcDateTime, nullable=True),
     Column("events", Text, nullable=False),  # comma-separated payment.* event types
     Column("created_by", String(128), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from dvc_payment.adapters.orm import (
     procedure_agencies,
@@ -15,7 +15,7 @@ from dvc_payment.adapters.orm import (
     webhook_endpoints,
 )
 from dvc_payment.adapters.repository import _Repo
-from dvc_payment.domain.webhooks import DeliveryStatus, Scope
+from dvc_payment.domain.webhooks import DeliveryStatus, Scope, SigningSecrets
 
 E, D, A = webhook_endpoints, webhook_deliveries, webhook_attempts
 
@@ -32,8 +32,9 @@ class WebhookRepository(_Repo):
     async def add_endpoint(self, values: dict[str, Any]) -> None:
         await self.session.execute(insert(E).values(**values))
 
-    async def endpoint(self, endpoint_id: str) -> Any:
-        return await self._first(select(E).where(E.c.id == endpoint_id))
+    async def endpoint(self, endpoint_id: str, *, for_update: bool = False) -> Any:
+        q = select(E).where(E.c.id == endpoint_id)
+        return await self._first(self._locked(q) if for_update else q)
 
     async def count_active(self, scope: Scope) -> int:
         q = (
@@ -55,6 +56,15 @@ class WebhookRepository(_Repo):
         where = [*_in_scope(E, agency, province), E.c.disabled_at.is_(None)]
         q = select(E).where(*where).order_by(E.c.created_at, E.c.id).limit(limit).offset(offset)
         return list((await self.session.execute(q)).all())
+
+    async def rotate(self, endpoint_id: str, secrets: SigningSecrets) -> None:
+        await self.session.execute(
+            update(E)
+            .where(E.c.id == endpoint_id)
+            .values(
+                secret=secrets.current, previous_secret=secrets.previous, previous_secret_until=secrets.until
+            )
+        )
 
     async def disable(self, endpoint_id: str, at: datetime) -> None:
         await self.session.execute(update(E).where(E.c.id == endpoint_id).values(disabled_at=at))
@@ -108,6 +118,21 @@ class WebhookRepository(_Repo):
         total = int(await self.session.scalar(select(func.count()).select_from(D).where(*where)) or 0)
         q = select(D).where(*where).order_by(D.c.created_at.desc(), D.c.id).limit(limit).offset(offset)
         return list((await self.session.execute(q)).all()), total
+
+    async def prune_log(self, before: datetime, batch: int) -> int:
+        """Up to ``batch`` finished deliveries (delivered or failed) made before ``before``, with their attempts;
+        how many deliveries went. Pending ones stay, however old."""
+        old = (
+            select(D.c.id)
+            .where(D.c.created_at < before, D.c.status != DeliveryStatus.PENDING.value)
+            .order_by(D.c.created_at)
+            .limit(batch)
+        )
+        ids = list((await self.session.execute(old)).scalars())
+        if ids:
+            await self.session.execute(delete(A).where(A.c.delivery_id.in_(ids)))
+            await self.session.execute(delete(D).where(D.c.id.in_(ids)))
+        return len(ids)
 
     # --- attempts ---------------------------------------------------------------------------------------
     async def add_attempt(self, values: dict[str, Any]) -> None:

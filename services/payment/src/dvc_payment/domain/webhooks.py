@@ -2,6 +2,10 @@
 
 - **Signature** (as Stripe and GitHub do it): ``X-DVC-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret,
   "<t>.<body>")>``; ``t`` is the time of the attempt, the body is the same bytes on every attempt.
+- **Rotation**: an endpoint's secret is replaced at once by a new one; for a grace period the previous secret
+  still signs too, so the header carries two ``v1`` (the new secret's first): ``t=…,v1=<new>,v1=<old>``. A
+  receiver accepts the delivery when any ``v1`` matches a secret it holds, and switches to the new secret
+  within the grace period.
 - **Backoff**: attempt n (1-based) failed → wait ``min(cap, base × 2^(n-1))``, of which a random half is
   jitter (so receivers that come back are not hit by every sender at the same instant); after ``max_attempts``
   the delivery is ``failed``.
@@ -18,7 +22,7 @@ import ipaddress
 import random
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -49,10 +53,36 @@ class DeliveryStatus(StrEnum):
 # --- signing ------------------------------------------------------------------------------------------------
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """The ``X-DVC-Signature`` header value for ``body`` sent at ``timestamp``."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={mac}"
+def _mac(secret: str, timestamp: int, body: bytes) -> str:
+    return hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+
+
+def signature(secret: str, timestamp: int, body: bytes, *, previous: str | None = None) -> str:
+    """The ``X-DVC-Signature`` header value for ``body`` sent at ``timestamp``; during a rotation's grace
+    period ``previous`` signs too (a second ``v1``, after the current secret's)."""
+    macs = [_mac(s, timestamp, body) for s in (secret, previous) if s]
+    return ",".join([f"t={timestamp}", *(f"v1={m}" for m in macs)])
+
+
+@dataclass(frozen=True)
+class SigningSecrets:
+    """An endpoint's secret, and the previous one while its grace period runs (``until``, exclusive)."""
+
+    current: str
+    previous: str | None = None
+    until: datetime | None = None
+
+    def previous_at(self, now: datetime) -> str | None:
+        """The previous secret if it still signs at ``now``."""
+        return self.previous if self.previous and self.until is not None and now < self.until else None
+
+    def sign(self, timestamp: int, body: bytes, now: datetime) -> str:
+        return signature(self.current, timestamp, body, previous=self.previous_at(now))
+
+    def rotate(self, new: str, now: datetime, grace: timedelta) -> SigningSecrets:
+        """``new`` signs from now on; the current one too until ``now + grace`` (0: not at all). A secret that
+        was still in an earlier grace period stops signing now."""
+        return SigningSecrets(new, self.current if grace > timedelta(0) else None, now + grace)
 
 
 def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 300) -> bool:
@@ -61,7 +91,7 @@ def verify(secret: str, header: str, body: bytes, *, now: int, tolerance: int = 
     stamps = [v for k, v in parts if k.strip() == "t"]
     if len(stamps) != 1 or not stamps[0].isdigit() or abs(now - int(stamps[0])) > tolerance:
         return False
-    expected = signature(secret, int(stamps[0]), body).split("v1=", 1)[1]
+    expected = _mac(secret, int(stamps[0]), body)
     return any(k.strip() == "v1" and hmac.compare_digest(v, expected) for k, v in parts)
 
 

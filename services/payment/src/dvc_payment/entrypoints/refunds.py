@@ -4,7 +4,6 @@ refund-failed on Kafka, payment.refunded to the agency's webhooks)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Response
@@ -15,6 +14,7 @@ from dvc_payment.domain.model import PaymentError
 from dvc_payment.domain.webhooks import Scope, may_refund, sees
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.entrypoints.problems import CONFLICT, error
+from dvc_payment.entrypoints.responses import RefundList, RefundOut
 from dvc_payment.service import webhooks
 from dvc_payment.service.staff_refunds import refund_by_staff
 from dvckit.auth.fastapi import require_role
@@ -31,28 +31,6 @@ class RefundRequest(BaseModel):
         default=None, gt=0, le=10**13, strict=True, description="integer VND; omitted: all that remains"
     )
     reason: str = Field(min_length=1, max_length=500, description="why (kept in the payment's history)")
-
-
-class RefundOut(BaseModel):
-    refund_id: str
-    payment_id: str
-    amount_vnd: int
-    status: str = Field(description="requested | refunded | refund_failed")
-    automatic: bool
-    reason: str | None
-    failure_reason: str | None
-    provider_refund_id: str | None
-    requested_by: str | None = Field(description="the staff member (token subject), for refunds by API")
-    requested_at: datetime
-    completed_at: datetime | None
-
-
-class RefundList(BaseModel):
-    payment_id: str
-    amount_vnd: int
-    refunded_vnd: int = Field(description="refunded so far")
-    refundable_vnd: int = Field(description="what may still be asked (requested refunds counted)")
-    items: list[RefundOut]
 
 
 def refund_out(r: Any) -> RefundOut:

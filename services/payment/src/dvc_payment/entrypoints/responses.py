@@ -1,5 +1,5 @@
-"""What the payment service's routes for intents and fines answer (dvckit.schemas); webhooks and refunds
-declare theirs next to their routes (webhooks.py, refunds.py)."""
+"""What the payment service's routes answer (dvckit.schemas): intents, fines, refunds, webhook endpoints and
+their delivery log. Provider callbacks and sandboxes answer in each provider's format."""
 
 from __future__ import annotations
 
@@ -153,3 +153,76 @@ class Fine(Out):
     discount_vnd: int | None
     settled_at: datetime | None
     history: list[FineEvent]
+
+
+# --- refunds ---------------------------------------------------------------------------------------------
+
+
+class RefundOut(Out):
+    refund_id: str
+    payment_id: str
+    amount_vnd: int
+    status: str = Field(description="requested | refunded | refund_failed")
+    automatic: bool
+    reason: str | None
+    failure_reason: str | None
+    provider_refund_id: str | None
+    requested_by: str | None = Field(description="the staff member (token subject), for refunds by API")
+    requested_at: datetime
+    completed_at: datetime | None
+
+
+class RefundList(Out):
+    payment_id: str
+    amount_vnd: int
+    refunded_vnd: int = Field(description="refunded so far")
+    refundable_vnd: int = Field(description="what may still be asked (requested refunds counted)")
+    items: list[RefundOut]
+
+
+# --- webhooks --------------------------------------------------------------------------------------------
+
+
+class EndpointOut(Out):
+    endpoint_id: str
+    agency_code: str
+    province_code: str | None = Field(description="None: every province")
+    url: str
+    events: list[str]
+    created_by: str
+    created_at: datetime
+    previous_secret_until: datetime | None = Field(
+        description="after a rotation: until then deliveries carry a second v1, under the previous secret"
+    )
+
+
+class CreatedEndpoint(EndpointOut):
+    secret: str = Field(description="the HMAC-SHA256 key of X-DVC-Signature; shown only now, keep it safe")
+
+
+class RotatedEndpoint(CreatedEndpoint):
+    """After a rotation: ``secret`` is the new key; the previous one signs too until previous_secret_until."""
+
+
+class AttemptOut(Out):
+    attempt: int
+    at: datetime
+    status_code: int | None
+    latency_ms: int | None
+    error: str | None
+
+
+class DeliveryOut(Out):
+    delivery_id: str = Field(description="X-DVC-Delivery: the same on every attempt")
+    endpoint_id: str
+    event_id: str
+    event_type: str
+    payment_id: str
+    status: str = Field(description="pending | delivered | failed")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    log: list[AttemptOut]

@@ -3,7 +3,7 @@ signature and how to verify it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -14,6 +14,13 @@ from dvc_payment.domain.model import PaymentError
 from dvc_payment.domain.webhooks import DeliveryStatus, WebhookEvent
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.entrypoints.problems import CONFLICT, error
+from dvc_payment.entrypoints.responses import (
+    AttemptOut,
+    CreatedEndpoint,
+    DeliveryOut,
+    EndpointOut,
+    RotatedEndpoint,
+)
 from dvc_payment.service import webhook_endpoints as endpoints
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
@@ -40,44 +47,6 @@ class NewEndpoint(BaseModel):
     province_code: str | None = Field(default=None, pattern=r"^\d{2}$", description="only this province")
 
 
-class EndpointOut(BaseModel):
-    endpoint_id: str
-    agency_code: str
-    province_code: str | None = Field(description="None: every province")
-    url: str
-    events: list[str]
-    created_by: str
-    created_at: datetime
-
-
-class CreatedEndpoint(EndpointOut):
-    secret: str = Field(description="the HMAC-SHA256 key of X-DVC-Signature; shown only now, keep it safe")
-
-
-class AttemptOut(BaseModel):
-    attempt: int
-    at: datetime
-    status_code: int | None
-    latency_ms: int | None
-    error: str | None
-
-
-class DeliveryOut(BaseModel):
-    delivery_id: str = Field(description="X-DVC-Delivery: the same on every attempt")
-    endpoint_id: str
-    event_id: str
-    event_type: str
-    payment_id: str
-    status: str = Field(description="pending | delivered | failed")
-    attempts: int
-    next_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
-    log: list[AttemptOut]
-
-
 def _fail(exc: PaymentError) -> Exception:
     return error(STATUS.get(exc.code, 422), exc.code, exc.message)
 
@@ -98,6 +67,7 @@ def endpoint_out(e: Any) -> dict[str, Any]:
     return {
         "endpoint_id": e.id, "agency_code": e.agency_code, "province_code": e.province_code, "url": e.url,
         "events": e.events.split(","), "created_by": e.created_by, "created_at": e.created_at,
+        "previous_secret_until": e.previous_secret_until if e.previous_secret else None,
     }  # fmt: skip
 
 
@@ -141,6 +111,35 @@ async def list_endpoints(
             agency=agency, province=province, limit=paging.probe, offset=paging.offset
         )  # a handful per agency: not counted, one more row tells if a page follows
     return paging.page(request, [EndpointOut(**endpoint_out(e)) for e in rows])
+
+
+class Rotation(BaseModel):
+    grace_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        le=7 * 86400,
+        description="how long the previous secret still signs (a second v1); 0: it stops now; "
+        "omitted: the service's default (PAYMENT_WEBHOOK_ROTATION_GRACE_SECONDS, 24 h)",
+    )
+
+
+@router.post(
+    "/webhooks/endpoints/{endpoint_id}/rotate-secret",
+    response_model=RotatedEndpoint,
+    summary="Rotate an endpoint's signing secret (the previous one signs too during a grace period)",
+)
+async def rotate_secret(
+    endpoint_id: str, ctx: Ctx, who: Staff, body: Rotation | None = None
+) -> RotatedEndpoint:
+    asked = body.grace_seconds if body is not None else None
+    grace = timedelta(seconds=ctx.settings.webhook_rotation_grace_seconds if asked is None else asked)
+    async with ctx.uow() as uow:
+        try:
+            e, secret = await endpoints.rotate(uow, who, endpoint_id, grace=grace, now=clock.now())
+        except PaymentError as exc:
+            raise _fail(exc) from exc
+        await uow.commit()
+    return RotatedEndpoint(**endpoint_out(e), secret=secret)
 
 
 @router.delete(

@@ -44,6 +44,7 @@ class Policy:
     refund_max_attempts: int = 5
     max_attempts: int = 20  # provider orders per intent
     callback_retention: timedelta = timedelta(days=30)
+    webhook_log_retention: timedelta = timedelta(days=90)
     discount: DiscountRule = field(default_factory=DiscountRule)
 
     @classmethod
@@ -56,6 +57,7 @@ class Policy:
             refund_max_attempts=s.refund_max_attempts,
             max_attempts=s.max_attempts_per_payment,
             callback_retention=timedelta(days=s.callback_retention_days),
+            webhook_log_retention=timedelta(days=s.webhook_log_retention_days),
             discount=DiscountRule(percent=s.fine_discount_percent, days=s.fine_discount_days),
         )
 

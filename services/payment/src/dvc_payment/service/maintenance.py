@@ -1,6 +1,8 @@
 """Housekeeping: the callback replay guard is kept for ``callback_retention`` (a notification older than its
-15-minute freshness window is refused as stale anyway, and a paid attempt is never paid twice), and rate-limit
-buckets that are full again are dropped. Both in batches; several replicas may run it at once."""
+15-minute freshness window is refused as stale anyway, and a paid attempt is never paid twice), rate-limit
+buckets that are full again are dropped, and the webhook delivery log keeps finished deliveries (with their
+attempts) for ``webhook_log_retention`` (pending ones stay). All in batches; several replicas may run it at
+once (the maintenance job, entrypoints/jobs.py, one of the app's background tasks)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,10 @@ async def prune(uow_factory: UowFactory, *, policy: Policy, now: datetime, batch
     async with uow_factory() as uow:
         callbacks = await uow.callbacks.prune(now - policy.callback_retention, batch)
         buckets = await uow.rate_limits.prune(now.timestamp(), batch)
+        deliveries = await uow.webhooks.prune_log(now - policy.webhook_log_retention, batch)
         await uow.commit()
-    if callbacks or buckets:
-        log.info("payment.pruned", provider_callbacks=callbacks, rate_limits=buckets)
-    return callbacks + buckets
+    if callbacks or buckets or deliveries:
+        log.info(
+            "payment.pruned", provider_callbacks=callbacks, rate_limits=buckets, webhook_deliveries=deliveries
+        )
+    return callbacks + buckets + deliveries

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dvc_payment.domain.model import PaymentError
 from dvc_payment.domain.webhooks import Scope, WebhookEvent, check_url, scope_for, sees
 from dvc_payment.service.uow import PaymentUnitOfWork
-from dvc_payment.service.webhooks import new_id
+from dvc_payment.service.webhooks import new_id, signing_secrets
 from dvckit.auth.jwt import Principal
 
 
@@ -41,7 +41,7 @@ async def register(
             f"Mỗi cơ quan được đăng ký tối đa {limits.max_endpoints} địa chỉ webhook cho một phạm vi; "
             "hãy xóa bớt địa chỉ cũ.",
         )
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = new_secret()
     endpoint_id = new_id("whe")
     kinds = list(dict.fromkeys(events or list(WebhookEvent)))
     await uow.webhooks.add_endpoint(
@@ -74,9 +74,29 @@ def visible_scope(
     return (agency_code.upper() if agency_code else None), province_code
 
 
-async def remove(uow: PaymentUnitOfWork, who: Principal, endpoint_id: str, now: datetime) -> None:
-    """Stop sending to an endpoint (pending deliveries are then marked failed: endpoint_removed)."""
-    e = await uow.webhooks.endpoint(endpoint_id)
+def new_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+async def _visible(uow: PaymentUnitOfWork, who: Principal, endpoint_id: str, *, lock: bool = False) -> Any:
+    """An active endpoint the caller sees, else not_found (another agency's endpoint is not confirmed)."""
+    e = await uow.webhooks.endpoint(endpoint_id, for_update=lock)
     if e is None or e.disabled_at is not None or not sees(who, Scope(e.agency_code, e.province_code)):
         raise PaymentError("not_found", f"Không tìm thấy địa chỉ webhook {endpoint_id}.")
+    return e
+
+
+async def rotate(
+    uow: PaymentUnitOfWork, who: Principal, endpoint_id: str, *, grace: timedelta, now: datetime
+) -> tuple[Any, str]:
+    """A new signing secret (shown to the caller once); the previous one signs too until ``now + grace``."""
+    e = await _visible(uow, who, endpoint_id, lock=True)
+    secret = new_secret()
+    await uow.webhooks.rotate(endpoint_id, signing_secrets(e).rotate(secret, now, grace))
+    return await uow.webhooks.endpoint(endpoint_id), secret
+
+
+async def remove(uow: PaymentUnitOfWork, who: Principal, endpoint_id: str, now: datetime) -> None:
+    """Stop sending to an endpoint (pending deliveries are then marked failed: endpoint_removed)."""
+    await _visible(uow, who, endpoint_id)
     await uow.webhooks.disable(endpoint_id, now)

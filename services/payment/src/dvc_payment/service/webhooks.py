@@ -28,8 +28,8 @@ from dvc_payment.domain.webhooks import (
     Backoff,
     DeliveryStatus,
     Scope,
+    SigningSecrets,
     WebhookEvent,
-    signature,
 )
 from dvc_payment.metrics import WEBHOOK_ATTEMPTS
 from dvc_payment.service.uow import PaymentUnitOfWork
@@ -42,6 +42,11 @@ PERSONAL = {"citizen_phone"}  # agencies get what they need to reconcile, not th
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def signing_secrets(e: Any) -> SigningSecrets:
+    """An endpoint row's secrets (the previous one while a rotation's grace period runs)."""
+    return SigningSecrets(e.secret, e.previous_secret, e.previous_secret_until)
 
 
 async def payment_scope(uow: PaymentUnitOfWork, p: Any) -> tuple[str | None, str | None]:
@@ -146,13 +151,14 @@ class WebhookSender:
         if self.client is not None:
             await self.client.aclose()
 
-    async def post(self, url: str, secret: str, delivery: Any) -> Outcome:
+    async def post(self, url: str, keys: SigningSecrets, delivery: Any) -> Outcome:
         body = delivery.body.encode()
         if len(body) > self.max_body_bytes:
             return Outcome(None, 0, "body_too_large")
+        now = self.now()
         headers = {
             "content-type": "application/json",
-            SIGNATURE_HEADER: signature(secret, int(self.now().timestamp()), body),
+            SIGNATURE_HEADER: keys.sign(int(now.timestamp()), body, now),
             DELIVERY_HEADER: delivery.id,
             "Idempotency-Key": delivery.id,
             EVENT_HEADER: delivery.event_type,
@@ -180,7 +186,7 @@ async def send_due(
         if e is None or e.disabled_at is not None:
             outcome = Outcome(None, 0, "endpoint_removed")
         else:
-            outcome = await sender.post(e.url, e.secret, d)
+            outcome = await sender.post(e.url, signing_secrets(e), d)
         await record_attempt(uow_factory, sender, d.id, outcome, final=e is None or e.disabled_at is not None)
     return len(due)
 
