@@ -133,3 +133,40 @@ def test_the_schemes_are_the_ones_each_credential_uses() -> None:
     assert cookie == {**cookie, "type": "apiKey", "in": "cookie", "name": "dvc_session"}
     # the payer's token or a signed pay link (no credential header at all)
     assert security("payment", "post", "/v1/payments/{payment_id}/checkout") == [{"bearerAuth": []}, {}]
+
+
+def _members(schema: dict[str, Any], spec: dict[str, Any]) -> set[str]:
+    if ref := schema.get("$ref"):
+        schema = spec["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return set(schema.get("properties", {}))
+
+
+def broken_links(service: str) -> tuple[int, list[str]]:
+    """(how many links, what is wrong with them): each names an operation of the document, each parameter one
+    of that operation's path parameters, taken from a member of the answer the link starts from."""
+    spec, count, out = document(service), 0, []
+    for method, path, op in operations(spec):
+        for code, answer in op["responses"].items():
+            schema = (answer.get("content") or {}).get("application/json", {}).get("schema", {})
+            for name, link in answer.get("links", {}).items():
+                count += 1
+                where = f"{method} {path} {code} → {name}"
+                target_path, _, target_method = link["operationRef"].removeprefix("#/paths/").rpartition("/")
+                target = spec["paths"].get(target_path.replace("~1", "/").replace("~0", "~"), {})
+                if target_method not in target:
+                    out.append(f"{where}: no operation {link['operationRef']}")
+                    continue
+                params = {p["name"] for p in target[target_method].get("parameters", []) if p["in"] == "path"}
+                for param, expression in link["parameters"].items():
+                    member = expression.removeprefix("$response.body#/")
+                    if param.removeprefix("path.") not in params or member not in _members(schema, spec):
+                        out.append(f"{where}: {param} = {expression}")
+    return count, out
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if s != "reporting"])
+def test_links_lead_from_what_a_route_makes_to_the_routes_that_read_or_change_it(service: str) -> None:
+    count, broken = broken_links(service)
+    assert count >= 1 and not broken, broken
+    created = document("dossier")["paths"]["/v1/dossiers"]["post"]["responses"]["201"]["links"]
+    assert set(created) == {"GetDossier", "TrackDossier"}

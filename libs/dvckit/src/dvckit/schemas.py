@@ -16,9 +16,13 @@ A route keeps building its answer as it did (a dict from a row) and names the mo
   members depend on the caller (staff see more than the citizen) or on the row (a group's key): give those
   members a default and say in their description when they are present.
 - :class:`Open` also passes members it does not declare through unchanged (an answer others are extending).
+
+:func:`links` declares which operations an answer leads to (OpenAPI links).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
@@ -45,3 +49,17 @@ class Open(Sparse):
     ``additionalProperties``)."""
 
     model_config = ConfigDict(extra="allow")
+
+
+def links(status: int, **targets: tuple[str, str, dict[str, str]]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI links from a route's ``status`` answer to the operations its answer opens (schemathesis follows
+    them in its stateful phase; integrators read what to call next). Each target: ``(method, path, parameters)``
+    with the versioned path and the parameters taken from the answer, e.g.
+
+        responses=links(201, GetDossier=("get", "/v1/dossiers/{code}", {"path.code": "$response.body#/code"}))
+    """
+    out = {}
+    for name, (method, path, parameters) in targets.items():
+        pointer = path.replace("~", "~0").replace("/", "~1")
+        out[name] = {"operationRef": f"#/paths/{pointer}/{method}", "parameters": parameters}
+    return {status: {"links": out}}

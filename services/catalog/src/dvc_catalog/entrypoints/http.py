@@ -16,6 +16,7 @@ from dvc_contracts.fees import FeeRule
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.paging import Page, Paging, paged
+from dvckit.schemas import links
 from dvckit.text import fold
 
 router = APIRouter()
@@ -137,7 +138,17 @@ async def get_procedure(request: Request, code: str) -> ProcedureOut:
     return _out(p)
 
 
-@router.post("/procedures", tags=["procedures"], status_code=201, summary="Create a draft version")
+@router.post(
+    "/procedures",
+    tags=["procedures"],
+    status_code=201,
+    summary="Create a draft version",
+    responses=links(
+        201,
+        PublishProcedure=("post", "/v1/procedures/{code}/publish", {"path.code": "$response.body#/code"}),
+        GetProcedure=("get", "/v1/procedures/{code}", {"path.code": "$response.body#/code"}),
+    ),
+)
 async def create_procedure(request: Request, body: ProcedureIn, _: Operator) -> ProcedureOut:
     async with _uow(request) as uow:
         try:

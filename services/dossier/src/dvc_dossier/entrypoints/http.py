@@ -21,6 +21,7 @@ from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.paging import Page, Paging, paged
+from dvckit.schemas import links
 
 router = APIRouter()
 Citizen = Annotated[Principal, Depends(require_role("citizen"))]
@@ -190,7 +191,17 @@ def _account_phone(citizen: Principal) -> str | None:
         ) from exc
 
 
-@router.post("/dossiers", status_code=201, tags=["dossiers"], summary="A citizen submits a dossier")
+@router.post(
+    "/dossiers",
+    status_code=201,
+    tags=["dossiers"],
+    summary="A citizen submits a dossier",
+    responses=links(
+        201,
+        GetDossier=("get", "/v1/dossiers/{code}", {"path.code": "$response.body#/code"}),
+        TrackDossier=("get", "/v1/track/{code}", {"path.code": "$response.body#/code"}),
+    ),
+)
 async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> Submitted:
     name = body.applicant_name or citizen.name
     if not name:

@@ -36,6 +36,7 @@ from dvc_feedback.service.uow import FeedbackUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.paging import Page, Paging, paged
+from dvckit.schemas import links
 
 router = APIRouter()
 Citizen = Annotated[Principal, Depends(require_role("citizen"))]
@@ -265,7 +266,21 @@ async def published(
 # --- citizens and businesses -----------------------------------------------------------------------
 
 
-@router.post("/feedback", status_code=201, tags=["citizen"], summary="Submit feedback or a petition")
+@router.post(
+    "/feedback",
+    status_code=201,
+    tags=["citizen"],
+    summary="Submit feedback or a petition",
+    responses=links(
+        201,
+        GetFeedback=("get", "/v1/feedback/{feedback_id}", {"path.feedback_id": "$response.body#/id"}),
+        WithdrawFeedback=(
+            "post",
+            "/v1/feedback/{feedback_id}/withdraw",
+            {"path.feedback_id": "$response.body#/id"},
+        ),
+    ),
+)
 async def submit(request: Request, body: SubmitFeedback, citizen: Citizen) -> FeedbackOut:
     ctx = _ctx(request)
     actor = _actor(citizen)

@@ -12,6 +12,7 @@ from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.paging import Page, Paging, paged
+from dvckit.schemas import links
 
 router = APIRouter(tags=["api-keys"])
 
@@ -45,7 +46,14 @@ def key_out(row: Any) -> KeyOut:
     )
 
 
-@router.post("/api-keys", status_code=201, summary="Create a key for a sending service (shown this once)")
+@router.post(
+    "/api-keys",
+    status_code=201,
+    summary="Create a key for a sending service (shown this once)",
+    responses=links(
+        201, RevokeKey=("post", "/v1/api-keys/{key_id}/revoke", {"path.key_id": "$response.body#/id"})
+    ),
+)
 async def create(request: Request, who: Operator, body: KeyIn) -> NewKeyOut:
     async with _uow(request) as uow:
         key_id, key = await create_key(

@@ -26,8 +26,10 @@ from dvc_notify.service.api import ApiKey, InvalidApiKey, ReferenceReused, SendR
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.app import API_PREFIX
 from dvckit.problems import PROBLEM_RESPONSES
+from dvckit.schemas import links
 
 router = APIRouter(tags=["notifications"])
+NOTIFICATION = {"path.notification_id": "$response.body#/id"}  # links: the notification an answer names
 
 _UNAUTHENTICATED = {
     "unauthenticated": "Cần khóa API của dịch vụ gửi tin: Authorization: Bearer <khóa API>.",
@@ -104,7 +106,10 @@ def notification_out(row: Any, sender: str) -> NotificationOut:
     "/notifications/sms",
     status_code=201,
     summary="Send an SMS from a template (201; 200 with the first notification when the reference was used)",
-    responses={409: {**PROBLEM_RESPONSES[404], "description": "The reference names another request"}},
+    responses={
+        409: {**PROBLEM_RESPONSES[404], "description": "The reference names another request"},
+        **links(201, GetNotification=("get", "/v1/notifications/{notification_id}", NOTIFICATION)),
+    },
 )
 async def send(request: Request, response: Response, key: Key, body: SendSmsIn) -> NotificationOut:
     notify: Notify = request.app.state.notify

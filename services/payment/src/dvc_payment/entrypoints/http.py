@@ -22,6 +22,7 @@ from dvc_payment.entrypoints.responses import Checkout, PayLink, PaymentHistory,
 from dvc_payment.service import payments
 from dvckit.auth.fastapi import Credentials, bearer, require_role
 from dvckit.auth.jwt import Principal
+from dvckit.schemas import links
 
 router = APIRouter(tags=["payments"])
 Ctx = Annotated[PaymentContext, Depends(context)]
@@ -46,6 +47,9 @@ ERROR_STATUS = {
 
 def http_error(exc: PaymentError) -> HTTPException:
     return HTTPException(ERROR_STATUS.get(exc.code, 409), detail={"error": exc.code, "message": exc.message})
+
+
+PAYMENT = {"path.payment_id": "$response.body#/payment_id"}  # links: the intent an answer names
 
 
 class CreatePayment(BaseModel):
@@ -110,7 +114,15 @@ async def _get(ctx: PaymentContext, payment_id: str) -> Any:
 
 
 @router.post(
-    "/payments", status_code=201, summary="Create a payment intent (agency/operator; Idempotency-Key)"
+    "/payments",
+    status_code=201,
+    summary="Create a payment intent (agency/operator; Idempotency-Key)",
+    responses=links(
+        201,
+        GetPayment=("get", "/v1/payments/{payment_id}", PAYMENT),
+        PaymentHistory=("get", "/v1/payments/{payment_id}/history", PAYMENT),
+        PaymentRefunds=("get", "/v1/payments/{payment_id}/refunds", PAYMENT),
+    ),
 )
 async def create_payment(
     request: Request,

@@ -26,6 +26,7 @@ from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.paging import Page, Paging, paged
 from dvckit.production import environment
+from dvckit.schemas import links
 
 router = APIRouter(tags=["webhooks"])
 Ctx = Annotated[PaymentContext, Depends(context)]
@@ -34,6 +35,7 @@ AgencyCode = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9][A
 Province = Annotated[str | None, Query(pattern=r"^\d{2}$")]
 Paged = Annotated[Paging, Depends(paged())]
 STATUS = {"forbidden": 403, "not_found": 404, "too_many_endpoints": 409}
+ENDPOINT = {"path.endpoint_id": "$response.body#/endpoint_id"}  # links: the endpoint an answer names
 
 
 class NewEndpoint(BaseModel):
@@ -75,7 +77,12 @@ def endpoint_out(e: Any) -> dict[str, Any]:
     "/webhooks/endpoints",
     status_code=201,
     response_model=CreatedEndpoint,
-    responses=CONFLICT,
+    responses=CONFLICT
+    | links(
+        201,
+        RotateSecret=("post", "/v1/webhooks/endpoints/{endpoint_id}/rotate-secret", ENDPOINT),
+        RemoveEndpoint=("delete", "/v1/webhooks/endpoints/{endpoint_id}", ENDPOINT),
+    ),
     summary="Register an agency's webhook endpoint (agency: its own; operator: an agency in their province)",
 )
 async def create_endpoint(body: NewEndpoint, ctx: Ctx, who: Staff) -> CreatedEndpoint:
