@@ -7,7 +7,7 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, FastAPI, Request, Response
 
-from dvckit.paging import MAX_LIMIT, Page, Paging, paged
+from dvckit.paging import MAX_LIMIT, Page, Paging, cursor_paged, decode_cursor, encode_cursor, paged
 from dvckit.problems import install_problem_handlers
 
 ROWS = list(range(537))
@@ -91,3 +91,56 @@ async def test_a_file_export_takes_the_limit_asked_with_the_next_page_in_a_link_
         assert r.headers["link"] == '</export?limit=500&offset=500>; rel="next"'
         r = await http.get("/export", params={"limit": 500, "offset": 500})
         assert len(r.text.split(",")) == 37 and "link" not in r.headers
+
+
+def keyset_app(log: list[int]) -> FastAPI:
+    """``log``: an audit trail, newest (highest id) first; it may grow while a client walks it."""
+    a = FastAPI()
+    install_problem_handlers(a)
+
+    @a.get("/trail")
+    async def trail(
+        request: Request, p: Annotated[Paging, Depends(cursor_paged(100))], kind: str = "x"
+    ) -> Page[str]:
+        after = p.cursor_values(int)
+        newest_first = sorted(log, reverse=True)
+        rows = [i for i in newest_first if not after or i < after[0]][p.offset : p.offset + p.probe]
+        return p.keyset_page(request, rows, lambda i: f"#{i}", key=lambda i: (i,))
+
+    return a
+
+
+async def test_a_list_paged_by_key_walks_every_item_once_while_it_grows() -> None:
+    log = list(range(1, 538))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(keyset_app(log)), base_url="http://t") as http:
+        first = (await http.get("/trail", params={"kind": "y"})).json()
+        assert first["items"][:2] == ["#537", "#536"] and (first["limit"], first["offset"]) == (100, 0)
+        assert first["next"].startswith("/trail?kind=y&limit=100&cursor="), "filters kept, no offset"
+        log.extend([538, 539])  # written while the client reads: they belong to the pages already read
+        seen, pages = await walk(http, first["next"])
+        assert first["items"] + seen == [f"#{i}" for i in range(537, 0, -1)], "none repeated, none skipped"
+        assert [len(p["items"]) for p in pages] == [100, 100, 100, 100, 37] and pages[-1]["next"] is None
+        assert all(p["offset"] == 0 and p["total"] is None for p in pages)
+        by_offset = (await http.get("/trail", params={"offset": 100, "limit": 2})).json()
+        assert by_offset["items"] == ["#439", "#438"] and "cursor=" in by_offset["next"], (
+            "offsets still served"
+        )
+
+
+async def test_a_cursor_that_is_not_ours_is_a_problem() -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(keyset_app([1, 2])), base_url="http://t"
+    ) as http:
+        other_shape = encode_cursor(("2026-12-05", "a"))
+        for params in ({"cursor": "%%%"}, {"cursor": "bm90IGpzb24"}, {"cursor": other_shape},
+                       {"cursor": encode_cursor((1,)), "offset": 5}):  # fmt: skip
+            r = await http.get("/trail", params=params)
+            assert r.status_code == 422, params
+            assert r.json()["code"] == "invalid_cursor" and r.json()["errors"][0]["field"] in {
+                "cursor",
+                "offset",
+            }
+    assert decode_cursor(encode_cursor(("2026-12-05T09:00:00+00:00", "id-ư"))) == (
+        "2026-12-05T09:00:00+00:00",
+        "id-ư",
+    )

@@ -13,15 +13,30 @@ and knows from the extra one whether a next page exists. Nothing is capped silen
 says so, with ``next`` to go on; offsets stop at :data:`MAX_OFFSET` (deeper: narrow the filter). A file export
 (CSV) may take up to :data:`ACCEPTED_LIMIT` rows a request (:meth:`Paging.export`), the next one in a ``Link``
 header.
+
+A list that grows without bound (an audit trail, every SMS ever sent) pages by key instead, in the same
+:class:`Page`: :func:`cursor_paged` also reads ``cursor``, an opaque token naming the last item of the previous
+page, and :meth:`Paging.keyset_page` puts it in ``next`` (``?limit=…&cursor=…``, no offset): each page is an
+index seek however deep it is, and rows added meanwhile neither repeat nor skip items. ``offset`` keeps working
+for the first pages (clients built against it), and a response made from a cursor says ``offset: 0``.
+
+    @router.get("/audit")
+    async def audit(request: Request, paging: Paging = Depends(cursor_paged())) -> Page[Entry]:
+        after = paging.cursor_values(int)              # () on the first page
+        rows = await repo.audit(after=after[0] if after else None, limit=paging.probe, offset=paging.offset)
+        return paging.keyset_page(request, rows, Entry.of, key=lambda r: (r.id,))
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
-from fastapi import Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 DEFAULT_LIMIT: Final = 50
@@ -32,6 +47,9 @@ ACCEPTED_LIMIT: Final = (
 MAX_OFFSET: Final = 1_000_000
 
 T = TypeVar("T")
+R = TypeVar("R")
+Key = tuple[str | int, ...]
+MAX_CURSOR: Final = 200  # characters of a cursor token
 
 
 class Page(BaseModel, Generic[T]):
@@ -54,6 +72,7 @@ class Paging:
     limit: int
     offset: int
     requested: int = 0  # the limit asked for (≤ ACCEPTED_LIMIT); 0: the same as limit
+    cursor: Key = ()  # the key of the previous page's last item (cursor_paged); (): from the start
 
     def export(self) -> Paging:
         """A file export's page (CSV): up to the limit asked for, at most ACCEPTED_LIMIT rows a request; the
@@ -93,6 +112,63 @@ class Paging:
             next=next_link(request, self.limit, following) if following is not None else None,
         )
 
+    def cursor_values(self, *types: Callable[[Any], Any]) -> tuple[Any, ...]:
+        """The cursor's key, each part converted by ``types`` (e.g. ``datetime.fromisoformat, str``); () without
+        a cursor. A cursor of another shape is the caller's error: 422 ``invalid_cursor``."""
+        if not self.cursor:
+            return ()
+        try:
+            if len(self.cursor) != len(types):
+                raise ValueError("cursor of another list")
+            return tuple(t(v) for t, v in zip(types, self.cursor, strict=True))
+        except (TypeError, ValueError) as exc:
+            raise invalid_cursor() from exc
+
+    def keyset_page(
+        self, request: Request, rows: Sequence[R], item: Callable[[R], T], key: Callable[[R], Key]
+    ) -> Page[T]:
+        """The response of a list paged by key: ``rows`` fetched with :attr:`probe` (one more than the page),
+        ``item`` makes an answer's item of a row, ``key`` the row's place in the order (the next cursor)."""
+        page = rows[: self.limit]
+        following = None
+        if len(rows) > self.limit and page:
+            url = request.url.remove_query_params("offset").include_query_params(
+                limit=self.limit, cursor=encode_cursor(key(page[-1]))
+            )
+            following = f"{url.path}?{url.query}"
+        return Page[T](
+            items=[item(r) for r in page], total=None, limit=self.limit, offset=self.offset, next=following
+        )
+
+
+def encode_cursor(key: Key) -> str:
+    """An opaque token for ``key`` (URL-safe base64 of its JSON)."""
+    raw = json.dumps(list(key), separators=(",", ":"), ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> Key:
+    """The key ``token`` names; 422 ``invalid_cursor`` when it is not one this kit made."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise invalid_cursor() from exc
+    if not isinstance(values, list) or not values or not all(type(v) in (str, int) for v in values):
+        raise invalid_cursor()
+    return tuple(values)
+
+
+def invalid_cursor() -> HTTPException:
+    return HTTPException(
+        422,
+        detail={
+            "error": "invalid_cursor",
+            "message": "Con trỏ trang (cursor) không hợp lệ: hãy dùng đúng giá trị trong liên kết next.",
+            "fields": ["cursor"],
+        },
+    )
+
 
 def next_link(request: Request, limit: int, offset: int) -> str:
     """This request's path and query with ``limit`` and ``offset`` replaced (relative, so proxies keep working)."""
@@ -119,5 +195,34 @@ def paged(default: int = DEFAULT_LIMIT) -> Callable[..., Paging]:
         ),
     ) -> Paging:
         return Paging(limit=min(limit, MAX_LIMIT), offset=offset, requested=limit)
+
+    return dependency
+
+
+def cursor_paged(default: int = DEFAULT_LIMIT) -> Callable[..., Paging]:
+    """:func:`paged` and ``cursor``: the token in the previous page's ``next`` (a list paged by key)."""
+    by_offset = paged(default)
+
+    def dependency(
+        paging: Paging = Depends(by_offset),
+        cursor: str | None = Query(
+            None,
+            min_length=1,
+            max_length=MAX_CURSOR,
+            description="where the page starts: the token in the previous page's `next` (then no `offset`)",
+        ),
+    ) -> Paging:
+        if cursor is None:
+            return paging
+        if paging.offset:
+            raise HTTPException(
+                422,
+                detail={
+                    "error": "invalid_cursor",
+                    "message": "Dùng cursor hoặc offset, không dùng cả hai.",
+                    "fields": ["offset"],
+                },
+            )
+        return Paging(limit=paging.limit, offset=0, requested=paging.requested, cursor=decode_cursor(cursor))
 
     return dependency

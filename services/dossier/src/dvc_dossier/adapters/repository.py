@@ -170,9 +170,13 @@ class DossierRepository:
         province: str | None,
         limit: int,
         offset: int = 0,
+        before_id: int | None = None,
     ) -> list[Any]:
-        """Newest first; ``province``: only dossiers of that province (the dossier's own, not its code)."""
+        """Newest first; ``province``: only dossiers of that province (the dossier's own, not its code);
+        ``before_id``: only entries older than that one (the key of a page: an index seek, however deep)."""
         q = select(history).join(dossiers, dossiers.c.code == history.c.dossier_code)
+        if before_id is not None:
+            q = q.where(history.c.id < before_id)
         if dossier_code:
             q = q.where(history.c.dossier_code == dossier_code)
         if agency:

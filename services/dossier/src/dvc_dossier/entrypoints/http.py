@@ -20,7 +20,7 @@ from dvc_dossier.service import handlers
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
-from dvckit.paging import Page, Paging, paged
+from dvckit.paging import Page, Paging, cursor_paged, paged
 from dvckit.schemas import links
 
 router = APIRouter()
@@ -291,10 +291,11 @@ Operator = Annotated[Principal, Depends(require_role("operator"))]
 async def audit(
     request: Request,
     operator: Operator,
-    paging: Annotated[Paging, Depends(paged(200))],
+    paging: Annotated[Paging, Depends(cursor_paged(200))],
     dossier_code: str | None = Query(None, max_length=64),
     agency: str | None = Query(None, max_length=64),
 ) -> Page[AuditEntry]:
+    before = paging.cursor_values(int)  # paged by key: the trail only grows (dvckit.paging)
     async with _uow(request) as uow:
         rows = await uow.dossiers.audit(
             dossier_code=dossier_code,
@@ -302,21 +303,22 @@ async def audit(
             province=operator.province,
             limit=paging.probe,  # not counted (the whole history is large): one more row tells if a page follows
             offset=paging.offset,
+            before_id=before[0] if before else None,
         )
-    items = [
-        AuditEntry(
-            dossier_code=h.dossier_code,
-            kind=h.kind,
-            actor=h.actor,
-            old_status=h.old_status,
-            new_status=h.status,
-            applied=bool(h.applied),
-            sequence=h.sequence,
-            occurred_at=h.occurred_at,
-            recorded_at=h.recorded_at,
-            event_id=h.event_id,
-            note=h.note,
-        )
-        for h in rows
-    ]
-    return paging.page(request, items)
+    return paging.keyset_page(request, rows, _audit_entry, key=lambda h: (h.id,))
+
+
+def _audit_entry(h: Any) -> AuditEntry:
+    return AuditEntry(
+        dossier_code=h.dossier_code,
+        kind=h.kind,
+        actor=h.actor,
+        old_status=h.old_status,
+        new_status=h.status,
+        applied=bool(h.applied),
+        sequence=h.sequence,
+        occurred_at=h.occurred_at,
+        recorded_at=h.recorded_at,
+        event_id=h.event_id,
+        note=h.note,
+    )

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import String, any_, bindparam, cast, delete, false, func, select, text, update
+from sqlalchemy import String, and_, any_, bindparam, cast, delete, false, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -213,9 +213,19 @@ class MessageRepository:
         limit: int,
         offset: int = 0,
         province: str | None = None,
+        after: tuple[datetime, str] | None = None,
     ) -> list[Any]:
-        """Newest first. ``province``: only that province's messages (a province's operator); None: all of them."""
+        """Newest first. ``province``: only that province's messages (a province's operator); None: all of them.
+        ``after``: only those after that (created_at, id) in this order (the key of a page: an index seek)."""
         q = select(messages)
+        if after is not None:
+            created, message_id = after
+            q = q.where(
+                or_(
+                    messages.c.created_at < created,
+                    and_(messages.c.created_at == created, messages.c.id > message_id),
+                )
+            )
         if province is not None:
             q = q.where(messages.c.province_code == province)
         if dossier_code:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -29,7 +30,7 @@ from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
 from dvckit.logging import get_logger
-from dvckit.paging import Page, Paging, paged
+from dvckit.paging import Page, Paging, cursor_paged, paged
 
 log = get_logger("dvc_notify.http")
 router = APIRouter()
@@ -83,44 +84,54 @@ async def sms_estimate(body: EstimateIn) -> EstimateOut:
 async def list_messages(
     request: Request,
     who: Operator,
-    paging: Annotated[Paging, Depends(paged(100))],
+    paging: Annotated[Paging, Depends(cursor_paged(100))],
     dossier_code: str | None = None,
     status: str | None = None,
 ) -> Page[MessageOut]:
     if status is not None and status not in ALL_STATUSES:
         raise HTTPException(422, f"status must be one of {', '.join(ALL_STATUSES)}")
+    after = paging.cursor_values(_instant, str)  # paged by key: every SMS ever sent
     async with _uow(request) as uow:
         rows = await uow.messages.search(
             dossier_code=dossier_code,
             status=status,
-            limit=paging.probe,  # not counted (every SMS ever sent): one more row tells if a page follows
+            limit=paging.probe,  # not counted: one more row tells if a page follows
             offset=paging.offset,
             province=who.province,
+            after=(after[0], after[1]) if after else None,
         )
-    items = [
-        MessageOut(
-            id=r.id,
-            dossier_code=r.dossier_code,
-            province_code=r.province_code,
-            phone=r.phone_masked,
-            template=r.template,
-            text=r.text,
-            encoding=r.encoding,
-            segments=r.segments,
-            provider=r.provider,
-            status=r.status,
-            failure_reason=r.failure_reason,
-            sending_service=r.sending_service,
-            attempts=r.attempts,
-            next_attempt_at=r.next_attempt_at,
-            created_at=r.created_at,
-            sent_at=r.sent_at,
-            delivered_at=r.delivered_at,
-            failed_at=r.failed_at,
-        )
-        for r in rows
-    ]
-    return paging.page(request, items)
+    return paging.keyset_page(request, rows, _message, key=lambda r: (r.created_at.isoformat(), r.id))
+
+
+def _instant(value: str) -> datetime:
+    """A cursor's time: ISO 8601 with its offset (as the list wrote it)."""
+    at = datetime.fromisoformat(value)
+    if at.tzinfo is None:
+        raise ValueError("a time without its offset")
+    return at
+
+
+def _message(r: Any) -> MessageOut:
+    return MessageOut(
+        id=r.id,
+        dossier_code=r.dossier_code,
+        province_code=r.province_code,
+        phone=r.phone_masked,
+        template=r.template,
+        text=r.text,
+        encoding=r.encoding,
+        segments=r.segments,
+        provider=r.provider,
+        status=r.status,
+        failure_reason=r.failure_reason,
+        sending_service=r.sending_service,
+        attempts=r.attempts,
+        next_attempt_at=r.next_attempt_at,
+        created_at=r.created_at,
+        sent_at=r.sent_at,
+        delivered_at=r.delivered_at,
+        failed_at=r.failed_at,
+    )
 
 
 @router.get("/sms/{message_id}/receipts", tags=["sms"], summary="Every receipt received for a message")
