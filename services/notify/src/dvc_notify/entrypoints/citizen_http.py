@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
 from dvc_contracts.phone import InvalidPhone, mask, normalise
+from dvc_notify.entrypoints.responses import MyOptOut
 from dvc_notify.service.optouts import add_opt_out, remove_opt_out
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.auth.fastapi import require_role
@@ -56,17 +57,17 @@ def _own_number(who: Principal) -> str:
         ) from exc
 
 
-def _state(e164: str, row: Any) -> dict[str, Any]:
-    return {
-        "phone": mask(e164),
-        "opted_out": row is not None,
-        "since": row.created_at if row is not None else None,
-        "source": row.source if row is not None else None,
-    }
+def _state(e164: str, row: Any) -> MyOptOut:
+    return MyOptOut(
+        phone=mask(e164),
+        opted_out=row is not None,
+        since=row.created_at if row is not None else None,
+        source=row.source if row is not None else None,
+    )
 
 
 @router.get("/citizen/opt-out", summary="Whether the signed-in citizen's own number receives SMS (masked)")
-async def my_opt_out(request: Request, who: Citizen) -> dict[str, Any]:
+async def my_opt_out(request: Request, who: Citizen) -> MyOptOut:
     e164 = _own_number(who)
     async with _uow(request) as uow:
         row = await uow.opt_outs.get(e164)
@@ -80,7 +81,7 @@ async def my_opt_out(request: Request, who: Citizen) -> dict[str, Any]:
 )
 async def stop_my_sms(
     request: Request, response: Response, who: Citizen, body: MyOptOutIn | None = None
-) -> dict[str, Any]:
+) -> MyOptOut:
     e164 = _own_number(who)
     reason = " ".join(((body.reason if body else None) or "").split()) or DEFAULT_REASON
     async with _uow(request) as uow:
@@ -93,7 +94,7 @@ async def stop_my_sms(
 
 
 @router.delete("/citizen/opt-out", summary="Send SMS to the signed-in citizen's own number again")
-async def restart_my_sms(request: Request, who: Citizen) -> dict[str, Any]:
+async def restart_my_sms(request: Request, who: Citizen) -> MyOptOut:
     e164 = _own_number(who)
     async with _uow(request) as uow:
         await remove_opt_out(uow, e164, by=who.sub)

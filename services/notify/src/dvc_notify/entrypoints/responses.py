@@ -123,3 +123,12 @@ class SandboxMessage(Out):
 
 class SandboxReceiptOut(Out):
     outcome: str
+
+
+class MyOptOut(Out):
+    """Whether the signed-in citizen's own number receives SMS."""
+
+    phone: str = Field(description="the token's number, masked")
+    opted_out: bool
+    since: datetime | None = Field(description="when it was stopped; None: it receives SMS")
+    source: str | None = Field(description="who stopped it: citizen | operator | …; None: it receives SMS")
