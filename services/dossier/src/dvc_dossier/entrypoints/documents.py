@@ -15,6 +15,7 @@ from dvc_contracts import clock
 from dvc_dossier.domain import documents, links
 from dvc_dossier.domain.documents import DocumentRefused
 from dvc_dossier.entrypoints.http import _may_read, _uow
+from dvc_dossier.entrypoints.responses import AttachedDocument, DocumentLink, DossierDocuments, Uploaded
 from dvc_dossier.service.documents import DocumentsConfig, keep_upload
 from dvckit.auth.fastapi import require_role
 from dvckit.auth.jwt import Principal
@@ -48,15 +49,15 @@ def _refused(exc: DocumentRefused) -> HTTPException:
     )
 
 
-def _document_out(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "filename": row.filename,
-        "content_type": row.content_type,
-        "size": row.size,
-        "sha256": row.sha256,
-    }
+def _document_out(row: Any) -> AttachedDocument:
+    return AttachedDocument(
+        id=row.id,
+        name=row.name,
+        filename=row.filename,
+        content_type=row.content_type,
+        size=row.size,
+        sha256=row.sha256,
+    )
 
 
 UPLOAD_BODY: dict[
@@ -93,7 +94,7 @@ DOCUMENT_BYTES: dict[int | str, dict[str, Any]] = {
     summary="A citizen uploads one document (multipart field `file`: PDF, JPEG or PNG by content; "
     "at most DOSSIER_DOCUMENTS_MAX_BYTES, 10 MB)",
 )
-async def upload(request: Request, citizen: Citizen) -> dict[str, Any]:
+async def upload(request: Request, citizen: Citizen) -> Uploaded:
     cfg = _config(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cfg.max_bytes + FORM_OVERHEAD:
@@ -125,13 +126,13 @@ async def upload(request: Request, citizen: Citizen) -> dict[str, Any]:
             kept = await keep_upload(uow, cfg, citizen.sub, checked, part.data)
     except DocumentRefused as exc:
         raise _refused(exc) from exc
-    return {
-        "id": kept["id"],
-        "sha256": kept["sha256"],
-        "size": kept["size"],
-        "content_type": kept["content_type"],
-        "filename": kept["filename"],
-    }
+    return Uploaded(
+        id=kept["id"],
+        sha256=kept["sha256"],
+        size=kept["size"],
+        content_type=kept["content_type"],
+        filename=kept["filename"],
+    )
 
 
 async def _dossier_for(request: Request, code: str, reader: Principal) -> Any:
@@ -147,11 +148,11 @@ async def _dossier_for(request: Request, code: str, reader: Principal) -> Any:
     "/dossiers/{code}/documents",
     summary="The documents attached to a dossier (owner; operator or responsible agency of its province)",
 )
-async def list_documents(request: Request, code: str, reader: Reader) -> dict[str, Any]:
+async def list_documents(request: Request, code: str, reader: Reader) -> DossierDocuments:
     await _dossier_for(request, code, reader)
     async with _uow(request) as uow:
         rows = await uow.documents.of_dossier(code)
-    return {"items": [_document_out(r) for r in rows]}
+    return DossierDocuments(items=[_document_out(r) for r in rows])
 
 
 @router.get(
@@ -159,7 +160,7 @@ async def list_documents(request: Request, code: str, reader: Reader) -> dict[st
     summary="An expiring download link for one of a dossier's documents (the owner; the handling agency of "
     "the dossier's province); DOSSIER_DOCUMENTS_LINK_SECONDS, 10 minutes",
 )
-async def document_link(request: Request, code: str, document_id: str, reader: Fetcher) -> dict[str, Any]:
+async def document_link(request: Request, code: str, document_id: str, reader: Fetcher) -> DocumentLink:
     await _dossier_for(request, code, reader)
     async with _uow(request) as uow:
         row = await uow.documents.get(document_id)
@@ -170,10 +171,10 @@ async def document_link(request: Request, code: str, document_id: str, reader: F
     expires = int(clock.now().timestamp()) + cfg.link_seconds
     base = (cfg.link_base_url or str(request.base_url)).rstrip("/")
     log.info("document.link_issued", document_id=document_id, dossier_code=code, role=reader.role)
-    return {
-        "url": base + links.link_path(cfg.link_secret, document_id, expires),
-        "expires_at": datetime.fromtimestamp(expires, UTC),
-    }
+    return DocumentLink(
+        url=base + links.link_path(cfg.link_secret, document_id, expires),
+        expires_at=datetime.fromtimestamp(expires, UTC),
+    )
 
 
 def _ascii_name(name: str) -> str:

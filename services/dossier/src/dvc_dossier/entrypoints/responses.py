@@ -120,3 +120,30 @@ class IngestResult(Out):
     accepted: int
     rejected: int
     results: list[ItemResult] = Field(description="one per event, in the batch's order")
+
+
+class Uploaded(Out):
+    """A document just uploaded: the citizen's until a submission names it."""
+
+    id: str = Field(description="name it in the submission's `documents`")
+    sha256: str = Field(description="hex SHA-256 of the bytes as stored")
+    size: int = Field(description="bytes")
+    content_type: Literal["application/pdf", "image/jpeg", "image/png"] = Field(description="from the bytes")
+    filename: str
+
+
+class AttachedDocument(Uploaded):
+    """A document of a dossier."""
+
+    name: str | None = Field(description="what the citizen said it is, when attaching it")
+
+
+class DossierDocuments(Out):
+    items: list[AttachedDocument]
+
+
+class DocumentLink(Out):
+    """An expiring download link: whoever holds it may download until ``expires_at``."""
+
+    url: str
+    expires_at: datetime
