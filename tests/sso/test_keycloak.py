@@ -173,8 +173,9 @@ def test_citizen_signs_in_with_code_and_pkce(kc: Keycloak) -> None:
     assert verifier(kc, "portal").verify(access) == citizen
     assert verifier(kc, "dossier").verify(access) == citizen  # the portal forwards it to the services
     assert claims(access)["loa"] == 2 and claims(access)["citizen_id"] == "001099012345"
+    assert verifier(kc, "notify").verify(access) == citizen  # the citizen's own SMS opt-out
     with pytest.raises(TokenError, match=r"[Aa]udience"):
-        verifier(kc, "notify").verify(access)  # operators' service: not the portal's audience
+        verifier(kc, "reporting").verify(access)  # the operators' dashboard: not the portal's audience
     # the ID token (aud = portal) carries no role: never taken for an access token
     with pytest.raises(TokenError, match="role"):
         verifier(kc, "portal").verify(tokens.json()["id_token"])

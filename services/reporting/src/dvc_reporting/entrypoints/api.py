@@ -412,6 +412,19 @@ async def pipeline(principal: Operator, c: Ctx) -> Pipeline:
 # -- live updates -------------------------------------------------------------------------------------------------
 
 
+# one server-sent event, as clients (and schemathesis) read it: its fields, not the raw text
+SSE_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["hello", "update"]},
+        "data": {"type": "string", "description": 'JSON, e.g. {"version": 94}'},
+        "retry": {"type": "integer", "description": "milliseconds before a reconnect"},
+        "id": {"type": "string"},
+    },
+}
+
+
 @router.get(
     "/stream",
     tags=["live"],
@@ -420,7 +433,7 @@ async def pipeline(principal: Operator, c: Ctx) -> Pipeline:
     responses={
         200: {
             "description": "`event: hello` with the read model's version, then `event: update` on each change",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         }
     },
 )
