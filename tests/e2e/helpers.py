@@ -88,15 +88,27 @@ async def dossier_has_fine(database_url: str, decision_no: str, timeout: float =
 
     A fine the portal has not yet heard of cannot block anything; tests of the block start once it is known.
     """
+    await _until_row(database_url, "SELECT 1 FROM fines WHERE decision_no = :d", {"d": decision_no}, timeout)
+
+
+async def dossier_has_procedure(database_url: str, code: str, name: str, timeout: float = 40.0) -> None:
+    """Waits until the dossier service validates submissions of ``code`` against the snapshot named ``name``.
+
+    A procedure with a real code may have been published on the session's broker by another test's catalog too
+    (the portal's browser test seeds the real catalog): the dossier service keeps the newest snapshot, and at an
+    equal version the one read last, so a test that publishes its own waits for it before submitting.
+    """
+    sql = "SELECT 1 FROM procedures WHERE code = :c AND snapshot->>'name' = :n"
+    await _until_row(database_url, sql, {"c": code, "n": name}, timeout)
+
+
+async def _until_row(database_url: str, sql: str, params: dict[str, Any], timeout: float) -> None:
     engine = create_async_engine(database_url)
     try:
 
         async def known() -> bool:
             async with engine.connect() as conn:
-                row = await conn.execute(
-                    text("SELECT 1 FROM fines WHERE decision_no = :d"), {"d": decision_no}
-                )
-                return row.first() is not None
+                return (await conn.execute(text(sql), params)).first() is not None
 
         await poll(known, bool, timeout)
     finally:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from .conftest import Stack
-from .helpers import agency_reports, dossier_has_fine, pay, police_fine, poll, unique
+from .helpers import agency_reports, dossier_has_fine, dossier_has_procedure, pay, police_fine, poll, unique
 
 pytestmark = pytest.mark.e2e
 POLICE, TAX = "BCA-CSGT", "BTC-TCT"
@@ -245,6 +245,8 @@ async def test_unpaid_fine_blocks_licence_renewal_until_settled(
             "processing_days": 1,
         }
         await publish(http, stack, health_proc, operator)
+        db_url = stack["dossier"].env["DOSSIER_DATABASE_URL"]
+        await dossier_has_procedure(db_url, health_proc["code"], health_proc["name"])
         licence = unique("E2E-GPLX")
         await publish(
             http,
@@ -266,7 +268,7 @@ async def test_unpaid_fine_blocks_licence_renewal_until_settled(
         )
         decision, record = unique("QD"), unique("BB")
         await police_fine(kafka_bootstrap, decision, record, name, 4_000_000, offender_id=sub)
-        await dossier_has_fine(stack["dossier"].env["DOSSIER_DATABASE_URL"], decision)
+        await dossier_has_fine(db_url, decision)
         citizen = Citizen(http, stack, citizen_token)
         # the citizen's own health check, filed on the portal: the record is theirs (a counter one is nobody's)
         health_dossier = await citizen.submit("YT-KSK-LAI-XE", {})
