@@ -161,6 +161,7 @@ async def check_fines_feedback(ledger: Ledger, dbs: dict[str, str]) -> dict[str,
         "feedback_not_answered": sum(
             1 for f in ledger.feedback if status.get(f) not in ("answered", "closed")
         ),
+        "feedback_not_accepted": len(ledger.feedback_refused),
     }
 
 

@@ -83,7 +83,9 @@ class Sizes:
 
     @property
     def slow_bank_s(self) -> int:
-        """The "late payment" bank settles after the payment window closed: reconciliation finds the money and
-        refunds it. The window itself is longer than any stall the storm causes (the outage and the backlog
-        behind it), so only the sagas meant to pay late ever expire."""
-        return int(self.pay_window_s + 5)
+        """The "late payment" bank settles after the payment window closed (5 % of it and 5 s after: clearly
+        late, so a status query after the deadline still finds it processing — MoMo does not date a payment,
+        and the portal gives an undated success found by a late look the benefit of the doubt): reconciliation
+        finds the money and refunds it. The window itself is longer than any stall the storm causes (the outage
+        and the backlog behind it), so only the sagas meant to pay late ever expire."""
+        return int(self.pay_window_s * 1.05 + 5)

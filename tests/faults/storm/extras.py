@@ -19,7 +19,7 @@ from dvc_contracts.events import FineIssuedV1
 from dvckit.auth.jwt import DevKeys
 
 from .ledger import Ledger
-from .web import Web, signed
+from .web import GaveUp, Web, signed
 
 VIOLATION_DAY = date(2026, 2, 10)
 FEEDBACK_TEXT = (
@@ -90,7 +90,11 @@ async def feedback_one(
         "kind": "feedback", "category": "dossier_handling", "title": f"Hồ sơ trễ hẹn số {n} ({run})",
         "content": FEEDBACK_TEXT.format(n=n, run=run), "province_code": "01", "procedure_code": proc,
     }  # fmt: skip
-    fb = await _submit_feedback(web, urls, citizen, body)
+    try:
+        fb = await _submit_feedback(web, urls, citizen, body)
+    except GaveUp as exc:
+        ledger.feedback_refused.append(f"{sub}: {exc}")
+        return
     ledger.feedback[fb["id"]] = sub
     staff = await signed(keys, role="agency", sub="fs-staff", agency=fb["agency_code"], province="01")
     await web.call("POST", urls, f"/feedback/{fb['id']}/start", headers=staff)
@@ -98,19 +102,25 @@ async def feedback_one(
 
 
 async def _submit_feedback(
-    web: Web, urls: list[str], citizen: dict[str, str], body: dict[str, str]
+    web: Web, urls: list[str], citizen: dict[str, str], body: dict[str, str], patience: float = 1800.0
 ) -> dict[str, Any]:
-    """Sent once per try: a lost answer is looked up in "my feedback" before the next try."""
-    for k in range(100_000):
+    """Sent once per try: a lost answer is looked up in "my feedback" before the next try. Tries back off (1 s
+    doubling to 15 s) within ``patience``; an answer that will not change (a 4xx other than a procedure the
+    service has not heard of yet) ends them at once."""
+    deadline, wait, k = time.monotonic() + patience, 1.0, 0
+    while time.monotonic() + wait < deadline:
         with contextlib.suppress(httpx.HTTPError):
             r = await web.http.post(f"{urls[k % len(urls)]}/feedback", json=body, headers=citizen)
             if r.status_code == 201:
                 return dict(r.json())
+            if 400 <= r.status_code < 500 and r.status_code != 429 and "unknown_procedure" not in r.text:
+                raise GaveUp(f"feedback answered {r.status_code}: {r.text[:200]}")
         mine = await web.call("GET", urls, "/feedback", params={"mine": "true"}, headers=citizen)
         if mine.status_code == 200 and mine.json()["items"]:
             return dict(mine.json()["items"][0])  # it had landed: the answer was lost
-        await asyncio.sleep(1.0)  # or the procedure is not known there yet (422 unknown_procedure)
-    raise RuntimeError("feedback never accepted")
+        await asyncio.sleep(wait)
+        wait, k = min(15.0, wait * 2), k + 1
+    raise GaveUp(f"feedback not accepted within {patience:.0f} s")
 
 
 async def run_extras(

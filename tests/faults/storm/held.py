@@ -167,7 +167,10 @@ async def readers(stack: Stack, codes: list[str], *, readers: int, seconds: floa
             else:
                 latencies.append(time.monotonic() - t)
 
-    limits = httpx.Limits(max_connections=readers, max_keepalive_connections=readers)
+    # an idle connection is let go after 2 s, before uvicorn closes it (5 s): with both at 5 s (httpx's default)
+    # a reader stalled on a loaded machine sent its next request on a connection the server was closing, and
+    # counted the keep-alive race as a server drop (3 of ~1,000 at 256 readers in the first full run)
+    limits = httpx.Limits(max_connections=readers, max_keepalive_connections=readers, keepalive_expiry=2.0)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         before = await _server_buckets(http, urls)
         t0 = time.monotonic()

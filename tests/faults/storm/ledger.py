@@ -90,6 +90,7 @@ class Ledger:
     sagas: list[Saga] = field(default_factory=list)
     fines: dict[str, str] = field(default_factory=dict)  # decision no -> payment id once paid
     feedback: dict[str, str] = field(default_factory=dict)  # feedback id -> citizen sub
+    feedback_refused: list[str] = field(default_factory=list)  # why a citizen's feedback was never accepted
     duplicates: int = 0
     http_batches: int = 0
     retries: Counter[str] = field(default_factory=Counter)  # why a send was tried again

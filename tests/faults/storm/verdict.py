@@ -19,8 +19,9 @@ MUST_BE_ZERO = (
     "sms_duplicates", "sms_missing", "sms_unsent", "sms_unexpected", "double_charges", "double_refunds",
     "kept_without_service", "succeeded_without_charge",
     "sagas_not_terminal", "sagas_unexpected_outcome", "late_payments_not_refunded", "fines_not_settled",
-    "fines_settled_twice", "feedback_not_answered", "pending_after_drain", "instances_died", "groups_lagging",
-    "dead_letters", "http_500_answers", "intake_not_applied", "intake_errors", "track_errors",
+    "fines_settled_twice", "feedback_not_answered", "feedback_not_accepted", "pending_after_drain",
+    "instances_died", "groups_lagging", "dead_letters", "http_500_answers", "intake_not_applied",
+    "intake_errors", "track_errors",
 )  # fmt: skip
 
 

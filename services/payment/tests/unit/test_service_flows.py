@@ -472,6 +472,31 @@ async def test_a_success_paid_after_the_window_is_late_even_before_the_sweep(
         assert [h["action"] for h in hist][:4] == ["created", "checkout", "expired", "late_success"]
 
 
+async def test_an_undated_success_is_late_when_a_query_after_the_deadline_found_it_unpaid(
+    make_payment_app: Any,
+) -> None:
+    """MoMo does not say when the money moved. A status query sent after the deadline was answered "still
+    processing"; the bank settled later and the expiry sweep (behind: a busy scheduler) finds the success. It
+    is late — refunded, the dossier having given up — not given the benefit of the doubt."""
+    pa = await make_payment_app(sandbox_slow_seconds=6.0, reconcile_interval_seconds=0.05)
+    pid = new_id()
+    policy = pa.ctx.policy
+    with clock.pinned(clock.now()) as frozen:
+        expires_at = frozen.now() + timedelta(seconds=4)
+        await request_payment(pa, pid, expires_at=expires_at)
+        await click(pa, await checkout(pa, pid, "momo"), scenario="slow_no_ipn")
+        frozen.set(expires_at + timedelta(seconds=1))
+        assert await payments.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=policy) == 1
+        assert events_for(await pa.outbox(topics.FEE_PAID), pid) == []  # still processing at the bank
+        frozen.advance(seconds=6)  # the bank has settled; the sweep comes only now
+        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
+        [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
+        assert fee["late"] is True
+        assert len(events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)) == 1
+        assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=policy) == 1
+        assert await pa.status(pid) == "refunded"
+
+
 async def _reconciled(pa: PaymentApp) -> bool:
     await payments.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     return bool(await pa.outbox(topics.FEE_PAID))

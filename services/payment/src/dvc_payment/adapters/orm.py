@@ -78,6 +78,8 @@ attempts = Table(
     Column("completed_at", UtcDateTime, nullable=True),
     Column("next_poll_at", UtcDateTime, nullable=True),  # reconciliation: next status query (None: done)
     Column("polls", Integer, nullable=False, default=0),
+    # when a status query last went out that the provider answered "not paid yet" (dates an undated success)
+    Column("pending_seen_at", UtcDateTime, nullable=True),
     Index(
         "ix_payment_attempts_poll",
         "next_poll_at",

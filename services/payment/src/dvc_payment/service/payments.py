@@ -417,10 +417,12 @@ async def _apply_success(
         return "ignored"
     txn = notice.provider_txn_id or attempt.ref
     paid_at = notice.occurred_at or now
-    if notice.occurred_at is not None and is_due_for_expiry(p.status, p.expires_at, notice.occurred_at):
-        # the provider says it was paid after the window closed, which our sweep had not yet seen: the intent
-        # expired first (the dossier gave up on it), so this success is a late one, refunded like any other.
-        # A provider that does not say when (MoMo) is given the benefit of the doubt.
+    moved_after = notice.occurred_at or attempt.pending_seen_at
+    if moved_after is not None and is_due_for_expiry(p.status, p.expires_at, moved_after):
+        # paid after the window closed, which our sweep had not yet seen: the intent expired first (the dossier
+        # gave up on it), so this success is a late one, refunded like any other. The provider says when, or
+        # (MoMo does not) a status query sent after the deadline was still answered "not paid yet". Without
+        # either, the payment is given the benefit of the doubt.
         p = await expire_intent(uow, p, now=now, actor=actor)
     await uow.attempts.update(
         attempt.ref,
@@ -520,6 +522,7 @@ async def poll_attempt(
     info = AttemptInfo(
         attempt.ref, attempt.amount_vnd, attempt.provider_txn_id, attempt.created_at, p.description
     )
+    asked_at = clock.now()  # "not paid yet" in the answer holds at least from here
     try:
         notice = await provider.query(info)
     except ProviderError as exc:
@@ -538,10 +541,12 @@ async def poll_attempt(
             fresh.status != AttemptStatus.SUCCEEDED.value
             and fresh.created_at > now - policy.reconcile_lookback
         )
+        pending = notice is not None and notice.outcome == "pending"
         await uow.attempts.update(
             attempt.ref,
             polls=fresh.polls + 1,
             next_poll_at=policy.next_poll(now, fresh.polls + 1) if keep_polling else None,
+            **({"pending_seen_at": asked_at} if pending else {}),
         )
         await uow.commit()
     RECONCILIATIONS.labels(attempt.provider, result).inc()
