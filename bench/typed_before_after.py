@@ -1,0 +1,110 @@
+"""Issue 16's "no slower", measured in one run: status-sync CPU per event (the dossier processes) and saga CPU
+per saga (dossier, payment and notify) with the services of two trees on one broker and one PostgreSQL —
+**before** (``BENCH_BEFORE_REV``, default f9fe6f0: the last commit before typed subscriptions and the unit of
+work's after_commit) and **after** (this tree). The harness is this tree's; each side's service processes
+import that side's sources (PYTHONPATH of a ``git worktree`` of the revision, removed afterwards). Sides
+alternate, ``BENCH_ROUNDS`` rounds (default 2), and the medians are compared: this machine is shared and noisy.
+
+Sizes: BENCH_BA_EVENTS (status events per round, default 40000), BENCH_BA_SAGAS (default 150).
+On demand: ``make bench SCENARIOS=typed-before-after`` (it needs the repository's history)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import saga_vehicle, status_sync
+from dvckit.devbroker import DevBroker
+
+BEFORE = os.environ.get("BENCH_BEFORE_REV", "f9fe6f0")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+EVENTS = int(os.environ.get("BENCH_BA_EVENTS", "40000"))
+SAGAS = int(os.environ.get("BENCH_BA_SAGAS", "150"))
+SERVICES = ("catalog", "dossier", "feedback", "notify", "payment", "portal", "reporting")
+console = Console()
+
+
+def source_path(tree: Path) -> str:
+    """PYTHONPATH that makes a process import ``tree``'s contracts, kit and services first."""
+    parts = [tree / "contracts/src", tree / "libs/dvckit/src"]
+    parts += [tree / f"services/{s}/src" for s in SERVICES if (tree / f"services/{s}/src").is_dir()]
+    return os.pathsep.join(str(p) for p in parts)
+
+
+@contextlib.contextmanager
+def worktree(rev: str) -> Iterator[Path]:
+    """A detached checkout of ``rev`` beside the repository, removed afterwards."""
+    where = Path(tempfile.mkdtemp(prefix="dvc-bench-before-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", str(where), rev], check=True, capture_output=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(where)], check=False, capture_output=True)
+
+
+@contextlib.contextmanager
+def services_from(path: str | None) -> Iterator[None]:
+    """Service processes started inside import ``path`` first (None: this tree, as installed)."""
+    old = os.environ.get("PYTHONPATH")
+    if path is not None:
+        os.environ["PYTHONPATH"] = path
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = old
+
+
+async def one_round(broker: DevBroker, path: str | None) -> dict[str, float]:
+    with services_from(path):
+        sync = await status_sync.run(
+            broker, events=EVENTS, raw_n=0, latency_events=0, dossiers=0, instances_n=1
+        )
+        saga = await saga_vehicle.run(broker, n=SAGAS)
+    per_service = saga["cpu_ms_per_saga_total_sys"]
+    services_ms = sum(float(per_service[s].split()[0]) for s in ("dossier", "payment", "notify"))
+    return {
+        "status_sync_dossier_cpu_us_per_event": float(sync["throughput_run"]["dossier_cpu_us_per_event"]),
+        "saga_services_cpu_ms_per_saga": round(services_ms, 1),
+    }
+
+
+def _change(before: float, after: float) -> str:
+    return f"{(after - before) / before * 100:+.1f} %" if before else "-"
+
+
+async def run() -> dict[str, Any]:
+    rounds: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    with worktree(BEFORE) as tree, DevBroker() as broker:
+        old = source_path(tree)
+        for k in range(ROUNDS):
+            for side in ("before", "after") if k % 2 == 0 else ("after", "before"):
+                console.print(f"round {k + 1}/{ROUNDS}: {side}")
+                rounds[side].append(await one_round(broker, old if side == "before" else None))
+    figures = list(rounds["before"][0])
+    medians = {side: {f: statistics.median(r[f] for r in rounds[side]) for f in figures} for side in rounds}
+    table = Table(title=f"typed subscriptions: before ({BEFORE}) and after, {os.cpu_count()} cores")
+    for col in ("figure (median)", "before", "after", "change"):
+        table.add_column(col, justify="left" if col.startswith("figure") else "right")
+    for f in figures:
+        b, a = medians["before"][f], medians["after"][f]
+        table.add_row(f, f"{b:g}", f"{a:g}", _change(b, a))
+    console.print(table)
+    return {
+        "before_rev": BEFORE,
+        "rounds": rounds,
+        "median": medians,
+        "change": {f: _change(medians["before"][f], medians["after"][f]) for f in figures},
+        "sizes": {"status_events_per_round": EVENTS, "sagas_per_round": SAGAS, "rounds": ROUNDS},
+    }
