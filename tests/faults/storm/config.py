@@ -89,3 +89,10 @@ class Sizes:
         finds the money and refunds it. The window itself is longer than any stall the storm causes (the outage
         and the backlog behind it), so only the sagas meant to pay late ever expire."""
         return int(self.pay_window_s * 1.05 + 5)
+
+    @property
+    def undated_grace_s(self) -> float:
+        """A MoMo success first seen this long after the deadline is late (payment's
+        PAYMENT_UNDATED_GRACE_SECONDS): half the late bank's margin, so a late payer is late whenever it is
+        seen, and a sweep that found a lost notification just after the deadline still counts it on time."""
+        return (self.slow_bank_s - self.pay_window_s) / 2

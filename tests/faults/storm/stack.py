@@ -99,6 +99,7 @@ def _extra_env(name: str, sizes: Sizes) -> dict[str, str]:
         return {
             "PAYMENT_SANDBOX_CALLBACK_DELAY_SECONDS": "0",
             "PAYMENT_SANDBOX_SLOW_SECONDS": str(sizes.slow_bank_s),
+            "PAYMENT_UNDATED_GRACE_SECONDS": str(sizes.undated_grace_s),
             "PAYMENT_EXPIRY_INTERVAL_SECONDS": "0.5",
             "PAYMENT_RECONCILE_INTERVAL_SECONDS": "1",
             "PAYMENT_RECONCILE_MAX_INTERVAL_SECONDS": "4",

@@ -39,6 +39,8 @@ class Settings(ServiceSettings):
     reconcile_interval_seconds: float = 30.0  # first status query of an attempt, then doubling …
     reconcile_max_interval_seconds: float = 900.0  # … up to this
     reconcile_lookback_hours: float = 24.0  # failed / expired attempts are still queried this long
+    # a success its provider does not date (MoMo) first seen this long after the deadline is a late one
+    undated_grace_seconds: float = Field(default=30.0, ge=0)
     refund_interval_seconds: float = 1.0
     refund_max_attempts: int = 5
     maintenance_interval_seconds: float = 300.0  # pruning of the replay guard and of rate-limit buckets

@@ -497,6 +497,25 @@ async def test_an_undated_success_is_late_when_a_query_after_the_deadline_found_
         assert await pa.status(pid) == "refunded"
 
 
+async def test_an_undated_success_first_seen_well_after_the_deadline_is_late(make_payment_app: Any) -> None:
+    """Nobody asked MoMo between the deadline and the bank's settlement (the payment service was down, its
+    sweep far behind): a success first seen more than the grace (30 s) after the deadline is late, whenever
+    the sweep gets to it; within the grace it is a lost notification found in time."""
+    pa = await make_payment_app(sandbox_slow_seconds=40.0)
+    policy = pa.ctx.policy
+    assert policy.undated_grace == timedelta(seconds=30)
+    pid = new_id()
+    with clock.pinned(clock.now()) as frozen:
+        expires_at = frozen.now() + timedelta(seconds=4)
+        await request_payment(pa, pid, expires_at=expires_at)
+        await click(pa, await checkout(pa, pid, "momo"), scenario="slow_no_ipn")
+        frozen.set(expires_at + timedelta(seconds=60))  # settled 36 s after the deadline, seen at 60 s
+        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
+        [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
+        assert fee["late"] is True
+        assert len(events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)) == 1
+
+
 async def _reconciled(pa: PaymentApp) -> bool:
     await payments.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     return bool(await pa.outbox(topics.FEE_PAID))

@@ -41,6 +41,7 @@ class Policy:
     reconcile_interval: timedelta = timedelta(seconds=30)
     reconcile_max_interval: timedelta = timedelta(minutes=15)
     reconcile_lookback: timedelta = timedelta(hours=24)
+    undated_grace: timedelta = timedelta(seconds=30)
     refund_max_attempts: int = 5
     max_attempts: int = 20  # provider orders per intent
     callback_retention: timedelta = timedelta(days=30)
@@ -54,6 +55,7 @@ class Policy:
             reconcile_interval=timedelta(seconds=s.reconcile_interval_seconds),
             reconcile_max_interval=timedelta(seconds=s.reconcile_max_interval_seconds),
             reconcile_lookback=timedelta(hours=s.reconcile_lookback_hours),
+            undated_grace=timedelta(seconds=s.undated_grace_seconds),
             refund_max_attempts=s.refund_max_attempts,
             max_attempts=s.max_attempts_per_payment,
             callback_retention=timedelta(days=s.callback_retention_days),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dvc_contracts import clock, phone
@@ -410,6 +410,21 @@ async def _fine_for(uow: PaymentUnitOfWork, p: Any, policy: Policy) -> tuple[Any
     return fine, settles
 
 
+def paid_after_the_window(p: Any, attempt: Any, notice: Notice, *, now: datetime, grace: timedelta) -> bool:
+    """Whether a success on a still payable intent was paid after its deadline. The provider says when
+    (VNPay, PayGov); MoMo does not, so: late if a status query sent after the deadline was still answered "not
+    paid yet" (the money moved later), or if the success is first seen more than ``grace`` after the deadline
+    (however late our sweep looks, the answer does not depend on it); on time otherwise — a lost notification
+    found by the sweep just after the deadline."""
+    if notice.occurred_at is not None:
+        return is_due_for_expiry(p.status, p.expires_at, notice.occurred_at)
+    if attempt.pending_seen_at is not None and is_due_for_expiry(
+        p.status, p.expires_at, attempt.pending_seen_at
+    ):
+        return True
+    return is_due_for_expiry(p.status, p.expires_at + grace, now)
+
+
 async def _apply_success(
     uow: PaymentUnitOfWork, p: Any, attempt: Any, notice: Notice, *, actor: str, now: datetime, policy: Policy
 ) -> str:
@@ -417,12 +432,9 @@ async def _apply_success(
         return "ignored"
     txn = notice.provider_txn_id or attempt.ref
     paid_at = notice.occurred_at or now
-    moved_after = notice.occurred_at or attempt.pending_seen_at
-    if moved_after is not None and is_due_for_expiry(p.status, p.expires_at, moved_after):
+    if paid_after_the_window(p, attempt, notice, now=now, grace=policy.undated_grace):
         # paid after the window closed, which our sweep had not yet seen: the intent expired first (the dossier
-        # gave up on it), so this success is a late one, refunded like any other. The provider says when, or
-        # (MoMo does not) a status query sent after the deadline was still answered "not paid yet". Without
-        # either, the payment is given the benefit of the doubt.
+        # gave up on it), so this success is a late one, refunded like any other
         p = await expire_intent(uow, p, now=now, actor=actor)
     await uow.attempts.update(
         attempt.ref,
