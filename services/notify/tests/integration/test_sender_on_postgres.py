@@ -22,10 +22,11 @@ from dvc_notify.adapters.providers.sandbox import SandboxProvider
 from dvc_notify.domain.failover import FailoverPolicy, Router
 from dvc_notify.domain.limits import Limit, RateLimiter, next_vn_midnight
 from dvc_notify.domain.status import Receipt, SubmitResult
-from dvc_notify.service.handlers import SmsRequest, request_sms
+from dvc_notify.service.intake import SmsRequest, request_sms
 from dvc_notify.service.optouts import add_opt_out
 from dvc_notify.service.receipts import apply_receipt
-from dvc_notify.service.sender import Sender, SenderConfig
+from dvc_notify.service.sender import Sender
+from dvc_notify.service.sender_types import SenderConfig
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.db import make_engine, make_sessionmaker
 from dvckit.messaging.consumer import Rejected

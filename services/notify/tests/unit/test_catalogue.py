@@ -14,7 +14,7 @@ from dvc_notify.domain.catalogue import (
     preview,
 )
 from dvc_notify.domain.templates import TEMPLATES, UnknownTemplate, render
-from dvc_notify.service.handlers import SmsRequest, _draft
+from dvc_notify.service.intake import SmsRequest, _draft
 
 STATUS = TEMPLATES["dossier-status-changed"]
 

@@ -9,7 +9,7 @@ import pytest
 from dvc_contracts import clock
 from dvc_notify.domain.limits import next_vn_midnight
 from dvc_notify.domain.templates import format_date, format_local_datetime
-from dvc_notify.service.sender import SystemClock
+from dvc_notify.service.sender_types import SystemClock
 from dvckit.testing import VN_CLOCK_PINS, Pin
 
 

@@ -15,9 +15,9 @@ from dvc_contracts.events import (
 )
 from dvc_feedback.adapters.orm import messaging
 from dvc_feedback.config import Settings
+from dvc_feedback.entrypoints import citizen_http, public_http, staff_http
 from dvc_feedback.entrypoints.context import FeedbackContext
 from dvc_feedback.entrypoints.errors import install_error_handlers
-from dvc_feedback.entrypoints.http import router
 from dvc_feedback.entrypoints.scheduler import run_scheduler
 from dvc_feedback.service import handlers
 from dvc_feedback.service.uow import FeedbackUnitOfWork
@@ -51,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Cổng DVC — feedback",
         description="Phản ánh, kiến nghị của người dân, doanh nghiệp: tiếp nhận, chuyển cơ quan có thẩm quyền, "
         "trả lời, công khai, đánh giá.",
-        routers=[router],
+        # in this order: /feedback/categories and /feedback/published match before /feedback/{feedback_id}
+        routers=[public_http.router, citizen_http.router, staff_http.router],
         background=[scheduler],
     )
     app.state.feedback = ctx

@@ -18,7 +18,8 @@ from dvc_notify.domain.failover import FailoverPolicy, Router
 from dvc_notify.domain.limits import Limit, RateLimiter
 from dvc_notify.fakes.gateways import FakeFormGateway, FakeGateway, FakeRestGateway
 from dvc_notify.metrics import PROVIDER_ERROR_RATE, PROVIDER_SHARE
-from dvc_notify.service.sender import Sender, SenderConfig
+from dvc_notify.service.sender import Sender
+from dvc_notify.service.sender_types import SenderConfig
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.logging import get_logger
 

@@ -25,7 +25,7 @@ from dvc_contracts import clock
 from dvc_contracts.phone import mask, normalise
 from dvc_notify.domain.api_keys import KeyType, new_key, parse_key, secret_matches
 from dvc_notify.domain.catalogue import preview
-from dvc_notify.service.handlers import SmsRequest, request_sms
+from dvc_notify.service.intake import SmsRequest, request_sms
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.logging import get_logger
 

@@ -25,14 +25,13 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
 from urllib.parse import parse_qs
-
-import httpx
 
 from dvc_contracts import clock
 from dvc_contracts.clock import VN_TZ
 from dvc_notify.adapters.providers.base import InvalidReceipt, OutgoingSms
+from dvc_notify.adapters.providers.http_gateway import HttpGateway
 from dvc_notify.domain.status import Receipt, ReceiptStatus, SubmitKind, SubmitResult
 
 NAME: Final = "gw-form"
@@ -75,9 +74,9 @@ def parse_form(body: bytes) -> dict[str, str]:
     return {k: v[0] for k, v in pairs.items()}
 
 
-class FormGatewayProvider:
+class FormGatewayProvider(HttpGateway):
     name = NAME
-    idempotent = True
+    api = "form + HMAC signature"
 
     def __init__(
         self,
@@ -90,15 +89,10 @@ class FormGatewayProvider:
         concurrency: int = 64,
         fake: bool = False,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, timeout=timeout, concurrency=concurrency, fake=fake)
         self.user = user
         self.secret = secret
         self.brandname = brandname
-        self.fake = fake
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-        )
 
     async def send(self, sms: OutgoingSms) -> SubmitResult:
         form = {
@@ -111,16 +105,9 @@ class FormGatewayProvider:
             "time": clock.vn_now().strftime("%Y%m%d%H%M%S"),
         }
         form["sign"] = sign(self.secret, form, SEND_FIELDS)
-        try:
-            r = await self.client.post(self.base_url + SEND_PATH, data=form)
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            return SubmitResult("temporary", code="connect_error", detail=type(exc).__name__)
-        except httpx.TimeoutException as exc:
-            return SubmitResult("temporary", code="timeout", detail=type(exc).__name__, ambiguous=True)
-        except httpx.HTTPError as exc:
-            return SubmitResult("temporary", code="http_error", detail=type(exc).__name__, ambiguous=True)
-        if r.status_code == 429 or r.status_code >= 500:
-            return SubmitResult("temporary", code=f"http_{r.status_code}", ambiguous=r.status_code == 504)
+        r = await self.post(SEND_PATH, data=form)
+        if isinstance(r, SubmitResult):
+            return r
         answer = {k: v[0] for k, v in parse_qs(r.text).items()}
         result = answer.get("result")
         if result is None:
@@ -158,9 +145,3 @@ class FormGatewayProvider:
 
     def receipt_ack(self) -> tuple[str, str]:
         return "result=0", "text/plain"
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": "http", "api": "form + HMAC signature", "url": self.base_url, "fake": self.fake}
-
-    async def close(self) -> None:
-        await self.client.aclose()

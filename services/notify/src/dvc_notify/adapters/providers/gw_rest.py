@@ -32,9 +32,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-import httpx
-
 from dvc_notify.adapters.providers.base import InvalidReceipt, OutgoingSms
+from dvc_notify.adapters.providers.http_gateway import HttpGateway
 from dvc_notify.domain.status import Receipt, ReceiptStatus, SubmitKind, SubmitResult
 
 NAME: Final = "gw-rest"
@@ -73,9 +72,9 @@ def receipt_status(status: str, error_code: str | None) -> ReceiptStatus:
     return "technical-failure"
 
 
-class RestGatewayProvider:
+class RestGatewayProvider(HttpGateway):
     name = NAME
-    idempotent = True
+    api = "JSON REST + API key"
 
     def __init__(
         self,
@@ -89,16 +88,11 @@ class RestGatewayProvider:
         concurrency: int = 64,
         fake: bool = False,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, timeout=timeout, concurrency=concurrency, fake=fake)
         self.api_key = api_key
         self.callback_secret = callback_secret
         self.callback_url = callback_url
         self.brandname = brandname
-        self.fake = fake
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(2.0, timeout)),
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-        )
 
     async def send(self, sms: OutgoingSms) -> SubmitResult:
         body = {
@@ -109,18 +103,9 @@ class RestGatewayProvider:
             "request_id": sms.message_id,
             "callback_url": self.callback_url,
         }
-        try:
-            r = await self.client.post(
-                self.base_url + SEND_PATH, json=body, headers={"X-Api-Key": self.api_key}
-            )
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            return SubmitResult("temporary", code="connect_error", detail=type(exc).__name__)
-        except httpx.TimeoutException as exc:  # the request went out: it may have been accepted
-            return SubmitResult("temporary", code="timeout", detail=type(exc).__name__, ambiguous=True)
-        except httpx.HTTPError as exc:
-            return SubmitResult("temporary", code="http_error", detail=type(exc).__name__, ambiguous=True)
-        if r.status_code == 429 or r.status_code >= 500:
-            return SubmitResult("temporary", code=f"http_{r.status_code}", ambiguous=r.status_code == 504)
+        r = await self.post(SEND_PATH, json=body, headers={"X-Api-Key": self.api_key})
+        if isinstance(r, SubmitResult):
+            return r
         if r.status_code in (401, 403):
             return SubmitResult("technical", code="invalid_api_key")
         try:
@@ -171,9 +156,3 @@ class RestGatewayProvider:
 
     def receipt_ack(self) -> tuple[str, str]:
         return '{"code":"100"}', "application/json"
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": "http", "api": "JSON REST + API key", "url": self.base_url, "fake": self.fake}
-
-    async def close(self) -> None:
-        await self.client.aclose()
