@@ -3,17 +3,7 @@ the procedure may move the dossier's status, never the saga."""
 
 from __future__ import annotations
 
-from dvc_dossier.domain.sagas import (
-    LICENCE,
-    POLICE_AGENCY,
-    TAX_AGENCY,
-    VEHICLE,
-    Note,
-    Saga,
-    on_agency_report,
-    on_fee_paid,
-    on_payment_expired,
-)
+from dvc_dossier.domain.sagas import LICENCE, POLICE_AGENCY, TAX_AGENCY, VEHICLE, Saga, on_agency_report
 
 LICENSING, PROVINCE_DEPT = "BGTVT-TCDBVN", "SO-GTVT"
 
@@ -42,14 +32,3 @@ def test_the_plate_step_waits_for_the_police_only() -> None:
     saga = Saga("01-261207-VEH001", VEHICLE, "awaiting_police", payment_id="p-2", amount_vnd=1)
     assert on_agency_report(saga, TAX_AGENCY, "completed", "30A-000.00") == (saga, [])
     assert on_agency_report(saga, POLICE_AGENCY, "completed", "30A-000.00")[0].state == "completed"
-
-
-def test_a_late_fee_paid_read_before_the_expiry_cancels_instead_of_advancing() -> None:
-    """payment publishes payment-expired before the late fee-paid, but on two topics: the dossier may read the
-    fee first. It must not move on to the police (payment refunds that money) — it ends as the expiry does."""
-    saga = Saga("01-261205-LATE01", VEHICLE, "awaiting_payment", payment_id="pay-1", amount_vnd=8_000_000)
-    late, actions = on_fee_paid(saga, "pay-1", late=True)
-    assert late.state == "cancelled" and [a.status for a in actions if isinstance(a, Note)] == ["cancelled"]
-    assert on_payment_expired(late, "pay-1") == (late, [])  # the expiry read after it changes nothing
-    assert on_fee_paid(saga, "pay-1")[0].state == "awaiting_police"  # on time: on to the police
-    assert on_fee_paid(late, "pay-1")[0] == late  # a repeat of the on-time event after the cancel: nothing

@@ -169,11 +169,7 @@ def start_vehicle_registration(
     ]
 
 
-def on_fee_paid(saga: Saga, payment_id: str, late: bool = False) -> tuple[Saga, list[Action]]:
-    """A fee paid after its intent expired (``late``) ends the saga as the expiry does, whichever of the two
-    events (other topics, no order between them) is read first; the payment service refunds it."""
-    if late:
-        return on_payment_expired(saga, payment_id)
+def on_fee_paid(saga: Saga, payment_id: str) -> tuple[Saga, list[Action]]:
     if saga.state != "awaiting_payment" or saga.payment_id != payment_id:
         return saga, []
     if saga.flow == LICENCE:

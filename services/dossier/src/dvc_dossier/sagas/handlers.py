@@ -90,8 +90,8 @@ async def on_fee_paid(event: Event[FeePaidV1], uow: DossierUnitOfWork) -> None:
     paid = event.data
     if paid.purpose != "dossier_fee" or (saga := await uow.sagas.for_payment(paid.payment_id)) is None:
         return
-    after, actions = flows.on_fee_paid(saga, paid.payment_id, late=paid.late)
-    await _advance_or_cancel(uow, saga, after, actions, event.id)
+    after, actions = flows.on_fee_paid(saga, paid.payment_id)
+    await _advance(uow, saga, after, actions, event.id)
 
 
 async def on_payment_expired(event: Event[PaymentExpiredV1], uow: DossierUnitOfWork) -> None:
@@ -100,15 +100,9 @@ async def on_payment_expired(event: Event[PaymentExpiredV1], uow: DossierUnitOfW
     if (saga := await uow.sagas.for_payment(expired.payment_id)) is None:
         return
     after, actions = flows.on_payment_expired(saga, expired.payment_id)
-    await _advance_or_cancel(uow, saga, after, actions, event.id)
-
-
-async def _advance_or_cancel(
-    uow: DossierUnitOfWork, saga: Saga, after: Saga, actions: list[Any], cause: str
-) -> None:
-    await _advance(uow, saga, after, actions, cause)
+    await _advance(uow, saga, after, actions, event.id)
     if after.state == "cancelled" and saga.state != "cancelled":
-        await _cancel_dossier(uow, saga.dossier_code, cause)
+        await _cancel_dossier(uow, saga.dossier_code, event.id)
 
 
 async def _cancel_dossier(uow: DossierUnitOfWork, code: str, cause: str) -> None:
