@@ -5,11 +5,11 @@
    generated inside PostgreSQL (generate_series + seeded random(), 1M rows per statement, secondary indexes
    built afterwards) in the shape the projector writes, with the aggregate tables computed by GROUP BY with the
    projection's rules. It is checked, not assumed: a sample of dossier rows is a fixed point of
-   ``projection.derive`` and one province's aggregate rows equal a recount by the projection's contribution
-   functions. Then every panel the dashboard page reads (static/dashboard.js) is called in-process (FastAPI +
-   SQLAlchemy + asyncpg, no network) in the national view, a random province's and a random sector's:
-   p50/p95/p99 against the issue's target of 50 ms. No dossier history (dossier_events) and no fines are
-   loaded: no dashboard panel reads them.
+   ``projection.dossiers.derive`` and one province's aggregate rows equal a recount by the projection's
+   contribution functions. Then every panel the dashboard page reads (static/dashboard.js) is called
+   in-process (FastAPI + SQLAlchemy + asyncpg, no network) in the national view, a random province's and a
+   random sector's: p50/p95/p99 against the issue's target of 50 ms. No dossier history (dossier_events)
+   and no fines are loaded: no dashboard panel reads them.
 2. Replay rate. The 10M read model is not replayed (at the measured rate that would take hours): the rate is
    measured on BENCH_REPORTING_REPLAY_EVENTS (default 100,000; 0 skips) real events of the same mix produced
    to a fresh broker, consumed from offset 0 by ``dvc_reporting.replay.rebuild`` into a fresh database.
@@ -47,7 +47,12 @@ from dvc_contracts.events import (
 from dvc_contracts.topics import ALL_TOPICS, partitions_for
 from dvc_contracts.units import CURRENT_CODES
 from dvc_reporting.config import Settings
-from dvc_reporting.domain import projection
+from dvc_reporting.domain.projection.aggregates import AGGREGATES, Contributions, merge_into
+from dvc_reporting.domain.projection.dossiers import DossierState, derive, dossier_contributions
+from dvc_reporting.domain.projection.feedback import FeedbackState, feedback_contributions
+from dvc_reporting.domain.projection.payments import PaymentState, payment_contributions
+from dvc_reporting.domain.projection.sms import SmsState, sms_contributions
+from dvc_reporting.domain.projection.state import state_from_row
 from dvc_reporting.entrypoints.app import create_app
 from dvc_reporting.replay import rebuild
 from dvckit.auth.jwt import issue_token, load_or_create_dev_keys
@@ -93,8 +98,8 @@ CHUNK = 1_000_000
 # each in the shape the projector leaves after the events a dossier of this kind emits: dossier-submitted (online
 # only: submission time, agency, due date), then status changes up to the current one (its sequence, time,
 # agency, due date); finished ones carry their finishing time and on-time flag. The bench checks below that
-# ``projection.derive`` leaves a sample of them unchanged and that the aggregates equal a recount by
-# ``projection.*_contributions``.
+# ``projection.dossiers.derive`` leaves a sample of them unchanged and that the aggregates equal a recount by
+# the projection's ``*_contributions``.
 DOSSIERS_SQL = f"""
 INSERT INTO dossiers (code, procedure_code, procedure_name, province_code, province_sent, sector, channel, has_submitted,
   submitted_at, sub_agency, sub_due, first_at, ev_status, sequence, status_at, status_agency, status_event_id,
@@ -286,31 +291,32 @@ async def load(pg_url: str, n: int, console: Console) -> dict[str, Any]:
 
 async def verify(pg_url: str, console: Console, sample: int = 2000) -> dict[str, Any]:
     """The bulk-loaded rows are what the projector would have written: a sample of dossiers is a fixed point of
-    ``projection.derive``, and for one province every aggregate row equals the recount of that province's entity
-    rows by the projection's own contribution functions (the same check as the tests' recount)."""
+    ``projection.dossiers.derive``, and for one province every aggregate row equals the recount of that
+    province's entity rows by the projection's own contribution functions (the same check as the tests'
+    recount)."""
     conn = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         rows = await conn.fetch(
             "SELECT * FROM dossiers WHERE code = ANY($1::text[])",
             [f"B{i:08d}" for i in random.Random(3).sample(range(1, N + 1), min(sample, N))],
         )
-        not_fixed = [r["code"] for r in rows if projection.derive(projection.state_from_row(projection.DossierState, r))
-                     != projection.state_from_row(projection.DossierState, r)]  # fmt: skip
+        not_fixed = [r["code"] for r in rows if derive(state_from_row(DossierState, r))
+                     != state_from_row(DossierState, r)]  # fmt: skip
         province = "11"  # Điện Biên: one of the smallest (1/58 of the dossiers)
-        total: projection.Contributions = {}
+        total: Contributions = {}
         for table, cls, contributions in (
-            ("dossiers", projection.DossierState, projection.dossier_contributions),
-            ("payments", projection.PaymentState, projection.payment_contributions),
-            ("sms", projection.SmsState, projection.sms_contributions),
-            ("feedback", projection.FeedbackState, projection.feedback_contributions),
+            ("dossiers", DossierState, dossier_contributions),
+            ("payments", PaymentState, payment_contributions),
+            ("sms", SmsState, sms_contributions),
+            ("feedback", FeedbackState, feedback_contributions),
         ):
             for r in await conn.fetch(f"SELECT * FROM {table} WHERE province_code = $1", province):
-                projection.merge_into(total, contributions(projection.state_from_row(cls, r)))
+                merge_into(total, contributions(state_from_row(cls, r)))
         mismatched = []
         existing = {
             r[0] for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         }
-        for name, (keys, values) in projection.AGGREGATES.items():
+        for name, (keys, values) in AGGREGATES.items():
             if "province_code" not in keys or name not in existing:
                 continue
             stored = {

@@ -8,16 +8,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dvc_reporting.adapters import orm
-from dvc_reporting.domain import projection as p
+from dvc_reporting.domain.projection.aggregates import AGGREGATES, Contributions, merge_into
+from dvc_reporting.domain.projection.dossiers import DossierState, dossier_contributions
+from dvc_reporting.domain.projection.feedback import FeedbackState, feedback_contributions
+from dvc_reporting.domain.projection.fines import FineState, fine_contributions
+from dvc_reporting.domain.projection.payments import PaymentState, payment_contributions
+from dvc_reporting.domain.projection.sms import SmsState, sms_contributions
+from dvc_reporting.domain.projection.state import state_from_row
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 
 ENTITY_FOLDS: tuple[tuple[str, type, Any], ...] = (
-    ("dossiers", p.DossierState, p.dossier_contributions),
-    ("payments", p.PaymentState, p.payment_contributions),
-    ("fines", p.FineState, p.fine_contributions),
-    ("feedback", p.FeedbackState, p.feedback_contributions),
-    ("sms", p.SmsState, p.sms_contributions),
+    ("dossiers", DossierState, dossier_contributions),
+    ("payments", PaymentState, payment_contributions),
+    ("fines", FineState, fine_contributions),
+    ("feedback", FeedbackState, feedback_contributions),
+    ("sms", SmsState, sms_contributions),
 )
 
 
@@ -33,15 +39,15 @@ async def snapshot(engine: AsyncEngine) -> Snapshot:
 
 def recount(snap: Snapshot) -> Snapshot:
     """The aggregate tables that a full recount of the entity rows gives (there is no all-zero row in it)."""
-    total: p.Contributions = {}
+    total: Contributions = {}
     for name, cls, contributions in ENTITY_FOLDS:
         cols = [c.name for c in orm.ENTITY_TABLES[name][0].columns]
         for row in snap[name]:
-            p.merge_into(total, contributions(p.state_from_row(cls, dict(zip(cols, row, strict=True)))))
-    out: Snapshot = {name: [] for name in p.AGGREGATES}
+            merge_into(total, contributions(state_from_row(cls, dict(zip(cols, row, strict=True)))))
+    out: Snapshot = {name: [] for name in AGGREGATES}
     for (name, key), vals in total.items():
         if any(vals.values()):
-            out[name].append((*key, *(vals.get(v, 0) for v in p.AGGREGATES[name][1])))
+            out[name].append((*key, *(vals.get(v, 0) for v in AGGREGATES[name][1])))
     return {name: sorted(rows, key=repr) for name, rows in out.items()}
 
 

@@ -28,7 +28,8 @@ from sqlalchemy import delete, func, select
 from dvc_contracts.clock import vn_today
 from dvc_reporting.adapters.orm import dossiers, messaging
 from dvc_reporting.adapters.pipeline import LagProbe
-from dvc_reporting.adapters.queries import Filters, ReportQueries
+from dvc_reporting.adapters.queries.filters import Filters
+from dvc_reporting.adapters.queries.report import ReportQueries
 from dvc_reporting.config import Settings
 from dvc_reporting.entrypoints.app import create_runtime
 from dvc_reporting.entrypoints.subscriptions import TOPICS

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from dvc_contracts import agencies, clock, topics, units
 from dvc_contracts.clock import now, vn_today
 from dvc_reporting.adapters.orm import operator_sessions
-from dvc_reporting.adapters.queries import SUMMARY_KEYS
+from dvc_reporting.adapters.queries.headline import SUMMARY_KEYS
 from dvckit.devbroker import NO_ADMIN_OFFSETS_KINDS, DevBroker
 from dvckit.testing import eventually
 

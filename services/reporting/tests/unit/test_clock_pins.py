@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dvc_contracts import clock
-from dvc_reporting.domain.projection import overdue_buckets
+from dvc_reporting.domain.projection.aggregates import overdue_buckets
 from dvckit.testing import VN_CLOCK_PINS, Pin
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dvc_contracts import clock
-from dvc_reporting.entrypoints.api import csv_response
+from dvc_reporting.entrypoints.api.export import csv_response
 
 
 def test_formula_cells_are_written_as_text_and_numbers_stay_numbers() -> None:

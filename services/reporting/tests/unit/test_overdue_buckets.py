@@ -25,9 +25,13 @@ from dvc_contracts.events import (
     FeedbackReceivedV1,
 )
 from dvc_reporting.adapters import orm
-from dvc_reporting.adapters.queries import Filters, ReportQueries
+from dvc_reporting.adapters.queries.filters import Filters
+from dvc_reporting.adapters.queries.report import ReportQueries
 from dvc_reporting.adapters.store import ReadModelStore
-from dvc_reporting.domain import projection as p
+from dvc_reporting.domain.projection.aggregates import due_buckets, overdue_buckets
+from dvc_reporting.domain.projection.dossiers import DossierState, fold_dossier
+from dvc_reporting.domain.projection.feedback import FeedbackState, fold_feedback
+from dvc_reporting.domain.projection.state import state_to_row
 from dvc_reporting.service.projector import Projector
 from dvckit.migrate import alembic_config
 
@@ -43,12 +47,12 @@ TODAYS = [
 
 def test_the_buckets_of_a_day_before_today_are_counted_once_and_of_a_later_day_never() -> None:
     for today in TODAYS:
-        ranges = p.overdue_buckets(today)
+        ranges = overdue_buckets(today)
         due = today - timedelta(days=800)
         while due < today + timedelta(days=400):
             hits = sum(
                 1
-                for grain, period in p.due_buckets(due)
+                for grain, period in due_buckets(due)
                 for g, lo, hi in ranges
                 if g == grain and (lo is None or period >= lo) and period < hi
             )
@@ -203,7 +207,7 @@ async def test_the_national_trend_of_a_sector_or_an_agency_is_the_sum_of_the_pro
 
 def before_units(state: object) -> dict[str, object]:
     """A row as it was stored before migration a9d34c2e7b15: the code the events carried, no former unit."""
-    row = p.state_to_row(state)
+    row = state_to_row(state)
     row.pop("former_province")
     row["province_code"] = row.pop("province_sent")
     return row
@@ -213,14 +217,14 @@ async def test_the_migration_fills_the_buckets_from_the_existing_dossiers(tmp_pa
     url = f"sqlite+aiosqlite:///{tmp_path}/reporting.db"
     cfg = alembic_config("dvc_reporting", url)
     await asyncio.to_thread(command.upgrade, cfg, "ffd005e80a70")  # before agg_open_due_buckets
-    states: dict[str, p.DossierState] = {}
+    states: dict[str, DossierState] = {}
     for event_id, data in stream(random.Random(9)):
         code = data.dossier_code  # type: ignore[attr-defined]
-        states[code], _ = p.fold_dossier(states.get(code, p.DossierState(code=code)), event_id, data)  # type: ignore[arg-type]
-    feedback: dict[str, p.FeedbackState] = {}
+        states[code], _ = fold_dossier(states.get(code, DossierState(code=code)), event_id, data)  # type: ignore[arg-type]
+    feedback: dict[str, FeedbackState] = {}
     for _, data in feedback_stream(random.Random(8)):
         key = data.feedback_id  # type: ignore[attr-defined]
-        feedback[key] = p.fold_feedback(feedback.get(key, p.FeedbackState(feedback_id=key)), data)  # type: ignore[arg-type]
+        feedback[key] = fold_feedback(feedback.get(key, FeedbackState(feedback_id=key)), data)  # type: ignore[arg-type]
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:

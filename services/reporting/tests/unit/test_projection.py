@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from dvc_contracts.clock import vn_date
 from dvc_contracts.events import (
     DossierForwardedV1,
     DossierStatusChangedV1,
@@ -24,7 +25,19 @@ from dvc_contracts.events import (
     SmsFailedV1,
     SmsSentV1,
 )
-from dvc_reporting.domain import projection as p
+from dvc_reporting.domain.projection.aggregates import Contributions, delta, merge_into
+from dvc_reporting.domain.projection.dossiers import (
+    DossierState,
+    HistoryEntry,
+    dossier_contributions,
+    fold_dossier,
+)
+from dvc_reporting.domain.projection.fines import FineState, fine_contributions, fold_fine
+from dvc_reporting.domain.projection.health import dead_letter_row
+from dvc_reporting.domain.projection.payments import PaymentState, fold_payment, payment_contributions
+from dvc_reporting.domain.projection.procedures import ProcedureState, fold_procedure
+from dvc_reporting.domain.projection.sms import SmsState, fold_sms, sms_contributions
+from dvc_reporting.domain.projection.state import evolve, resolve_province
 from dvc_reporting.domain.reference import FINISHED, STATUS_CODES
 
 T0 = datetime(2026, 11, 2, 1, 30, tzinfo=UTC)  # 08:30 in Viet Nam
@@ -59,13 +72,11 @@ def forwarded(
     )  # fmt: skip
 
 
-def fold_all(
-    facts: Sequence[tuple[str, Any]], code: str = "D1"
-) -> tuple[p.DossierState, list[p.HistoryEntry]]:
-    state = p.DossierState(code)
+def fold_all(facts: Sequence[tuple[str, Any]], code: str = "D1") -> tuple[DossierState, list[HistoryEntry]]:
+    state = DossierState(code)
     history = []
     for event_id, data in facts:
-        state, entry = p.fold_dossier(state, event_id, data)
+        state, entry = fold_dossier(state, event_id, data)
         history.append(entry)
     return state, history
 
@@ -104,7 +115,7 @@ def test_a_late_older_sequence_is_history_not_status() -> None:
 
 def test_a_cross_agency_dossier_contributes_once() -> None:
     state, _ = fold_all(cross_agency_story())
-    c = p.dossier_contributions(state)
+    c = dossier_contributions(state)
     dossier_rows = {k: v for k, v in c.items() if k[0] == "agg_dossiers"}
     assert dossier_rows == {
         ("agg_dossiers", ("01", "HO-TICH", "CA-XA", "online", "completed", "")): {
@@ -120,21 +131,21 @@ def test_a_cross_agency_dossier_contributes_once() -> None:
 def test_counter_dossier_appears_at_its_first_status_event() -> None:
     state, _ = fold_all([("x", status(0, "received", channel="counter", due_date=date(2026, 11, 20)))])
     assert state.status == "received" and state.channel == "counter" and state.day == date(2026, 11, 2)
-    c = p.dossier_contributions(state)
+    c = dossier_contributions(state)
     assert c[("agg_open_due", ("01", date(2026, 11, 20), ""))] == {"n": 1}
     assert not any(k[0] == "agg_online_procedures" for k in c)
 
 
 def test_forward_alone_is_not_a_dossier_yet() -> None:
     state, _ = fold_all([("f", forwarded("A", "B", T0))])
-    assert state.status is None and p.dossier_contributions(state) == {}
+    assert state.status is None and dossier_contributions(state) == {}
 
 
 @pytest.mark.parametrize("final", sorted(FINISHED))
 def test_finished_statuses_are_never_overdue(final: str) -> None:
     state, _ = fold_all([("a", submitted(due_date=date(2026, 11, 3))), ("b", status(1, final))])
     assert state.finished
-    assert not any(k[0] == "agg_open_due" for k in p.dossier_contributions(state))
+    assert not any(k[0] == "agg_open_due" for k in dossier_contributions(state))
 
 
 def test_late_finish_counts_as_late() -> None:
@@ -143,17 +154,17 @@ def test_late_finish_counts_as_late() -> None:
     )  # 00:30 on 7 November in Viet Nam: the day after the due date
     state, _ = fold_all([("a", submitted()), ("b", status(5, "completed", occurred_at=at))])
     assert state.finished_day == date(2026, 11, 7) and state.on_time is False
-    c = p.dossier_contributions(state)
+    c = dossier_contributions(state)
     assert c[("agg_dossiers_daily", (date(2026, 11, 7), "01", "HO-TICH", "online", ""))] == {
         "finished": 1,
         "finished_on_time": 0,
     }
 
 
-def _recount(states: dict[str, Any], contributions: Callable[[Any], p.Contributions]) -> p.Contributions:
-    total: p.Contributions = {}
+def _recount(states: dict[str, Any], contributions: Callable[[Any], Contributions]) -> Contributions:
+    total: Contributions = {}
     for s in states.values():
-        p.merge_into(total, contributions(s))
+        merge_into(total, contributions(s))
     return {k: v for k, v in total.items() if any(v.values())}
 
 
@@ -166,14 +177,14 @@ def test_incremental_deltas_equal_a_recount() -> None:
         for seq in range(rnd.randint(0, 4)):
             facts.append((f"{code}-{seq}", status(seq, rnd.choice(STATUS_CODES[1:]), code=code)))
     rnd.shuffle(facts)
-    states: dict[str, p.DossierState] = {}
-    running: p.Contributions = {}
+    states: dict[str, DossierState] = {}
+    running: Contributions = {}
     for event_id, data in facts:
-        old = states.get(data.dossier_code, p.DossierState(data.dossier_code))
-        new, _ = p.fold_dossier(old, event_id, data)
-        p.merge_into(running, p.delta(p.dossier_contributions(old), p.dossier_contributions(new)))
+        old = states.get(data.dossier_code, DossierState(data.dossier_code))
+        new, _ = fold_dossier(old, event_id, data)
+        merge_into(running, delta(dossier_contributions(old), dossier_contributions(new)))
         states[data.dossier_code] = new
-    assert {k: v for k, v in running.items() if any(v.values())} == _recount(states, p.dossier_contributions)
+    assert {k: v for k, v in running.items() if any(v.values())} == _recount(states, dossier_contributions)
 
 
 def test_sms_receipt_before_send_and_payments_take_the_dossier_province() -> None:
@@ -191,13 +202,13 @@ def test_sms_receipt_before_send_and_payments_take_the_dossier_province() -> Non
         failed_at=T0,
     )
     orders = {
-        p.resolve_province(_fold(p.SmsState("m1"), p.fold_sms, o), ("79", None))
+        resolve_province(_fold(SmsState("m1"), fold_sms, o), ("79", None))
         for o in itertools.permutations([sent, delivered, failed])
     }
     assert len(orders) == 1
     (s,) = orders
     assert s.provider == "viettel" and s.segments == 3 and s.province_code == "79"
-    assert p.sms_contributions(s)[("agg_sms_total", ("79", "viettel", ""))] == {
+    assert sms_contributions(s)[("agg_sms_total", ("79", "viettel", ""))] == {
         "sent": 1,
         "segments": 3,
         "delivered": 1,
@@ -212,9 +223,9 @@ def test_sms_receipt_before_send_and_payments_take_the_dossier_province() -> Non
         provider_txn_id="1",
         paid_at=T0,
     )
-    pay = p.resolve_province(p.fold_payment(p.PaymentState("pay1"), paid), ("01", None))
-    again = p.fold_payment(pay, paid)  # a repeat of the same payment counts once
-    assert p.payment_contributions(again) == {
+    pay = resolve_province(fold_payment(PaymentState("pay1"), paid), ("01", None))
+    again = fold_payment(pay, paid)  # a repeat of the same payment counts once
+    assert payment_contributions(again) == {
         ("agg_payments", (date(2026, 11, 2), "01", "vnpay", "dossier_fee", "")): {
             "count": 1,
             "amount_vnd": 135_000,
@@ -232,10 +243,10 @@ def test_fines_issued_and_settled_in_any_order() -> None:
         decision_no="QD1", record_no="BB1", payment_id="p", amount_due=2_000_000, amount_paid=2_000_000,
         province_code="01", channel="online", settled_at=T0 + timedelta(days=3),
     )  # fmt: skip
-    a = _fold(p.FineState("QD1"), p.fold_fine, [issued, settled])
-    b = _fold(p.FineState("QD1"), p.fold_fine, [settled, issued])
+    a = _fold(FineState("QD1"), fold_fine, [issued, settled])
+    b = _fold(FineState("QD1"), fold_fine, [settled, issued])
     assert a == b
-    assert p.fine_contributions(a)[("agg_fines_total", ("01", ""))] == {
+    assert fine_contributions(a)[("agg_fines_total", ("01", ""))] == {
         "issued": 1, "issued_vnd": 2_000_000, "settled": 1, "settled_online": 1, "paid_vnd": 2_000_000,
     }  # fmt: skip
 
@@ -250,12 +261,12 @@ def test_newest_procedure_version_wins() -> None:
 
     retired = ProcedureRetiredV1(code="P1", version=2, retired_at=T0)
     for order in itertools.permutations([published(1, 10), published(2, 20), retired]):
-        s = _fold(p.ProcedureState("P1"), p.fold_procedure, order)
+        s = _fold(ProcedureState("P1"), fold_procedure, order)
         assert (s.version, s.social_saving_vnd, s.retired_version) == (2, 20, 2)
 
 
 def test_dead_letter_headers() -> None:
-    row = p.dead_letter_row(
+    row = dead_letter_row(
         3, 17, b"key",
         [("dvc_reason", b"malformed_json"), ("dvc_original_topic", b"fee-paid"), ("dvc_original_offset", b"None"),
          ("dvc_rejected_by", b"payment"), ("dvc_rejected_at", b"2026-11-02T01:30:00+00:00"), ("x", None)],
@@ -267,12 +278,12 @@ def test_dead_letter_headers() -> None:
         "payment",
     )
     assert row["rejected_at"] == T0 and row["record_key"] == "key"
-    assert p.dead_letter_row(0, 0, None, [])["reason"] == "unknown"
+    assert dead_letter_row(0, 0, None, [])["reason"] == "unknown"
 
 
 def test_vn_day_boundary() -> None:
-    assert p.vn_date(datetime(2026, 11, 1, 16, 59, tzinfo=UTC)) == date(2026, 11, 1)
-    assert p.vn_date(datetime(2026, 11, 1, 17, 0, tzinfo=UTC)) == date(2026, 11, 2)
+    assert vn_date(datetime(2026, 11, 1, 16, 59, tzinfo=UTC)) == date(2026, 11, 1)
+    assert vn_date(datetime(2026, 11, 1, 17, 0, tzinfo=UTC)) == date(2026, 11, 2)
 
 
 def _fold(state: Any, fold: Callable[[Any, Any], Any], items: Sequence[Any]) -> Any:
@@ -284,11 +295,11 @@ def _fold(state: Any, fold: Callable[[Any, Any], Any], items: Sequence[Any]) -> 
 def test_evolve_matches_dataclasses_replace_and_refuses_unknown_fields() -> None:
     import dataclasses
 
-    s = p.DossierState(code="01-X")
-    changed = p.evolve(s, status="received", sequence=3)
+    s = DossierState(code="01-X")
+    changed = evolve(s, status="received", sequence=3)
     assert changed == dataclasses.replace(s, status="received", sequence=3)
     assert s.status is None and changed is not s, "the original is untouched"
     with pytest.raises(TypeError, match="no field"):
-        p.evolve(s, statuss="received")
+        evolve(s, statuss="received")
     with pytest.raises(dataclasses.FrozenInstanceError):
         changed.status = "x"  # type: ignore[misc]

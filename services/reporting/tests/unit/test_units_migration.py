@@ -17,7 +17,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from dvc_contracts.events import DossierSubmittedV1, FeePaidV1
 from dvc_reporting.adapters import orm
-from dvc_reporting.domain import projection as p
+from dvc_reporting.domain.projection.aggregates import AGGREGATES, Contributions, merge_into
+from dvc_reporting.domain.projection.dossiers import DossierState, dossier_contributions, fold_dossier
+from dvc_reporting.domain.projection.payments import PaymentState, fold_payment, payment_contributions
+from dvc_reporting.domain.projection.state import state_to_row
 from dvckit.migrate import alembic_config
 
 from ..readmodel import recount, snapshot
@@ -28,7 +31,7 @@ CODES = ("27", "24", "30", "49", "01", "74", "97")  # 97: a code neither edition
 
 
 def _old_row(state: Any) -> dict[str, Any]:
-    row = p.state_to_row(state)
+    row = state_to_row(state)
     row.pop("former_province")
     row["province_code"] = row.pop("province_sent", None) or row.get("own_province") or row["province_code"]
     return row
@@ -36,19 +39,19 @@ def _old_row(state: Any) -> dict[str, Any]:
 
 def _old_aggregates(states: list[Any], contributions: Any) -> dict[str, list[dict[str, Any]]]:
     """What the aggregates held before the migration: keyed by the code as sent, no former_province."""
-    total: p.Contributions = {}
+    total: Contributions = {}
     for s in states:
         sent = getattr(s, "province_sent", None) or getattr(s, "own_province", None) or s.province_code
-        p.merge_into(total, contributions(replace(s, province_code=sent, former_province=None)))
+        merge_into(total, contributions(replace(s, province_code=sent, former_province=None)))
     out: dict[str, list[dict[str, Any]]] = {}
     for (name, key), values in total.items():
-        keys = p.AGGREGATES[name][0]
+        keys = AGGREGATES[name][0]
         cut = keys[:-1] if keys[-1] == "former_province" else keys
         out.setdefault(name, []).append(dict(zip(cut, key[: len(cut)], strict=True)) | values)
     return out
 
 
-def stories() -> tuple[list[p.DossierState], list[p.PaymentState]]:
+def stories() -> tuple[list[DossierState], list[PaymentState]]:
     dossiers, payments = [], []
     for i, code in enumerate(CODES * 3):
         data = DossierSubmittedV1(
@@ -56,10 +59,10 @@ def stories() -> tuple[list[p.DossierState], list[p.PaymentState]]:
             province_code=code, sector="TU-PHAP", channel="online", applicant_name="Đỗ Văn An",
             submitted_at=AT + timedelta(days=i), due_date=(AT + timedelta(days=i + 3)).date(),
         )  # fmt: skip
-        dossiers.append(p.fold_dossier(p.DossierState(f"D{i}"), f"e{i}", data)[0])
+        dossiers.append(fold_dossier(DossierState(f"D{i}"), f"e{i}", data)[0])
         paid = FeePaidV1(payment_id=f"P{i}", dossier_code=f"D{i}", province_code=code, amount_vnd=1000 + i,
                          provider="vnpay", provider_txn_id=str(i), paid_at=AT + timedelta(days=i))  # fmt: skip
-        payments.append(p.fold_payment(p.PaymentState(f"P{i}"), paid))
+        payments.append(fold_payment(PaymentState(f"P{i}"), paid))
     return dossiers, payments
 
 
@@ -72,8 +75,8 @@ async def migrate_and_check(url: str) -> None:
         async with engine.begin() as conn:
             await conn.execute(_old_insert("dossiers"), [_old_row(s) for s in dossiers])
             await conn.execute(_old_insert("payments"), [_old_row(s) for s in payments])
-            for table, rows in {**_old_aggregates(dossiers, p.dossier_contributions),
-                                **_old_aggregates(payments, p.payment_contributions)}.items():  # fmt: skip
+            for table, rows in {**_old_aggregates(dossiers, dossier_contributions),
+                                **_old_aggregates(payments, payment_contributions)}.items():  # fmt: skip
                 await conn.execute(_old_insert(table, rows[0]), rows)
         await asyncio.to_thread(command.upgrade, cfg, "head")
         snap = await snapshot(engine)

@@ -10,9 +10,11 @@ from typing import Any
 
 from dvc_contracts import units
 from dvc_contracts.events import DossierStatusChangedV1, DossierSubmittedV1, FeedbackReceivedV1, FeePaidV1
-from dvc_reporting.adapters.queries import Filters, ReportQueries
+from dvc_reporting.adapters.queries.filters import Filters
+from dvc_reporting.adapters.queries.report import ReportQueries
 from dvc_reporting.adapters.ranking import SINCE_REFORM
-from dvc_reporting.domain import projection as p
+from dvc_reporting.domain.projection.dossiers import DossierState, dossier_contributions, fold_dossier
+from dvc_reporting.domain.projection.payments import PaymentState, fold_payment
 
 from .test_projector_interleavings import TOPIC_OF, Record, new_engine, project
 
@@ -72,16 +74,16 @@ async def views(new_engine: Callable[[], Any]) -> tuple[Any, list[dict[str, Any]
 
 
 def test_a_code_is_placed_with_the_day_its_dossier_opened() -> None:
-    s, _ = p.fold_dossier(p.DossierState("D1"), "e1", submitted("D1", "27", Y2024, 1))
+    s, _ = fold_dossier(DossierState("D1"), "e1", submitted("D1", "27", Y2024, 1))
     assert (s.province_code, s.former_province, s.province_sent) == ("24", "27", "27")
-    s, _ = p.fold_dossier(p.DossierState("D2"), "e2", submitted("D2", "24", Y2024, 1))
+    s, _ = fold_dossier(DossierState("D2"), "e2", submitted("D2", "24", Y2024, 1))
     assert (s.province_code, s.former_province) == ("24", "24"), "in 2024, 24 was Bắc Giang"
-    s, _ = p.fold_dossier(p.DossierState("D3"), "e3", submitted("D3", "24", Y2026, 1))
+    s, _ = fold_dossier(DossierState("D3"), "e3", submitted("D3", "24", Y2026, 1))
     assert (s.province_code, s.former_province) == ("24", None), "since 1 July 2025, 24 is Bắc Ninh"
-    assert p.dossier_contributions(s)[("agg_open_due", ("24", s.due_date, ""))] == {"n": 1}
+    assert dossier_contributions(s)[("agg_open_due", ("24", s.due_date, ""))] == {"n": 1}
     paid = FeePaidV1(payment_id="X", province_code="74", amount_vnd=1, provider="v", provider_txn_id="1",
                      paid_at=Y2024)  # fmt: skip
-    pay = p.fold_payment(p.PaymentState("X"), paid)
+    pay = fold_payment(PaymentState("X"), paid)
     assert (pay.province_code, pay.former_province, pay.own_province) == ("79", "74", "74")
 
 

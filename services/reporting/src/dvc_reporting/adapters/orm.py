@@ -21,7 +21,7 @@ from sqlalchemy import (
     text,
 )
 
-from dvc_reporting.domain.projection import AGGREGATES
+from dvc_reporting.domain.projection.aggregates import AGGREGATES
 from dvckit.accounts import known_accounts_table
 from dvckit.db import UtcDateTime, messaging_tables, new_metadata
 

@@ -23,7 +23,8 @@ from dvc_reporting.adapters.orm import (
 from dvc_reporting.domain.reference import FINISHED, province_name
 
 if TYPE_CHECKING:
-    from dvc_reporting.adapters.queries import Filters, ReportQueries
+    from dvc_reporting.adapters.queries.filters import Filters
+    from dvc_reporting.adapters.queries.report import ReportQueries
 
 SINCE_REFORM = ""  # the 2024 view's key for rows of a current unit used since 1 July 2025
 SINCE_REFORM_NAME = "Phát sinh từ 01/07/2025 tại tỉnh, thành phố mới (không tách được theo tỉnh cũ)"

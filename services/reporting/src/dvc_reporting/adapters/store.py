@@ -16,7 +16,7 @@ from sqlalchemy import Table, and_, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dvc_reporting.adapters.orm import AGG_TABLES
-from dvc_reporting.domain.projection import AGGREGATES, Contributions
+from dvc_reporting.domain.projection.aggregates import AGGREGATES, Contributions
 from dvckit.bulk import insert_rows
 from dvckit.db import dialect_name
 

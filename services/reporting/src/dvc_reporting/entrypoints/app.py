@@ -20,7 +20,8 @@ from dvc_contracts.topics import ALL_TOPICS
 from dvc_reporting.adapters.orm import messaging
 from dvc_reporting.adapters.pipeline import LagProbe, scrape_services
 from dvc_reporting.config import Settings
-from dvc_reporting.entrypoints import accounts, api, auth, sso, subscriptions, web
+from dvc_reporting.entrypoints import accounts, auth, sso, subscriptions, web
+from dvc_reporting.entrypoints.api import figures, live, overdue, pipeline, reference, session
 from dvc_reporting.entrypoints.context import ReportingContext
 from dvc_reporting.metrics import collector
 from dvc_reporting.service.live import ChangeHub
@@ -103,7 +104,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "hội tiết kiệm; tình trạng đường truyền dữ liệu. Mọi API cần token của cán bộ vận hành (operator); "
             "cán bộ cấp tỉnh chỉ xem được tỉnh của mình."
         ),
-        routers=[*paste_refusal, api.router, accounts.router, sso.router, web.router],
+        routers=[
+            *paste_refusal,
+            *(api.router for api in (session, figures, overdue, reference, pipeline, live)),
+            accounts.router,
+            sso.router,
+            web.router,
+        ],
         background=[pipeline_job, metrics_job],
     )
     app.state.reporting = context

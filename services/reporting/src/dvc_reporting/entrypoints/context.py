@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Request
 
-from dvc_reporting.adapters.queries import ReportQueries
+from dvc_reporting.adapters.queries.report import ReportQueries
 from dvc_reporting.config import Settings
 from dvc_reporting.metrics import ReadModelCollector
 from dvc_reporting.service.live import ChangeHub

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from dvc_contracts import units
 from dvc_contracts.clock import vn_today
-from dvc_reporting.adapters.queries import Filters
+from dvc_reporting.adapters.queries.filters import Filters
 from dvc_reporting.adapters.sessions import SESSION_COOKIE
 from dvc_reporting.domain import tilemap
 from dvc_reporting.domain.reference import STATUSES, province_name

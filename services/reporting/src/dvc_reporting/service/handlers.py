@@ -27,7 +27,7 @@ from dvc_contracts.events import (
 )
 from dvc_reporting.adapters import orm
 from dvc_reporting.adapters.store import ReadModelStore
-from dvc_reporting.domain.projection import dead_letter_row
+from dvc_reporting.domain.projection.health import dead_letter_row
 from dvc_reporting.service.uow import ReportingUnitOfWork
 from dvckit.messaging.consumer import Record
 from dvckit.messaging.typed import Event, Rejection

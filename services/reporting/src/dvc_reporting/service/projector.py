@@ -31,7 +31,20 @@ from dvc_contracts.events import (
 from dvc_reporting.adapters import orm
 from dvc_reporting.adapters.store import ReadModelStore
 from dvc_reporting.domain import accounts as acc
-from dvc_reporting.domain import projection as p
+from dvc_reporting.domain.projection.aggregates import Contributions, delta, merge_into
+from dvc_reporting.domain.projection.dossiers import (
+    DossierState,
+    HistoryEntry,
+    dossier_contributions,
+    fold_dossier,
+)
+from dvc_reporting.domain.projection.feedback import FeedbackState, feedback_contributions, fold_feedback
+from dvc_reporting.domain.projection.fines import FineState, fine_contributions, fold_fine
+from dvc_reporting.domain.projection.health import rejection_row
+from dvc_reporting.domain.projection.payments import PaymentState, fold_payment, payment_contributions
+from dvc_reporting.domain.projection.procedures import ProcedureState, fold_procedure
+from dvc_reporting.domain.projection.sms import SmsState, fold_sms, sms_contributions
+from dvc_reporting.domain.projection.state import Placed, resolve_province, state_from_row, state_to_row
 from dvckit.bulk import insert_rows
 
 Fact = tuple[str, BaseModel]  # (event id, payload)
@@ -41,7 +54,7 @@ S = TypeVar("S")
 class Projector:
     def __init__(self, store: ReadModelStore) -> None:
         self.store = store
-        self.deltas: p.Contributions = {}
+        self.deltas: Contributions = {}
         self.changed: set[str] = set()
 
     async def apply(self, facts: Sequence[Fact]) -> set[str]:
@@ -61,7 +74,7 @@ class Projector:
 
         if procs:
             await self._fold_simple(
-                "procedures", p.ProcedureState, [(d.code, d) for _, d in procs], p.fold_procedure, None
+                "procedures", ProcedureState, [(d.code, d) for _, d in procs], fold_procedure, None
             )
         # Payments and SMS that name a dossier but carry no province show the dossier's: lock those dossiers
         # too, so a dossier arriving at the same moment on another consumer is seen by one side or the other.
@@ -70,8 +83,8 @@ class Projector:
         provinces, moved = await self._dossiers(doss, wanted)
         if pays or moved:
             await self._with_province(
-                "payments", p.PaymentState, [(d.payment_id, d) for _, d in pays], p.fold_payment,
-                p.payment_contributions, provinces, moved,
+                "payments", PaymentState, [(d.payment_id, d) for _, d in pays], fold_payment,
+                payment_contributions, provinces, moved,
             )  # fmt: skip
             await self._history(
                 [
@@ -82,12 +95,12 @@ class Projector:
             )
         if fins:
             await self._fold_simple(
-                "fines", p.FineState, [(d.decision_no, d) for _, d in fins], p.fold_fine, p.fine_contributions
+                "fines", FineState, [(d.decision_no, d) for _, d in fins], fold_fine, fine_contributions
             )
         if fbs:
             await self._fold_simple(
-                "feedback", p.FeedbackState, [(d.feedback_id, d) for _, d in fbs], p.fold_feedback,
-                p.feedback_contributions,
+                "feedback", FeedbackState, [(d.feedback_id, d) for _, d in fbs], fold_feedback,
+                feedback_contributions,
             )  # fmt: skip
             await self._history(
                 [
@@ -98,7 +111,7 @@ class Projector:
             )
         if smss or moved:
             await self._with_province(
-                "sms", p.SmsState, [(d.message_id, d) for _, d in smss], p.fold_sms, p.sms_contributions,
+                "sms", SmsState, [(d.message_id, d) for _, d in smss], fold_sms, sms_contributions,
                 provinces, moved,
             )  # fmt: skip
             await self._history(
@@ -109,7 +122,7 @@ class Projector:
                 ]
             )
         if rejs:
-            await self.store.insert_ignore(orm.agency_rejections, [p.rejection_row(e, d) for e, d in rejs])
+            await self.store.insert_ignore(orm.agency_rejections, [rejection_row(e, d) for e, d in rejs])
             self.changed.add("pipeline")
         if accs:
             await self._accounts(accs)
@@ -121,7 +134,7 @@ class Projector:
 
     async def _dossiers(
         self, facts: list[tuple[str, Any]], wanted: set[str]
-    ) -> tuple[dict[str, p.Placed], set[str]]:
+    ) -> tuple[dict[str, Placed], set[str]]:
         """Fold dossier events; returns the place (province, former province) of every dossier locked, and the codes whose province
         became known or changed in this batch (the payments and SMS that show it are placed again now: a
         dossier's events may disagree, e.g. a forward or an agency report naming another province than the
@@ -131,20 +144,18 @@ class Projector:
         if not codes:
             return {}, set()
         rows = await self.store.lock_rows(table, key, codes)
-        old = {c: p.state_from_row(p.DossierState, rows[c]) for c in codes}
+        old = {c: state_from_row(DossierState, rows[c]) for c in codes}
         new = dict(old)
-        history: list[p.HistoryEntry] = []
+        history: list[HistoryEntry] = []
         for event_id, data in facts:
-            state, entry = p.fold_dossier(new[data.dossier_code], event_id, data)
+            state, entry = fold_dossier(new[data.dossier_code], event_id, data)
             new[data.dossier_code] = state
             history.append(entry)
         changed = [c for c in codes if new[c] != old[c]]
         for c in changed:
-            p.merge_into(
-                self.deltas, p.delta(p.dossier_contributions(old[c]), p.dossier_contributions(new[c]))
-            )
-        await self.store.update_rows(table, key, [p.state_to_row(new[c]) for c in changed])
-        await self._history([{**p.state_to_row(h), "amount_vnd": None, "detail": None} for h in history])
+            merge_into(self.deltas, delta(dossier_contributions(old[c]), dossier_contributions(new[c])))
+        await self.store.update_rows(table, key, [state_to_row(new[c]) for c in changed])
+        await self._history([{**state_to_row(h), "amount_vnd": None, "detail": None} for h in history])
         if changed:
             self.changed.add("dossiers")
         where = {c: (new[c].province_code, new[c].former_province) for c in codes}
@@ -164,11 +175,11 @@ class Projector:
     async def _accounts(self, facts: list[AccountRegisteredV1 | AccountSignedInV1]) -> None:
         """Accounts (earliest seen, registered, latest sign-in), the days each was active, sign-in counters."""
         rows = await self.store.lock_rows(orm.accounts, "account_id", {d.account_id for d in facts})
-        old = {k: p.state_from_row(acc.AccountState, r) for k, r in rows.items()}
+        old = {k: state_from_row(acc.AccountState, r) for k, r in rows.items()}
         new = dict(old)
         for d in facts:
             new[d.account_id] = acc.fold_account(new[d.account_id], d)
-        changed = [p.state_to_row(new[k]) for k in sorted(new) if new[k] != old[k]]
+        changed = [state_to_row(new[k]) for k in sorted(new) if new[k] != old[k]]
         await self.store.update_rows(orm.accounts, "account_id", changed)
         sign_ins = [d for d in facts if isinstance(d, AccountSignedInV1)]
         await self.store.insert_ignore(orm.account_days, [acc.active_day_row(d) for d in sign_ins])
@@ -188,14 +199,14 @@ class Projector:
         cls: type[S],
         facts: list[tuple[str, Any]],
         fold: Callable[[Any, Any], Any],
-        contributions: Callable[[Any], p.Contributions] | None,
+        contributions: Callable[[Any], Contributions] | None,
         extra_keys: set[str] | None = None,
         after: Callable[[Any], Any] | None = None,
     ) -> dict[str, Any]:
         table, key = orm.ENTITY_TABLES[name]
         keys = {k for k, _ in facts} | (extra_keys or set())
         rows = await self.store.lock_rows(table, key, keys)
-        old = {k: p.state_from_row(cls, rows[k]) for k in keys}
+        old = {k: state_from_row(cls, rows[k]) for k in keys}
         new: dict[str, Any] = dict(old)
         for k, data in facts:
             new[k] = fold(new[k], data)
@@ -204,8 +215,8 @@ class Projector:
         changed = [k for k in keys if new[k] != old[k]]
         if contributions is not None:
             for k in changed:
-                p.merge_into(self.deltas, p.delta(contributions(old[k]), contributions(new[k])))
-        await self.store.update_rows(table, key, [p.state_to_row(new[k]) for k in changed])
+                merge_into(self.deltas, delta(contributions(old[k]), contributions(new[k])))
+        await self.store.update_rows(table, key, [state_to_row(new[k]) for k in changed])
         if changed:
             self.changed.add(name)
         return new
@@ -216,8 +227,8 @@ class Projector:
         cls: type[S],
         facts: list[tuple[str, Any]],
         fold: Callable[[Any, Any], Any],
-        contributions: Callable[[Any], p.Contributions],
-        provinces: dict[str, p.Placed],
+        contributions: Callable[[Any], Contributions],
+        provinces: dict[str, Placed],
         moved: set[str],
     ) -> None:
         """Fold ``facts`` into rows that show their dossier's province unless they carry their own; rows of
@@ -234,7 +245,7 @@ class Projector:
 
         def place(s: Any) -> Any:
             code = s.dossier_code or ""
-            return p.resolve_province(s, provinces[code]) if code in provinces else s
+            return resolve_province(s, provinces[code]) if code in provinces else s
 
         await self._fold_simple(name, cls, facts, fold, contributions, waiting, after=place)
 
