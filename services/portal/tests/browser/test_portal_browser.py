@@ -5,39 +5,30 @@ procedure, signs in (development sign-in), files a simple procedure (first with 
 the fields), finds it in "Hồ sơ của tôi", and the public tracking page shows it. Every page is checked with
 axe-core (WCAG 2.0/2.1 A and AA rules) in the browser. Screenshots go to test-artifacts/portal/ (gitignored).
 
-axe-core comes from npm (tests/browser/package.json, pinned in package-lock.json), installed by this test with
-`npm ci` when missing; Chromium from services/reporting/tests/browser/ensure-chromium.sh."""
+axe-core comes from npm (tests/browser/package.json, pinned in package-lock.json), installed by the axe_source
+fixture (conftest.py, live.py) with `npm ci` when missing; Chromium from
+services/reporting/tests/browser/ensure-chromium.sh. The stack is conftest.py's, with the services of BACKENDS."""
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import hashlib
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from dvckit.browser import chromium, skip_unless_installed
-from dvckit.browser import wait as browser_wait
-from dvckit.testing import PostgresServer, ServiceProcess, eventually, free_port, migrated_database
+from dvckit.browser import skip_unless_installed
+from dvckit.testing import eventually
+
+from .live import ARTIFACTS, Stack, axe, wait
 
 pytestmark = pytest.mark.integration
-
-HERE = Path(__file__).resolve().parent
-ARTIFACTS = HERE.parents[3] / "test-artifacts" / "portal"
-AXE = HERE / "node_modules" / "axe-core" / "axe.min.js"
-STAMP = HERE / "node_modules" / ".dvc-installed"
 CITIZEN = {"name": "Nguyễn Văn An", "citizen_id": "001099012345"}
+# the services of this walk's stack (conftest.py): payment, notify and feedback are not needed
+BACKENDS = ("catalog", "dossier")
 
 skip_unless_installed()
 
@@ -46,140 +37,8 @@ from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
 
-class PortalProcess(ServiceProcess):
-    """The portal has no broker: it is ready when its database answers."""
-
-    def wait_ready(self, timeout: float, **_: Any) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}); log: {self.log_path}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.name} not ready after {timeout} s; log: {self.log_path}")
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    """axe-core's browser script, installed from the lock file once (npm ci), as the node kit's test does."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.fail(
-            "the portal's accessibility check needs npm (CI has it) to install axe-core", pytrace=False
-        )
-    lock = hashlib.sha256((HERE / "package-lock.json").read_bytes()).hexdigest()
-    with open(HERE / "package.json", "rb") as guard:  # one installer at a time in this folder
-        fcntl.flock(guard, fcntl.LOCK_EX)
-        try:
-            if not (STAMP.is_file() and STAMP.read_text() == lock and AXE.is_file()):
-                done = subprocess.run(
-                    [npm, "ci", "--no-audit", "--no-fund"],
-                    cwd=HERE,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                )
-                assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-                STAMP.write_text(lock)
-        finally:
-            fcntl.flock(guard, fcntl.LOCK_UN)
-    return AXE.read_text()
-
-
-@pytest.fixture(scope="module")
-async def stack(
-    pg: PostgresServer,
-    kafka_bootstrap: str,
-    auth_env: dict[str, str],
-    dev_keys: tuple[Any, Path],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[dict[str, ServiceProcess]]:
-    logs = tmp_path_factory.mktemp("portal-browser")
-    run = uuid.uuid4().hex[:6]
-    urls = {n: await migrated_database(pg, f"dvc_{n}") for n in ("catalog", "dossier", "portal")}
-    common = {
-        "KAFKA_BOOTSTRAP": kafka_bootstrap,
-        "KAFKA_SESSION_TIMEOUT_MS": "1000",
-        "LOG_LEVEL": "INFO",
-        **auth_env,
-    }
-    # the seed procedures, published through catalog's outbox when it runs
-    seeded = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "dvc_catalog.seed"],
-        env=os.environ | common | {"CATALOG_DATABASE_URL": urls["catalog"]},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert seeded.returncode == 0, seeded.stderr[-2000:]
-    services: dict[str, ServiceProcess] = {}
-    for name in ("catalog", "dossier"):
-        env = common | {
-            f"{name.upper()}_DATABASE_URL": urls[name],
-            f"{name.upper()}_CONSUMER_GROUP": f"dvc-{name}-portal-{run}",
-            f"{name.upper()}_RELAY_IDLE_SECONDS": "0.05",
-        }
-        services[name] = ServiceProcess(name, free_port(), env, logs / f"{name}.log")
-    services["portal"] = PortalProcess(
-        "portal",
-        free_port(),
-        common
-        | {
-            "PORTAL_DATABASE_URL": urls["portal"],
-            "PORTAL_DEV_KEYS_DIR": str(dev_keys[1].parent),
-            "PORTAL_CATALOG_URL": services["catalog"].url,
-            "PORTAL_DOSSIER_URL": services["dossier"].url,
-            # not needed by this walk: nothing answers there
-            "PORTAL_PAYMENT_URL": f"http://127.0.0.1:{free_port()}",
-            "PORTAL_FEEDBACK_URL": f"http://127.0.0.1:{free_port()}",
-        },
-        logs / "portal.log",
-    )
-    try:
-        await asyncio.gather(*(asyncio.to_thread(s.start) for s in services.values()))
-        yield services
-    finally:
-        for s in services.values():
-            await asyncio.to_thread(s.stop)
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    with chromium(window="412,915") as driver:
-        yield driver
-
-
-def wait(driver: WebDriver, until: Callable[[WebDriver], Any], timeout: float = 20) -> Any:
-    return browser_wait(driver, until, timeout, poll=0.1)
-
-
-def axe(driver: WebDriver, source: str) -> list[dict[str, Any]]:
-    """axe-core's violations of the WCAG 2.0/2.1 A and AA rules on the current page (colour contrast included)."""
-    if not driver.execute_script("return typeof window.axe === 'object'"):
-        driver.execute_script(source)
-    result = driver.execute_async_script(
-        """const done = arguments[arguments.length - 1];
-        axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
-                           resultTypes: ['violations']})
-          .then((r) => done(JSON.stringify({passes: r.passes.length, violations: r.violations.map((v) => ({
-                 id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5)}))})))
-          .catch((e) => done(JSON.stringify({passes: 0, violations: [{id: 'axe-error', help: String(e), nodes: []}]})));"""
-    )
-    outcome = json.loads(result)
-    assert outcome["passes"] > 10, (
-        outcome
-    )  # the rules ran (a page where nothing applies would be a broken check)
-    violations: list[dict[str, Any]] = outcome["violations"]
-    return violations
-
-
 async def test_citizen_finds_signs_in_submits_and_tracks(
-    stack: dict[str, ServiceProcess], browser: WebDriver, axe_source: str, make_token: Callable[..., str]
+    stack: Stack, browser: WebDriver, axe_source: str, make_token: Callable[..., str]
 ) -> None:
     started = time.monotonic()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

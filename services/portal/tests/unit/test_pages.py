@@ -302,6 +302,35 @@ async def test_fine_lookup_and_payment(portal: Portal) -> None:
     assert miss.status_code == 404 and "Không tìm thấy quyết định xử phạt khớp" in miss.text
 
 
+async def test_fine_payment_sends_the_number_for_the_sms_receipt(portal: Portal) -> None:
+    """payment sends an SMS when the fine is paid to the number given with the payment: the pay form asks for
+    it (the signed-in citizen's by default), checks it as the SMS gateway would, and forwards it as E.164."""
+    await portal.sign_in()
+    csrf = await portal.csrf("/phat-nguoi")
+    form = {"csrf": csrf, "record_no": "HN-000123", "violation_date": "10/11/2025", "name": "nguyen van an"}
+    found = await portal.client.post("/phat-nguoi", data=form)
+    assert 'id="p-phone" name="phone" value="0912345678"' in found.text
+    assert "Cổng gửi tin nhắn SMS khi đã nộp phạt xong." in found.text
+
+    pay = form | {"decision_no": "123/QĐ-XPHC", "provider": "momo"}
+    bad = await portal.client.post("/phat-nguoi/nop", data=pay | {"phone": "0123 45"})
+    assert bad.status_code == 422 and portal.payments.fines_paid == []
+    body = text_of(bad.text)
+    assert "Chưa nộp phạt được" in body and "Quyết định xử phạt số 123/QĐ-XPHC" in body, (
+        "the fine stays shown"
+    )
+    assert (
+        'aria-invalid="true"' in bad.text and 'value="0123 45"' in bad.text and 'href="#p-phone"' in bad.text
+    )
+    assert 'id="p-phone-error"' in bad.text and "Ví dụ: 0912345678." in body
+
+    ok = await portal.client.post("/phat-nguoi/nop", data=pay | {"phone": " 0987 654 321 "})
+    assert ok.status_code == 303
+    assert portal.payments.fines_paid[-1][1]["phone"] == "+84987654321"
+    none = await portal.client.post("/phat-nguoi/nop", data=pay | {"phone": ""})
+    assert none.status_code == 303 and "phone" not in portal.payments.fines_paid[-1][1], "optional"
+
+
 async def test_feedback_submit_and_follow(portal: Portal) -> None:
     r = await portal.client.get("/phan-anh")
     assert r.status_code == 303 and r.headers["location"] == "/dang-nhap?tiep=/phan-anh"

@@ -21,7 +21,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dvc_contracts import units
+from dvc_contracts import phone, units
 from dvc_contracts.clock import vn_today
 from dvc_portal.adapters.upstream import ServiceError
 from dvc_portal.domain import documents, fees, forms
@@ -379,14 +379,12 @@ async def fines_page(request: Request) -> Response:
     )
 
 
-@router.post("/phat-nguoi")
-async def fine_lookup(request: Request) -> Response:
-    form = await form_data(request)
-    await check_form(request, form)
-    values, errors, iso = _fine_values(form)
-    context: dict[str, Any] = {"values": values, "errors": errors, "title": "Tra cứu và nộp phạt giao thông"}
-    if errors or iso is None:
-        return await render(request, "fines.html", context, 422)
+async def _fine_page(
+    request: Request, context: dict[str, Any], iso: str, receipt: str = "", receipt_error: str | None = None
+) -> Response:
+    """The decision the three facts name (payment's lookup), with its pay form; ``receipt``: the mobile number
+    for the SMS receipt (by default the signed-in citizen's), ``receipt_error`` what is wrong with it."""
+    values = context["values"]
     try:
         fine = await portal(request).services.fine_lookup(
             values["record_no"], iso, values["name"], _client_ip(request)
@@ -400,8 +398,28 @@ async def fine_lookup(request: Request) -> Response:
             "Vui lòng kiểm tra lại từng thông tin."
         )
         return await render(request, "fines.html", context, 404)
-    context |= {"fine": fine, "providers": PROVIDERS, "province": units.name(fine.get("province_code"))}
-    return await render(request, "fines.html", context)
+    if not receipt and not receipt_error:
+        me = await citizen(request)
+        receipt = (me.phone or "") if me else ""
+    context |= {
+        "fine": fine,
+        "providers": PROVIDERS,
+        "province": units.name(fine.get("province_code")),
+        "receipt": receipt,
+        "receipt_error": receipt_error,
+    }
+    return await render(request, "fines.html", context, 422 if receipt_error else 200)
+
+
+@router.post("/phat-nguoi")
+async def fine_lookup(request: Request) -> Response:
+    form = await form_data(request)
+    await check_form(request, form)
+    values, errors, iso = _fine_values(form)
+    context: dict[str, Any] = {"values": values, "errors": errors, "title": "Tra cứu và nộp phạt giao thông"}
+    if errors or iso is None:
+        return await render(request, "fines.html", context, 422)
+    return await _fine_page(request, context, iso)
 
 
 @router.post("/phat-nguoi/nop")
@@ -417,12 +435,18 @@ async def fine_pay(request: Request) -> Response:
     if provider not in PROVIDERS:
         context["problem"] = "Vui lòng chọn một cách thanh toán."
         return await render(request, "fines.html", context, 422)
+    typed = " ".join(form.get("phone", "").split())[:32]
     body = {
         "record_no": values["record_no"],
         "violation_date": iso,
         "name": values["name"],
         "provider": provider,
     }
+    if typed:  # the SMS receipt (optional): a number the SMS gateway can reach, or the form again
+        try:
+            body["phone"] = phone.normalise(typed)
+        except phone.InvalidPhone as exc:
+            return await _fine_page(request, context, iso, typed, f"{exc.message_vi} Ví dụ: 0912345678.")
     try:
         result = await portal(request).services.pay_fine(decision_no, body, _client_ip(request))
     except ServiceError as exc:
