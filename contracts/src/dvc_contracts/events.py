@@ -309,6 +309,12 @@ class FeePaidV1(EventPayload):
     provider_txn_id: Code
     paid_at: AwareDatetime
     late: bool = Field(default=False, description="succeeded after the payment had failed or expired")
+    refund_reason: str | None = Field(
+        default=None,
+        description="set when the payment service refunds this money on its own (payment_expired, "
+        "fine_already_settled, fine_amount_mismatch): it does not pay for what it was meant to, and "
+        "fee-refunded follows; none for a success that counts, late or not",
+    )
     citizen_phone: str | None = None
 
 

@@ -3,7 +3,16 @@ the procedure may move the dossier's status, never the saga."""
 
 from __future__ import annotations
 
-from dvc_dossier.domain.sagas import LICENCE, POLICE_AGENCY, TAX_AGENCY, VEHICLE, Saga, on_agency_report
+from dvc_dossier.domain.sagas import (
+    LICENCE,
+    POLICE_AGENCY,
+    TAX_AGENCY,
+    VEHICLE,
+    Saga,
+    on_agency_report,
+    on_fee_paid,
+    on_payment_expired,
+)
 
 LICENSING, PROVINCE_DEPT = "BGTVT-TCDBVN", "SO-GTVT"
 
@@ -32,3 +41,28 @@ def test_the_plate_step_waits_for_the_police_only() -> None:
     saga = Saga("01-261207-VEH001", VEHICLE, "awaiting_police", payment_id="p-2", amount_vnd=1)
     assert on_agency_report(saga, TAX_AGENCY, "completed", "30A-000.00") == (saga, [])
     assert on_agency_report(saga, POLICE_AGENCY, "completed", "30A-000.00")[0].state == "completed"
+
+
+def awaiting_payment(flow: str) -> Saga:
+    return Saga("01-261207-PAY001", flow, "awaiting_payment", payment_id="p-9", amount_vnd=135_000)
+
+
+def test_money_the_payment_service_refunds_does_not_pay_the_saga_whichever_event_is_read_first() -> None:
+    """Paid after the intent expired: fee-paid (refund_reason set) and payment-expired are published together
+    on two topics. Read fee-paid first, the saga still waits; payment-expired then cancels it — the same end as
+    when payment-expired is read first and the late fee-paid finds the saga cancelled."""
+    for flow in (VEHICLE, LICENCE):
+        saga = awaiting_payment(flow)
+        unchanged, actions = on_fee_paid(saga, "p-9", "payment_expired")
+        assert (unchanged, actions) == (saga, [])
+        cancelled, _ = on_payment_expired(unchanged, "p-9")
+        assert cancelled.state == "cancelled"
+        expired_first, _ = on_payment_expired(saga, "p-9")
+        assert on_fee_paid(expired_first, "p-9", "payment_expired")[0].state == "cancelled"
+
+
+def test_a_late_success_that_counts_still_pays_the_saga() -> None:
+    """A success after a failed attempt (late, not refunded) is the citizen's fee: the saga moves on."""
+    vehicle, actions = on_fee_paid(awaiting_payment(VEHICLE), "p-9")
+    assert vehicle.state == "awaiting_police" and actions
+    assert on_fee_paid(awaiting_payment(LICENCE), "p-9", None)[0].state == "awaiting_agency"

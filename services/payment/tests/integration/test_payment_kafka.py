@@ -256,6 +256,7 @@ async def test_late_success_after_expiry_is_reconciled_published_and_refunded(pa
     assert payment.watcher.of(topics.FEE_PAID, pid) == []
     [fee] = await payment.watcher.wait_for(topics.FEE_PAID, pid, timeout=40)
     assert fee.value["late"] is True and fee.value["provider"] == "momo"
+    assert fee.value["refund_reason"] == "payment_expired"
     [refund] = await payment.watcher.wait_for(topics.FEE_REFUNDED, pid, timeout=30)
     assert refund.value["automatic"] is True and refund.value["amount_vnd"] == 135_000
     assert refund.value["reason"] == "payment_expired"

@@ -206,6 +206,7 @@ async def test_pay_page_then_signed_callback_pays_once(
         "provider_txn_id": None,
         "paid_at": None,
         "late": False,
+        "refund_reason": None,
         "citizen_phone": "0912345678",
     }
     staff = {"authorization": f"Bearer {make_token('operator')}"}
@@ -374,7 +375,7 @@ async def test_declined_then_paid_with_another_provider(make_payment_app: Any) -
     await click(pa, await checkout(pa, pid, "momo"))
     await until(lambda: _is(pa, pid, "succeeded"))
     [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
-    assert fee["provider"] == "momo" and fee["late"] is False
+    assert fee["provider"] == "momo" and fee["late"] is False and fee["refund_reason"] is None
 
 
 async def test_cancel_on_the_pay_page_fails_with_reason_cancelled(make_payment_app: Any) -> None:
@@ -433,7 +434,7 @@ async def test_late_success_after_expiry_is_published_and_refunded(
         frozen.advance(seconds=3)  # the bank settles 6 s after the click
         await until(lambda: _reconciled(pa), timeout=30)
         [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
-        assert fee["late"] is True
+        assert fee["late"] is True and fee["refund_reason"] == "payment_expired"
         assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
         [refunded] = events_for(await pa.outbox(topics.FEE_REFUNDED), pid)
         assert refunded["automatic"] is True and refunded["amount_vnd"] == 135_000
@@ -462,7 +463,7 @@ async def test_a_success_paid_after_the_window_is_late_even_before_the_sweep(
         # no expire_due: only the reconciler asks the bank, which has settled by now
         await until(lambda: _reconciled(pa), timeout=40)
         [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
-        assert fee["late"] is True
+        assert fee["late"] is True and fee["refund_reason"] == "payment_expired"
         [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
         assert expired["dossier_code"] == "79-261121-ABCDEF"
         assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 1
@@ -491,7 +492,7 @@ async def test_an_undated_success_is_late_when_a_query_after_the_deadline_found_
         frozen.advance(seconds=6)  # the bank has settled; the sweep comes only now
         await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
         [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
-        assert fee["late"] is True
+        assert fee["late"] is True and fee["refund_reason"] == "payment_expired"
         assert len(events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)) == 1
         assert await refunds.process_refunds(pa.ctx.uow, pa.ctx.providers, policy=policy) == 1
         assert await pa.status(pid) == "refunded"
@@ -512,7 +513,7 @@ async def test_an_undated_success_first_seen_well_after_the_deadline_is_late(mak
         frozen.set(expires_at + timedelta(seconds=60))  # settled 36 s after the deadline, seen at 60 s
         await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
         [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
-        assert fee["late"] is True
+        assert fee["late"] is True and fee["refund_reason"] == "payment_expired"
         assert len(events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)) == 1
 
 

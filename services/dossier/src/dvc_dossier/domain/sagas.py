@@ -169,8 +169,11 @@ def start_vehicle_registration(
     ]
 
 
-def on_fee_paid(saga: Saga, payment_id: str) -> tuple[Saga, list[Action]]:
-    if saga.state != "awaiting_payment" or saga.payment_id != payment_id:
+def on_fee_paid(saga: Saga, payment_id: str, refund_reason: str | None = None) -> tuple[Saga, list[Action]]:
+    """``refund_reason``: the payment service refunds this money itself (paid after the intent expired), so
+    it pays for nothing: the saga keeps waiting, and payment-expired — published with it, on another topic
+    that may be read later — cancels it."""
+    if saga.state != "awaiting_payment" or saga.payment_id != payment_id or refund_reason is not None:
         return saga, []
     if saga.flow == LICENCE:
         return replace(saga, state="awaiting_agency"), [

@@ -86,11 +86,12 @@ async def recheck_blocked_licences(uow: DossierUnitOfWork, cause: str | None) ->
 
 
 async def on_fee_paid(event: Event[FeePaidV1], uow: DossierUnitOfWork) -> None:
-    """A saga's fee was paid: move to the next step (a repeat or a late duplicate changes nothing)."""
+    """A saga's fee was paid: move to the next step (a repeat, a late duplicate or money the payment service
+    refunds on its own changes nothing)."""
     paid = event.data
     if paid.purpose != "dossier_fee" or (saga := await uow.sagas.for_payment(paid.payment_id)) is None:
         return
-    after, actions = flows.on_fee_paid(saga, paid.payment_id)
+    after, actions = flows.on_fee_paid(saga, paid.payment_id, paid.refund_reason)
     await _advance(uow, saga, after, actions, event.id)
 
 

@@ -147,7 +147,14 @@ async def transition(
 
 
 async def publish_fee_paid(
-    uow: PaymentUnitOfWork, p: Any, *, provider: str, txn_id: str, paid_at: datetime, late: bool
+    uow: PaymentUnitOfWork,
+    p: Any,
+    *,
+    provider: str,
+    txn_id: str,
+    paid_at: datetime,
+    late: bool,
+    refund_reason: str | None = None,
 ) -> str:
     data = FeePaidV1(
         payment_id=p.id,
@@ -160,6 +167,7 @@ async def publish_fee_paid(
         provider_txn_id=txn_id,
         paid_at=paid_at,
         late=late,
+        refund_reason=refund_reason,
         citizen_phone=p.citizen_phone,
     )
     event = await uow.publish(topics.FEE_PAID, data, key=p.id)

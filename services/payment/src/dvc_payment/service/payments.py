@@ -449,8 +449,9 @@ async def _apply_success(
     decision = decide_success(p.status, p.purpose, fine_open, fine_amount_ok=settles)
     if decision.new_status is not None:
         event_id = await publish_fee_paid(
-            uow, p, provider=attempt.provider, txn_id=txn, paid_at=paid_at, late=decision.late
-        )
+            uow, p, provider=attempt.provider, txn_id=txn, paid_at=paid_at, late=decision.late,
+            refund_reason=decision.refund_reason,
+        )  # fmt: skip
         await transition(
             uow, p, decision.new_status,
             action="late_success" if decision.late else "succeeded", actor=actor, now=now,
