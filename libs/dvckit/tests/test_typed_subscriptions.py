@@ -266,3 +266,42 @@ async def test_a_typed_handler_that_refuses_an_event_refuses_it_alone(pg: Postgr
     assert applied == ["J-1", "J-1", "J-3"]
     assert [(reason, message) for reason, message, _ in refused] == [("fine_unknown", "no decision QD-9")]
     assert (outcomes["applied"], outcomes["rejected"]) == (2, 1)
+
+
+async def test_one_handler_under_two_names_has_an_inbox_per_name(pg: PostgresServer) -> None:
+    """``name=``: one handler function on two topics under two inbox names, and a third route without a name
+    (the handler's own). The same event on both named topics is applied once per name; delivered again, it is
+    a duplicate for each, and the inbox holds one row per name."""
+    tables = messaging_tables(new_metadata())
+    settings = ServiceSettings(
+        service_name="kit",
+        database_url=pg.sqlalchemy_url(await pg.create_database("dvct_kit_typed_names")),
+        kafka=KafkaSettings(bootstrap="127.0.0.1:9"),  # never started: the batches go through dispatch
+    )
+    runtime = build_runtime(settings, tables, UnitOfWork)
+    async with runtime.engine.begin() as conn:
+        await conn.run_sync(tables.outbox.metadata.create_all)
+    applied: list[str] = []
+
+    async def on_fees(events: list[Event[FeePaidV1]], uow: UnitOfWork) -> list[Rejection]:
+        applied.extend(e.data.payment_id for e in events)
+        return []
+
+    runtime.subscribe_batch(FeePaidV1, on_fees, topic="fee-paid.a", name="on_fee_paid_a")
+    runtime.subscribe_batch(FeePaidV1, on_fees, topic="fee-paid.b", name="on_fee_paid_b")
+    runtime.subscribe_batch(FeePaidV1, on_fees, topic="fee-paid.c")
+    assert [r.inbox for r in runtime.routes] == ["kit:on_fee_paid_a", "kit:on_fee_paid_b", "kit:on_fees"]
+    both, alone = fee_paid("N-1"), fee_paid("N-2")
+    fetched = [*records("fee-paid.a", both), *records("fee-paid.b", both), *records("fee-paid.c", alone)]
+    try:
+        await dispatch(runtime.routes, fetched)
+        assert applied == ["N-1", "N-1", "N-2"], "the same event id is new under each name"
+        await dispatch(runtime.routes, fetched)
+        assert applied == ["N-1", "N-1", "N-2"], "a redelivery is a duplicate under each name"
+        async with runtime.sessionmaker() as s:
+            inbox = (await s.execute(select(tables.inbox.c.consumer, tables.inbox.c.event_id))).all()
+    finally:
+        await runtime.engine.dispose()
+    assert sorted(inbox) == sorted(
+        [("kit:on_fee_paid_a", both.id), ("kit:on_fee_paid_b", both.id), ("kit:on_fees", alone.id)]
+    )

@@ -73,16 +73,23 @@ class Runtime(Generic[U]):
         topic: str | None = None,
         rejected_topic: str = topics.DEAD_LETTER,
         every_instance: bool = False,
+        name: str | None = None,
     ) -> None:
         """``handler(Event[P], uow)`` for each event of type ``event`` (raise ``Rejected`` to refuse one).
 
         The topic is the model's (``event.ce_type``) unless ``topic`` names another carrying the same type
         (an agency system's own ingress). Payloads are validated once, by the kit; one that is not a valid
         ``event`` goes to ``rejected_topic`` through ``rejecter`` (default: the dead-letter topic) with the
-        reason, and the rest of the batch is handled. See ``subscribe_batch`` for ``every_instance``."""
+        reason, and the rest of the batch is handled. See ``subscribe_batch`` for ``every_instance``.
+
+        ``name``: the route's inbox name (consumer ``<service>:<name>``) instead of the handler's
+        ``__name__``, for one handler subscribed under several names. The inbox deduplicates per name: an
+        event id handled under one name is new under another. A route whose name changes applies again any
+        event it had handled that is delivered again (the records after the last committed offset at an
+        upgrade, a rewind): keep the names."""
         self._route(
             topic or event.ce_type,
-            typed_each(event, handler, rejected_topic),
+            typed_each(event, handler, rejected_topic, name),
             description,
             rejecter,
             event,
@@ -99,15 +106,17 @@ class Runtime(Generic[U]):
         topic: str | None = None,
         rejected_topic: str = topics.DEAD_LETTER,
         every_instance: bool = False,
+        name: str | None = None,
     ) -> None:
         """``handler(list[Event[P]], uow) -> [Rejection]`` for bulk reads and writes on hot topics;
         ``rejecter`` decides where refused records go (invalid payloads included, as in ``subscribe``).
 
         ``every_instance``: each running instance reads the whole topic (its own consumer group, from the
-        beginning), for small read models that must be complete locally, e.g. the catalog snapshot."""
+        beginning), for small read models that must be complete locally, e.g. the catalog snapshot.
+        ``name``: the route's inbox name, as in ``subscribe``."""
         self._route(
             topic or event.ce_type,
-            typed_events(event, handler, rejected_topic),
+            typed_events(event, handler, rejected_topic, name),
             description,
             rejecter,
             event,

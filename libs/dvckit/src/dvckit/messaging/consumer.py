@@ -246,8 +246,7 @@ async def dispatch(routes: Sequence[Route], records: Sequence[Record]) -> None:
         if route.raw:
             await process_records(route.spec, part, cast(RecordsHandler, route.handler))
         else:
-            handler = cast(BatchHandler, route.handler)
-            await process_batch(route.spec, part, handler, f"{route.spec.service}:{handler.__name__}")
+            await process_batch(route.spec, part, cast(BatchHandler, route.handler), route.inbox)
 
 
 async def _raw_body(msg: Any) -> Any:
@@ -266,6 +265,12 @@ class Route:
     description: str | None = None
     model: type[Any] | None = None
     raw: bool = False
+
+    @property
+    def inbox(self) -> str:
+        """The inbox consumer name of the route's events: ``<service>:<handler name>`` (``Runtime.subscribe``'s
+        ``name`` when given)."""
+        return f"{self.spec.service}:{self.handler.__name__}"
 
 
 def subscribe_routes(

@@ -131,15 +131,19 @@ def bind_event(event: CloudEvent) -> None:
     )
 
 
-def _named(batch: BatchHandler, handler: Callable[..., Any]) -> BatchHandler:
-    # the inbox consumer name is "<service>:<handler name>": unchanged by the typing layer
-    batch.__name__ = handler.__name__
+def _named(batch: BatchHandler, handler: Callable[..., Any], name: str | None) -> BatchHandler:
+    # the inbox consumer name is "<service>:<name>", the handler's own name unless one is given: unchanged by
+    # the typing layer
+    batch.__name__ = name or handler.__name__
     batch.__doc__ = handler.__doc__
     return batch
 
 
 def typed_events(
-    model: type[P], handler: EventsHandler[P], rejected_topic: str = topics.DEAD_LETTER
+    model: type[P],
+    handler: EventsHandler[P],
+    rejected_topic: str = topics.DEAD_LETTER,
+    name: str | None = None,
 ) -> BatchHandler:
     """A kit batch handler that validates the batch as ``model`` and hands the valid part to ``handler``."""
 
@@ -149,11 +153,14 @@ def typed_events(
             rejections += await handler(typed, uow)
         return rejections
 
-    return _named(batch, handler)
+    return _named(batch, handler, name)
 
 
 def typed_each(
-    model: type[P], handler: EventHandler[P], rejected_topic: str = topics.DEAD_LETTER
+    model: type[P],
+    handler: EventHandler[P],
+    rejected_topic: str = topics.DEAD_LETTER,
+    name: str | None = None,
 ) -> BatchHandler:
     """A kit batch handler that validates the batch as ``model`` and calls ``handler`` once per valid event
     (a ``Rejected`` it raises rolls the batch back; the consumer then handles the records one by one)."""
@@ -165,4 +172,4 @@ def typed_each(
             await handler(event, uow)
         return rejections
 
-    return _named(batch, handler)
+    return _named(batch, handler, name)
