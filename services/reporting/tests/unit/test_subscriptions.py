@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from dvc_contracts import topics
+from dvc_contracts import agencies, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import FeePaidV1, ProcedurePublishedV1
 from dvc_reporting.adapters import orm
@@ -72,6 +72,37 @@ async def test_every_topic_is_a_kit_route_typed_but_dead_letter(
         (topics.DEAD_LETTER, True, None)
     ]
     assert {r.topic for r in rt.routes if r.model is FeePaidV1} == {topics.FEE_PAID}
+
+
+# Each topic's inbox name when every event type had a handler of its own (handlers.py at 1ad4095): the
+# inbox deduplicates per name, so a new name would apply again events redelivered after an upgrade.
+INBOXES = {
+    "procedure-published": "reporting:on_procedure_published",
+    "procedure-retired": "reporting:on_procedure_retired",
+    "dossier-submitted": "reporting:on_dossier_submitted",
+    "dossier-status-changed": "reporting:on_dossier_status_changed",
+    "dossier-forwarded": "reporting:on_dossier_forwarded",
+    "agency-status-rejected": "reporting:on_agency_status_rejected",
+    "fee-paid": "reporting:on_fee_paid",
+    "fine-issued": "reporting:on_fine_issued",
+    "fine-settled": "reporting:on_fine_settled",
+    "feedback-received": "reporting:on_feedback_received",
+    "feedback-answered": "reporting:on_feedback_answered",
+    "sms-sent": "reporting:on_sms_sent",
+    "sms-delivered": "reporting:on_sms_delivered",
+    "sms-failed": "reporting:on_sms_failed",
+    "account-registered": "reporting:on_account_registered",
+    "account-signed-in": "reporting:on_account_signed_in",
+}
+
+
+async def test_every_route_keeps_the_inbox_name_it_had(
+    runtime: tuple[Runtime[ReportingUnitOfWork], ChangeHub],
+) -> None:
+    rt, _ = runtime
+    expected = INBOXES | {s.rejected_topic: "reporting:on_agency_status_rejected" for s in agencies.SYSTEMS}
+    assert {r.topic: r.inbox for r in rt.routes if not r.raw} == expected
+    assert len(rt.routes) == len(expected) + 1, "one route per topic, and the dead-letter topic's"
 
 
 async def test_a_batch_is_applied_a_bad_payload_refused_and_dead_letters_stored(
