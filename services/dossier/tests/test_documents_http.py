@@ -360,3 +360,43 @@ async def test_a_level_4_submission_must_attach_every_mandatory_document(
     assert ok.status_code == 201, ok.text
     attached = await rows(docs.db_url, documents, documents.c.dossier_code == ok.json()["code"])
     assert sorted(r.id for r in attached) == sorted([form, card])
+
+
+async def test_uploads_no_submission_took_are_swept_after_24_hours_row_and_object(
+    docs: Docs, make_token: Token
+) -> None:
+    from dvc_dossier.service.documents import sweep_unattached
+
+    assert Settings().documents_unattached_hours == 24  # the default
+    an = make_token("citizen", sub=f"c-{uuid.uuid4().hex[:8]}")
+    cfg = docs.app.state.documents
+
+    async def sweep() -> int:
+        async with docs.app.state.runtime.uow() as uow:
+            swept: int = await sweep_unattached(uow, cfg)
+            return swept
+
+    with clock.pinned(clock.now()) as pin:
+        old = (await upload(docs, an, PDF, name="cu.pdf")).json()
+        used = (await upload(docs, an, PNG, name="dung.png")).json()
+        pin.advance(hours=23)
+        code = (await submit(docs, an, [{"document_id": used["id"], "name": "Ảnh"}])).json()["code"]
+        recent = (await upload(docs, an, PDF + b"%2\n", name="moi.pdf")).json()
+        assert len(stored(docs)) == 3
+
+        pin.advance(seconds=3600)  # the first upload is exactly 24 h old: kept still
+        assert await sweep() == 0 and len(await rows(docs.db_url, documents)) == 3
+        pin.advance(seconds=1)
+        assert await sweep() == 1
+        left = {r.id: r.dossier_code for r in await rows(docs.db_url, documents)}
+        assert left == {used["id"]: code, recent["id"]: None}  # attached: kept however old; recent: kept
+        assert sorted(p.name for p in stored(docs)) == sorted([used["id"], recent["id"]])  # the object too
+
+        gone = await submit(docs, an, [{"document_id": old["id"], "name": "Giấy khai sinh"}])
+        assert gone.status_code == 422 and gone.json()["code"] == "unknown_document"
+
+        pin.advance(hours=24)
+        assert await sweep() == 1 and [p.name for p in stored(docs)] == [used["id"]]
+        assert await sweep() == 0
+        got = await docs.client.get(f"/v1/dossiers/{code}/documents/{used['id']}/link", headers=bearer(an))
+        assert (await docs.client.get(got.json()["url"])).content == PNG  # an attached one still downloads
