@@ -41,6 +41,7 @@ def _production_values(service: str) -> dict[str, Any]:
     if service == "payment":
         values |= {
             "sandbox_enabled": False, "public_base_url": "https://dichvucong.gov.vn/thanh-toan",
+            "portal_url": "https://dichvucong.gov.vn",
             "vnpay_hash_secret": SecretStr("vnpay-" + "x" * 24), "vnpay_pay_url": "https://pay.vnpay.vn/vpcpay.html",
             "vnpay_api_url": "https://merchant.vnpay.vn/merchant_webapi/api/transaction",
             "momo_access_key": "momo-access-real", "momo_secret_key": SecretStr("momo-" + "y" * 24),

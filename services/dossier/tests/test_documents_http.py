@@ -51,6 +51,7 @@ class Docs:
     db_url: str
     store: Path
     proc: str
+    app: Any = None
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -94,7 +95,7 @@ async def docs(database: str, dev_keys: tuple[DevKeys, Path], tmp_path: Path) ->
     )
     app = create_app(settings)
     async with running_app(app, wait_broker=False) as client:
-        h = Docs(client, database, store, f"DOCS-{uuid.uuid4().hex[:6].upper()}")
+        h = Docs(client, database, store, f"DOCS-{uuid.uuid4().hex[:6].upper()}", app)
         p = ProcedurePublishedV1(
             code=h.proc, version=1, name="Chứng thực bản sao", sector="TU-PHAP", agency_code="SO-TP",
             agency_name="Sở Tư pháp", level="province", service_level=4, fee={"kind": "fixed", "amount_vnd": 0},
@@ -292,3 +293,110 @@ async def test_links_for_the_handling_agency_and_the_owner_only(docs: Docs, make
     for path in tampered:
         resp = await docs.client.get(path)
         assert resp.status_code == 403 and resp.json()["code"] == "invalid_signature", path
+
+
+async def publish(docs: Docs, code: str, service_level: int) -> None:
+    """A procedure with two mandatory documents and an optional one, as procedure-published leaves it."""
+    p = ProcedurePublishedV1(
+        code=code, version=1, name="Cấp phiếu lý lịch tư pháp", sector="TU-PHAP", agency_code="SO-TP",
+        agency_name="Sở Tư pháp", level="province", service_level=service_level,
+        fee={"kind": "fixed", "amount_vnd": 0}, processing_days=10, published_at=clock.now(),
+        required_documents=[
+            {"code": "TK-LLTP", "name": "Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp"},
+            {"code": "CCCD", "name": "Căn cước công dân"},
+            {"code": "GIAY-TO-CU-TRU", "name": "Giấy tờ chứng minh nơi cư trú", "mandatory": False},
+        ],
+    )  # fmt: skip
+    async with docs.app.state.runtime.uow() as uow:
+        await uow.procedures.upsert(p.code, 1, "published", p.model_dump(mode="json"))
+        await uow.commit()
+
+
+async def test_a_level_4_submission_must_attach_every_mandatory_document(
+    docs: Docs, make_token: Token
+) -> None:
+    an = make_token("citizen", sub=f"c-{uuid.uuid4().hex[:8]}")
+    l4, l3 = f"LLTP-{uuid.uuid4().hex[:6].upper()}", f"LLTP3-{uuid.uuid4().hex[:6].upper()}"
+    await publish(docs, l4, 4)
+    await publish(docs, l3, 3)
+    form, card = [(await upload(docs, an, PDF, name=f"{i}.pdf")).json()["id"] for i in range(2)]
+
+    async def submit_to(proc: str, refs: list[dict[str, str]]) -> httpx.Response:
+        body = {
+            "procedure_code": proc,
+            "province_code": "01",
+            "applicant_name": "Nguyễn Văn An",
+            "documents": refs,
+        }
+        return await docs.client.post("/v1/dossiers", json=body, headers=bearer(an))
+
+    none = await submit_to(l4, [])
+    assert none.status_code == 422 and none.headers["content-type"] == "application/problem+json"
+    problem = none.json()
+    assert problem["code"] == "missing_documents"
+    assert "Thiếu giấy tờ bắt buộc khi nộp hồ sơ trực tuyến" in problem["detail"]
+    assert (
+        "“Căn cước công dân”" in problem["detail"] and "cư trú" not in problem["detail"]
+    )  # optional: not asked
+    assert problem["errors"] == [
+        {"field": "documents.TK-LLTP", "message": "Chưa đính kèm “Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp”: "
+         "giấy tờ bắt buộc của thủ tục này khi nộp trực tuyến."},
+        {"field": "documents.CCCD", "message": "Chưa đính kèm “Căn cước công dân”: giấy tờ bắt buộc của thủ tục "
+         "này khi nộp trực tuyến."},
+    ]  # fmt: skip
+    one = await submit_to(l4, [{"document_id": form, "name": "Tờ khai", "code": "TK-LLTP"}])
+    assert one.status_code == 422 and [e["field"] for e in one.json()["errors"]] == ["documents.CCCD"]
+    unknown = await submit_to(l4, [{"document_id": form, "name": "Tờ khai", "code": "GPLX-CU"}])
+    assert unknown.status_code == 422 and unknown.json()["code"] == "invalid_documents"
+    assert unknown.json()["errors"][0]["field"] == "documents.0.code"
+    assert await rows(docs.db_url, dossiers, dossiers.c.procedure_code == l4) == [], "refusals keep nothing"
+    assert all(r.dossier_code is None for r in await rows(docs.db_url, documents))
+
+    # a level-3 procedure takes the originals at the counter: nothing required online
+    assert (await submit_to(l3, [])).status_code == 201
+    # by code, or by the catalog's name without one (diacritics, case and spacing aside)
+    ok = await submit_to(l4, [{"document_id": form, "name": "Tờ khai", "code": "TK-LLTP"},
+                              {"document_id": card, "name": "căn  cước CÔNG DÂN"}])  # fmt: skip
+    assert ok.status_code == 201, ok.text
+    attached = await rows(docs.db_url, documents, documents.c.dossier_code == ok.json()["code"])
+    assert sorted(r.id for r in attached) == sorted([form, card])
+
+
+async def test_uploads_no_submission_took_are_swept_after_24_hours_row_and_object(
+    docs: Docs, make_token: Token
+) -> None:
+    from dvc_dossier.service.documents import sweep_unattached
+
+    assert Settings().documents_unattached_hours == 24  # the default
+    an = make_token("citizen", sub=f"c-{uuid.uuid4().hex[:8]}")
+    cfg = docs.app.state.documents
+
+    async def sweep() -> int:
+        async with docs.app.state.runtime.uow() as uow:
+            swept: int = await sweep_unattached(uow, cfg)
+            return swept
+
+    with clock.pinned(clock.now()) as pin:
+        old = (await upload(docs, an, PDF, name="cu.pdf")).json()
+        used = (await upload(docs, an, PNG, name="dung.png")).json()
+        pin.advance(hours=23)
+        code = (await submit(docs, an, [{"document_id": used["id"], "name": "Ảnh"}])).json()["code"]
+        recent = (await upload(docs, an, PDF + b"%2\n", name="moi.pdf")).json()
+        assert len(stored(docs)) == 3
+
+        pin.advance(seconds=3600)  # the first upload is exactly 24 h old: kept still
+        assert await sweep() == 0 and len(await rows(docs.db_url, documents)) == 3
+        pin.advance(seconds=1)
+        assert await sweep() == 1
+        left = {r.id: r.dossier_code for r in await rows(docs.db_url, documents)}
+        assert left == {used["id"]: code, recent["id"]: None}  # attached: kept however old; recent: kept
+        assert sorted(p.name for p in stored(docs)) == sorted([used["id"], recent["id"]])  # the object too
+
+        gone = await submit(docs, an, [{"document_id": old["id"], "name": "Giấy khai sinh"}])
+        assert gone.status_code == 422 and gone.json()["code"] == "unknown_document"
+
+        pin.advance(hours=24)
+        assert await sweep() == 1 and [p.name for p in stored(docs)] == [used["id"]]
+        assert await sweep() == 0
+        got = await docs.client.get(f"/v1/dossiers/{code}/documents/{used['id']}/link", headers=bearer(an))
+        assert (await docs.client.get(got.json()["url"])).content == PNG  # an attached one still downloads

@@ -83,12 +83,19 @@ CAR = {
         "description": "Lệ phí trước bạ 10% giá trị xe",
     },
     "required_fields": ["applicant_name", "citizen_id", "phone", "province_code", "vehicle_value_vnd"],
+    "required_documents": [
+        {"code": "TK-LPTB", "name": "Tờ khai lệ phí trước bạ", "mandatory": True},
+        {"code": "CCCD", "name": "Căn cước công dân", "mandatory": True},
+        {"code": "HOA-DON-MUA-XE", "name": "Hóa đơn mua xe", "mandatory": False},
+    ],
     "chained_flow": "vehicle-registration",
 }
 PROCEDURES = {p["code"]: p for p in (LICENCE, SINGLE, CAR)}
 
 
-def error(status: int, code: str, message: str, fields: list[str] | None = None) -> HTTPException:
+def error(
+    status: int, code: str, message: str, fields: list[str] | dict[str, str] | None = None
+) -> HTTPException:
     """As the services raise it; the stand-in apps answer it as a problem (install_problem_handlers)."""
     return HTTPException(status, detail={"error": code, "message": message, "fields": fields or []})
 
@@ -184,8 +191,14 @@ def dossier_app(store: DossierStore) -> FastAPI:
         missing = [f for f in p["required_fields"] if provided.get(f) in (None, "")]
         if missing:
             raise error(422, "missing_fields", f"Thiếu thông tin bắt buộc: {', '.join(missing)}.", missing)
-        code = f"{body['province_code']}-261205-T{next(store.seq):05d}"
         refs = body.get("documents") or []
+        given = {r.get("code") or fold(r["name"]) for r in refs}
+        lacking = [d for d in p["required_documents"] if d["mandatory"] and d["code"] not in given
+                   and fold(d["name"]) not in given]  # fmt: skip
+        if p["service_level"] == 4 and lacking:  # dvc_dossier.domain.model.check_documents
+            raise error(422, "missing_documents", "Thiếu giấy tờ bắt buộc khi nộp hồ sơ trực tuyến.",
+                        {f"documents.{d['code']}": f"Chưa đính kèm “{d['name']}”." for d in lacking})  # fmt: skip
+        code = f"{body['province_code']}-261205-T{next(store.seq):05d}"
         for i, ref in enumerate(refs):  # all or nothing, as the service's transaction
             up = store.uploads.get(ref["document_id"])
             if up is None or up["owner"] != who.sub or up["dossier"]:

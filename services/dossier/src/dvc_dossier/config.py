@@ -38,6 +38,10 @@ class Settings(ServiceSettings):
     documents_link_secret: SecretStr = SecretStr("dev-dossier-documents-link-secret")
     documents_link_seconds: int = Field(default=600, ge=10, le=24 * 3600)
     documents_link_base_url: str | None = None
+    # an upload no submission took within this many hours is deleted (row and object) by a background sweep that
+    # runs every documents_sweep_seconds
+    documents_unattached_hours: float = Field(default=24, gt=0, le=24 * 90)
+    documents_sweep_seconds: float = Field(default=600, ge=1)
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

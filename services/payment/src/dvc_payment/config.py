@@ -19,6 +19,9 @@ class Settings(ServiceSettings):
     # How citizens' browsers and providers reach this service (e.g. https://dichvucong.gov.vn/thanh-toan).
     # Empty: taken from each request (local runs); server-to-server URLs then stay relative (in-process sandbox).
     public_base_url: str = ""
+    # The citizens' portal: the result page links back to it (the dossier's page for a fee, the fines page for a
+    # fine). Built here from this setting and the intent itself, never from a URL in the request: no open redirect.
+    portal_url: str = "http://127.0.0.1:8006"
 
     # --- payment intents ---------------------------------------------------------------------------------
     payment_ttl_minutes: int = 90
@@ -132,4 +135,6 @@ class Settings(ServiceSettings):
                     problems.append(f"PAYMENT_{provider.upper()}_{url.upper()} points at the local sandbox")
         if not self.public_base_url.startswith("https://"):
             problems.append("PAYMENT_PUBLIC_BASE_URL is not an https:// address")
+        if not self.portal_url.startswith("https://"):
+            problems.append("PAYMENT_PORTAL_URL is not an https:// address")
         return problems

@@ -187,6 +187,45 @@ async def test_after_a_decline_the_result_page_offers_a_signed_retry(make_paymen
     assert "Thanh toán lại" in public.text and "sig=" not in public.text
 
 
+async def test_the_result_page_links_back_to_the_dossier_on_the_configured_portal(
+    make_payment_app: Any,
+) -> None:
+    pa = await make_payment_app(portal_url="https://dichvucong.example.vn/")
+    pid = new_id()
+    await request_payment(pa, pid)
+    link = await pa.pay_link(pid)
+    r = await pa.http.post(f"/payments/{pid}/checkout{link}", json={"provider": "momo"})
+    back = await click(pa, r.json()["pay_url"])
+    result = urlsplit(back.headers["location"])
+    await until(lambda: _status_is(pa, pid, "succeeded"))
+    want = ('<p><a id="back-to-portal" href="https://dichvucong.example.vn/ho-so/79-261121-ABCDEF">'
+            "Quay lại hồ sơ 79-261121-ABCDEF</a></p>")  # fmt: skip
+    for query in (result.query, "return=https://evil.example/&next=//evil.example&tiep=https://evil.example"):
+        page = await pa.http.get(
+            f"{result.path}?{query}"
+        )  # whatever the query says, the link stays the portal's
+        assert "Thanh toán thành công" in page.text and want in page.text and "evil" not in page.text
+    assert want in (await pa.http.get(f"/payments/{pid}/result")).text  # the public page too
+
+
+def test_the_link_back_is_built_from_the_intent_never_from_outside() -> None:
+    from types import SimpleNamespace
+
+    from dvc_payment.entrypoints.pages import back_to_portal
+
+    fine = SimpleNamespace(dossier_code=None, decision_no="1234/QĐ-XPHC", purpose="fine")
+    assert back_to_portal(fine, "https://dvc.vn") == (
+        "https://dvc.vn/phat-nguoi", "Quay lại trang nộp phạt vi phạm giao thông")  # fmt: skip
+    odd = SimpleNamespace(dossier_code="../../x?y=//evil", decision_no=None, purpose="dossier_fee")
+    assert back_to_portal(odd, "https://dvc.vn/")[0] == "https://dvc.vn/ho-so/..%2F..%2Fx%3Fy%3D%2F%2Fevil"
+    other = SimpleNamespace(dossier_code=None, decision_no=None, purpose="dossier_fee")
+    assert back_to_portal(other, "https://dvc.vn") == ("https://dvc.vn/", "Về Cổng Dịch vụ công")
+
+
+async def _status_is(pa: PaymentApp, pid: str, status: str) -> bool:
+    return await pa.status(pid) == status
+
+
 async def _failed(pa: PaymentApp, pid: str) -> bool:
     return await pa.status(pid) == "failed"
 

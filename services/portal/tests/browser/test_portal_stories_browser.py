@@ -322,8 +322,11 @@ async def test_vehicle_registration_fee_paid_then_plate_from_the_police(
     token = make_token("citizen", sub=phong.citizen_id, name=phong.name, phone=phong.phone)
     plate = f"30K-{random.randint(100, 999)}.{random.randint(10, 99)}"
     walk = Walk(browser, axe_source, "vehicle")
-    declaration = tmp_path / "to-khai-lptb.pdf"
-    declaration.write_bytes(PDF)
+    # a level-4 procedure: each of the seed's mandatory documents comes with the form
+    papers = {"GIAY-KHAI-DKX": "giay-khai-dkx.pdf", "TK-LPTB": "to-khai-lptb.pdf",
+              "CT-NGUON-GOC-XE": "nguon-goc-xe.pdf", "HOA-DON-MUA-XE": "hoa-don.pdf", "CCCD": "cccd.pdf"}  # fmt: skip
+    for i, name in enumerate(papers.values()):
+        (tmp_path / name).write_bytes(PDF + f"%{i}\n".encode())
     await dossier_knows(stack, token, VEHICLE, "chassis_number")
 
     def file_it() -> str:
@@ -339,7 +342,8 @@ async def test_vehicle_registration_fee_paid_then_plate_from_the_police(
         ):
             browser.find_element(By.ID, box_id).send_keys(value)
         Select(browser.find_element(By.ID, "f-province_code")).select_by_visible_text("Hà Nội")
-        browser.find_element(By.ID, "doc-TK-LPTB").send_keys(str(declaration))
+        for document, name in papers.items():
+            browser.find_element(By.ID, f"doc-{document}").send_keys(str(tmp_path / name))
         walk.shot("01-form")
         browser.find_element(By.ID, "submit-dossier").click()
         notice = wait(browser, lambda d: d.find_element(By.ID, "submitted-notice"))

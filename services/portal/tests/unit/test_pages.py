@@ -12,6 +12,9 @@ from dvc_portal.adapters.sessions import SESSION_COOKIE
 
 from ..conftest import Portal, csrf_of
 
+PDF = b"%PDF-1.7\n" + b"\x00" * 300 + b"\n%%EOF\n"
+CAR_DOCUMENTS = {"doc-TK-LPTB": ("to-khai-lptb.pdf", PDF), "doc-CCCD": ("cccd.pdf", PDF)}
+
 
 def text_of(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
@@ -178,6 +181,7 @@ async def test_someone_elses_dossier_is_not_found(portal: Portal) -> None:
         "/thu-tuc/DKX-OTO/nop-ho-so",
         data={"csrf": csrf, "applicant_name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678",
               "province_code": "01", "vehicle_value_vnd": "400.000.000"},
+        files=CAR_DOCUMENTS,  # a level-4 procedure: its mandatory documents come with the form
     )  # fmt: skip
     code = r.headers["location"].split("/")[2].split("?")[0]
     await portal.client.post("/dang-xuat", data={"csrf": await portal.csrf("/ho-so")})
@@ -193,6 +197,7 @@ async def test_pay_button_redirects_to_the_owners_signed_pay_link(portal: Portal
         "/thu-tuc/DKX-OTO/nop-ho-so",
         data={"csrf": csrf, "applicant_name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678",
               "province_code": "01", "vehicle_value_vnd": "400000000"},
+        files=CAR_DOCUMENTS,  # a level-4 procedure: its mandatory documents come with the form
     )  # fmt: skip
     code = r.headers["location"].split("/")[2].split("?")[0]
     page = await portal.client.get(f"/ho-so/{code}")

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from .. import portal_fakes
 from ..conftest import Portal
 
 PATH = "/thu-tuc/HT-XN-HON-NHAN/nop-ho-so"
@@ -48,7 +49,7 @@ async def test_a_pdf_is_uploaded_with_the_citizens_token_attached_and_listed(por
     (up,) = portal.dossiers.uploads.values()
     assert up["owner"] == "001099012345" and up["filename"] == "tờ khai.pdf" and up["size"] == len(PDF)
     (body,) = portal.dossiers.bodies
-    assert body["documents"] == [{"document_id": up["id"], "name": "Tờ khai"}]
+    assert body["documents"] == [{"document_id": up["id"], "name": "Tờ khai", "code": "TK-XN-HON-NHAN"}]
     page = (await portal.client.get(r.headers["location"])).text
     table = page[page.index('id="dossier-documents"') :]
     assert "<td>Tờ khai</td><td>tờ khai.pdf</td><td>3 KB</td>" in table
@@ -94,7 +95,9 @@ async def test_an_upload_is_kept_while_a_typo_is_fixed(portal: Portal) -> None:
         portal, FIELDS | {"doc-TK-XN-HON-NHAN-id": up["id"], "doc-TK-XN-HON-NHAN-ten": "tờ khai.pdf"}
     )
     assert again.status_code == 303
-    assert portal.dossiers.bodies[-1]["documents"] == [{"document_id": up["id"], "name": "Tờ khai"}]
+    assert portal.dossiers.bodies[-1]["documents"] == [
+        {"document_id": up["id"], "name": "Tờ khai", "code": "TK-XN-HON-NHAN"}
+    ]
     assert len(portal.dossiers.uploads) == 1  # not uploaded twice
 
 
@@ -110,3 +113,57 @@ async def test_someone_elses_upload_id_is_refused_on_the_input(portal: Portal) -
         in r.text
     )
     assert "doc-TK-XN-HON-NHAN-id" not in r.text  # forgotten: choose the file again
+
+
+CAR = "/thu-tuc/DKX-OTO/nop-ho-so"
+CAR_FIELDS = {"applicant_name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678",
+              "province_code": "01", "vehicle_value_vnd": "400000000"}  # fmt: skip
+
+
+async def post_car(
+    portal: Portal, fields: dict[str, str], files: dict[str, tuple[str, bytes]]
+) -> httpx.Response:
+    multipart: dict[str, Any] = {k: (n, data, "application/pdf") for k, (n, data) in files.items()}
+    multipart |= {k: (None, v) for k, v in (fields | {"csrf": await portal.csrf(CAR)}).items()}
+    return await portal.client.post(CAR, files=multipart)
+
+
+async def test_a_level_4_form_needs_every_mandatory_document_on_its_own_input(portal: Portal) -> None:
+    await portal.sign_in()
+    form = (await portal.client.get(CAR)).text
+    assert "giải quyết hoàn toàn trực\n    tuyến: mọi giấy tờ không ghi “(nếu có)” phải được đính kèm" in form
+
+    r = await post_car(portal, CAR_FIELDS, {"doc-TK-LPTB": ("to-khai.pdf", PDF)})
+    assert r.status_code == 422 and portal.dossiers.bodies == []  # nothing submitted
+    cccd = r.text[r.text.index('<label for="doc-CCCD">') :]
+    assert cccd.index('id="doc-CCCD-error"') < cccd.index("</div>")
+    assert ("Chưa có tệp “Căn cước công dân”. Đây là giấy tờ bắt buộc khi nộp hồ sơ trực tuyến: hãy chọn tệp "
+            "PDF, JPEG hoặc PNG của giấy tờ này.") in cccd  # fmt: skip
+    assert 'aria-invalid="true"' in cccd[: cccd.index("</div>")]
+    assert 'href="#doc-CCCD"' in r.text  # in the summary, linked to the input
+    assert (
+        'id="doc-TK-LPTB-error"' not in r.text and 'id="doc-HOA-DON-MUA-XE-error"' not in r.text
+    )  # optional
+    (kept,) = portal.dossiers.uploads.values()  # the chosen file is held, not asked again
+    assert f'name="doc-TK-LPTB-id" value="{kept["id"]}"' in r.text
+
+    done = await post_car(
+        portal, CAR_FIELDS | {"doc-TK-LPTB-id": kept["id"], "doc-TK-LPTB-ten": "to-khai.pdf"},
+        {"doc-CCCD": ("cccd.pdf", PDF)},
+    )  # fmt: skip
+    assert done.status_code == 303, done.text
+    (body,) = portal.dossiers.bodies
+    assert [(d["code"], d["name"]) for d in body["documents"]] == [
+        ("TK-LPTB", "Tờ khai lệ phí trước bạ"), ("CCCD", "Căn cước công dân")]  # fmt: skip
+
+
+async def test_the_dossier_services_missing_documents_lands_on_the_documents_inputs(portal: Portal) -> None:
+    """Should the catalog's list change between the form and the submission, the dossier service's 422
+    missing_documents (errors on documents.<code>) is shown on each document's input."""
+    from dvc_portal.domain import documents
+
+    car = dict(portal_fakes.CAR)
+    detail = {"error": "missing_documents", "message": "Thiếu giấy tờ bắt buộc.",
+              "fields": ["documents.CCCD", "documents.KHONG-CO"]}  # fmt: skip
+    errors = documents.errors_from_dossier(car, {}, detail)
+    assert errors == {"doc-CCCD": documents.missing_message("Căn cước công dân")}

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dvc_dossier.adapters.orm import documents
@@ -57,3 +57,24 @@ class DocumentRepository:
             .order_by(documents.c.attached_at)
         )
         return list((await self.session.execute(q)).all())
+
+    async def take_unattached_before(self, before: datetime, limit: int) -> list[Any]:
+        """Delete up to ``limit`` uploads no submission took, uploaded before ``before``; answers the deleted
+        rows (id, storage_key). The rows are locked first (``SKIP LOCKED``: one held by a submission attaching
+        it, or by another replica sweeping, is left), and the delete checks again that they are unattached."""
+        q = (
+            select(documents.c.id)
+            .where(documents.c.dossier_code.is_(None), documents.c.uploaded_at < before)
+            .order_by(documents.c.uploaded_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = list((await self.session.execute(q)).scalars())
+        if not ids:
+            return []
+        gone = (
+            delete(documents)
+            .where(documents.c.id.in_(ids), documents.c.dossier_code.is_(None))
+            .returning(documents.c.id, documents.c.storage_key)
+        )
+        return list((await self.session.execute(gone)).all())

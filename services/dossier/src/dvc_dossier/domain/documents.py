@@ -50,10 +50,12 @@ class CheckedDocument:
 
 @dataclass(frozen=True)
 class DocumentRef:
-    """A document named in a submission: an uploaded id and what the citizen says it is."""
+    """A document named in a submission: an uploaded id, what the citizen says it is and, optionally, which of
+    the procedure's ``required_documents`` it is (its code)."""
 
     document_id: str
     name: str
+    code: str | None = None
 
 
 def sniff(data: bytes) -> str | None:

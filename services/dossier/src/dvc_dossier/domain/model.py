@@ -1,5 +1,6 @@
 """Dossier submission rules: the procedure must be published and offered in the province; required
-fields must be present; due date counts statutory working days."""
+fields must be present; a level-4 (fully online) procedure's mandatory documents must be attached; due date
+counts statutory working days."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ from typing import Any
 from dvc_contracts.calendar import add_working_days
 from dvc_contracts.clock import VN_TZ, vn_date
 from dvc_dossier.domain.documents import DocumentRef
+from dvckit.text import fold
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 class SubmissionError(Exception):
-    def __init__(self, code: str, message: str, fields: list[str] | None = None) -> None:
+    """``fields``: the names in error, or {name: its own message}."""
+
+    def __init__(self, code: str, message: str, fields: list[str] | dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.fields = fields or []
+        self.fields: list[str] | dict[str, str] = fields or []
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,42 @@ def check_submission(snapshot: dict[str, Any], status: str, sub: Submission) -> 
     if missing:
         raise SubmissionError(
             "missing_fields", f"Thiếu thông tin bắt buộc: {', '.join(missing)}.", fields=missing
+        )
+    check_documents(snapshot, sub.documents)
+
+
+def check_documents(snapshot: dict[str, Any], refs: tuple[DocumentRef, ...]) -> None:
+    """A named document type (``code``) must be one the procedure lists; on a level-4 procedure (filed and
+    handled entirely online) every mandatory document of the catalog's ``required_documents`` must be attached.
+    A reference counts for a type by its ``code`` or, without one, by its ``name`` being the catalog's name of
+    that document (diacritics, case and spacing aside). Level 3 takes the originals at the counter: not checked."""
+    listed = [d for d in snapshot.get("required_documents") or [] if isinstance(d, dict) and d.get("code")]
+    codes = {str(d["code"]) for d in listed}
+    by_name = {fold(str(d.get("name") or "")): str(d["code"]) for d in listed}
+    given: set[str] = set()
+    for i, ref in enumerate(refs):
+        if ref.code is not None and ref.code not in codes:
+            raise SubmissionError(
+                "invalid_documents",
+                f"Thủ tục này không có loại giấy tờ mã {ref.code} (“{ref.name}”).",
+                [f"documents.{i}.code"],
+            )
+        code = ref.code or by_name.get(fold(ref.name))
+        if code:
+            given.add(code)
+    if int(snapshot.get("service_level") or 0) != 4:
+        return
+    missing = [d for d in listed if d.get("mandatory", True) and str(d["code"]) not in given]
+    if missing:
+        names = "; ".join(f"“{d.get('name') or d['code']}”" for d in missing)
+        raise SubmissionError(
+            "missing_documents",
+            f"Thiếu giấy tờ bắt buộc khi nộp hồ sơ trực tuyến: {names}. Hãy tải lên và đính kèm rồi nộp lại.",
+            {
+                f"documents.{d['code']}": f"Chưa đính kèm “{d.get('name') or d['code']}”: giấy tờ bắt buộc "
+                "của thủ tục này khi nộp trực tuyến."
+                for d in missing
+            },
         )
 
 

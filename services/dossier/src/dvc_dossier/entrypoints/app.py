@@ -32,7 +32,7 @@ from dvc_dossier.entrypoints.http import router
 from dvc_dossier.entrypoints.ingest import router as ingest_router
 from dvc_dossier.sagas import handlers as saga_handlers
 from dvc_dossier.service import handlers, status_sync
-from dvc_dossier.service.documents import DocumentsConfig
+from dvc_dossier.service.documents import DocumentsConfig, sweep_forever
 from dvc_dossier.service.intake import IngestGate
 from dvc_dossier.service.uow import DossierUnitOfWork
 from dvckit.app import create_service_app
@@ -123,14 +123,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def sample_backlog(_: Runtime[DossierUnitOfWork]) -> None:
         await gate.run(probe, cfg.ingest_sample_seconds)
 
+    documents_cfg = DocumentsConfig.from_settings(cfg)
+
+    async def sweep_documents(rt: Runtime[DossierUnitOfWork]) -> None:
+        await sweep_forever(rt.uow, documents_cfg, cfg.documents_sweep_seconds)
+
     app = create_service_app(
         runtime,
         title="Cổng DVC — dossier",
         description="Hồ sơ: nộp trực tuyến, theo dõi, đồng bộ trạng thái từ các bộ, ngành, địa phương.",
         routers=[router, documents.router, ingest_router],
-        background=[sample_backlog],
+        background=[sample_backlog, sweep_documents],
         streamed_paths=documents.STREAMED_PATHS,
     )
     app.state.ingest_gate = gate
-    app.state.documents = DocumentsConfig.from_settings(cfg)
+    app.state.documents = documents_cfg
     return app

@@ -57,6 +57,14 @@ class AttachDocument(BaseModel):
     name: str = Field(
         min_length=1, max_length=200, description="what it is, e.g. the required document's name"
     )
+    code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="which of the procedure's required_documents this is (its code); without it the name is "
+        "compared with the catalog's names. A level-4 procedure refuses a submission missing a mandatory one "
+        "(422 missing_documents, errors[].field documents.<code>)",
+    )
 
 
 class SubmitDossier(BaseModel):
@@ -219,7 +227,7 @@ async def submit(request: Request, body: SubmitDossier, citizen: Citizen) -> Sub
         applicant_name=name,
         citizen_phone=body.phone or _account_phone(citizen),
         fields=body.fields,
-        documents=tuple(DocumentRef(d.document_id, d.name) for d in body.documents),
+        documents=tuple(DocumentRef(d.document_id, d.name, d.code) for d in body.documents),
     )
     async with _uow(request) as uow:
         try:

@@ -1,11 +1,13 @@
-"""Citizens' documents: keep an upload (object store + row), attach uploads to a dossier on submission."""
+"""Citizens' documents: keep an upload (object store + row), attach uploads to a dossier on submission, sweep
+the uploads no submission took."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dvc_contracts import clock
@@ -18,6 +20,7 @@ from dvckit.logging import get_logger
 from dvckit.objectstore import ObjectStore, open_store
 
 log = get_logger("dvc_dossier.documents")
+SWEEP_BATCH = 500  # uploads deleted per transaction by the sweep
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class DocumentsConfig:
     link_secret: bytes
     link_seconds: int
     link_base_url: str | None
+    unattached_ttl: timedelta = timedelta(hours=24)  # an upload no submission took is deleted after this
 
     @classmethod
     def from_settings(cls, cfg: Settings) -> DocumentsConfig:
@@ -46,6 +50,7 @@ class DocumentsConfig:
             link_secret=cfg.documents_link_secret.get_secret_value().encode(),
             link_seconds=cfg.documents_link_seconds,
             link_base_url=cfg.documents_link_base_url,
+            unattached_ttl=timedelta(hours=cfg.documents_unattached_hours),
         )
 
 
@@ -116,3 +121,33 @@ async def attach(
             )
         )
     return out
+
+
+async def sweep_unattached(uow: DossierUnitOfWork, cfg: DocumentsConfig, *, batch: int = SWEEP_BATCH) -> int:
+    """Delete one batch of uploads that no submission took within ``cfg.unattached_ttl``: the rows (committed
+    first, so a submission can no longer attach one), then their objects. Answers how many rows went. A crash
+    between the two leaves objects without a row: never served (a link needs the row), logged here."""
+    rows = await uow.documents.take_unattached_before(clock.now() - cfg.unattached_ttl, batch)
+    await uow.commit()
+    for row in rows:
+        try:
+            await asyncio.to_thread(cfg.store.delete, row.storage_key)
+        except Exception as exc:
+            log.warning("document.sweep_object_failed", document_id=row.id, error=repr(exc)[:200])
+    if rows:
+        log.info("document.unattached_swept", count=len(rows))
+    return len(rows)
+
+
+async def sweep_forever(new_uow: Callable[[], DossierUnitOfWork], cfg: DocumentsConfig, every: float) -> None:
+    """The background job: a sweep every ``every`` seconds, batches until none is full (several replicas may run
+    it: the rows are taken with SKIP LOCKED)."""
+    while True:
+        try:
+            while True:
+                async with new_uow() as uow:
+                    if await sweep_unattached(uow, cfg) < SWEEP_BATCH:
+                        break
+        except Exception as exc:  # the database away: the next round tries again
+            log.warning("document.sweep_failed", error=repr(exc)[:200])
+        await asyncio.sleep(every)

@@ -365,4 +365,4 @@ async def result(request: Request, payment_id: str, ctx: Ctx) -> HTMLResponse:
         ctx.pay_links.check(payment_id, link.get("exp"), link.get("sig"), clock.now())
     except PaymentError:
         link = {}
-    return pages.result_page(p, retry_url=_pay_page_path(p.id, link))
+    return pages.result_page(p, retry_url=_pay_page_path(p.id, link), portal_url=ctx.settings.portal_url)

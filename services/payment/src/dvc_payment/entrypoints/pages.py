@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import HTMLResponse
 
@@ -42,7 +43,19 @@ def choose_provider_page(
     return page("Cổng Dịch vụ công — Thanh toán", body, color=PORTAL_COLOR)
 
 
-def result_page(p: Any, *, retry_url: str) -> HTMLResponse:
+def back_to_portal(p: Any, portal_url: str) -> tuple[str, str]:
+    """Where the result page sends the citizen back: the dossier's page on the portal for a dossier's fee, the
+    fines page for a fine, else the portal's home; from the configured portal address and the intent's own
+    dossier code (quoted), never from the request."""
+    base = portal_url.rstrip("/")
+    if p.dossier_code:
+        return f"{base}/ho-so/{quote(p.dossier_code, safe='')}", f"Quay lại hồ sơ {p.dossier_code}"
+    if p.decision_no or p.purpose == "fine":
+        return f"{base}/phat-nguoi", "Quay lại trang nộp phạt vi phạm giao thông"
+    return f"{base}/", "Về Cổng Dịch vụ công"
+
+
+def result_page(p: Any, *, retry_url: str, portal_url: str) -> HTMLResponse:
     waiting = p.status in ("created", "pending")
     refresh = '<meta http-equiv="refresh" content="2">' if waiting else ""
     lead = {
@@ -53,8 +66,10 @@ def result_page(p: Any, *, retry_url: str) -> HTMLResponse:
         "refunded": "Khoản thanh toán đã được hoàn tiền.",
     }.get(p.status, STATUS_TEXT.get(p.status, p.status))
     retry = f'<p><a href="{html.escape(retry_url)}">Thanh toán lại</a></p>' if p.status == "failed" else ""
+    href, text = back_to_portal(p, portal_url)
+    back = f'<p><a id="back-to-portal" href="{html.escape(href)}">{html.escape(text)}</a></p>'
     return page(
         "Cổng Dịch vụ công — Kết quả thanh toán",
-        f"{refresh}<p>{lead}</p>{_summary(p)}{retry}",
+        f"{refresh}<p>{lead}</p>{_summary(p)}{retry}{back}",
         color=PORTAL_COLOR,
     )

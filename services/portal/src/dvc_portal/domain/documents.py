@@ -59,8 +59,34 @@ def inputs(
 
 
 def references(procedure: dict[str, Any], kept: dict[str, tuple[str, str]]) -> list[dict[str, str]]:
-    """The ``documents`` of ``POST /dossiers``, in the catalog's order."""
-    return [{"document_id": kept[d.code][0], "name": d.name} for d in required(procedure) if d.code in kept]
+    """The ``documents`` of ``POST /dossiers``, in the catalog's order, each with its document type code."""
+    return [
+        {"document_id": kept[d.code][0], "name": d.name, "code": d.code}
+        for d in required(procedure)
+        if d.code in kept
+    ]
+
+
+def online_only(procedure: dict[str, Any]) -> bool:
+    """A level-4 procedure is filed and handled entirely online: its mandatory documents come with the form
+    (the dossier service refuses the submission otherwise); at level 3 the originals are shown at the counter."""
+    return procedure.get("service_level") == 4
+
+
+def missing_message(name: str) -> str:
+    return (
+        f"Chưa có tệp “{name}”. Đây là giấy tờ bắt buộc khi nộp hồ sơ trực tuyến: hãy chọn tệp PDF, JPEG "
+        "hoặc PNG của giấy tờ này."
+    )
+
+
+def missing(procedure: dict[str, Any], kept: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """The mandatory documents of a level-4 procedure the form holds no upload for, by input id."""
+    if not online_only(procedure):
+        return {}
+    return {
+        d.input_id: missing_message(d.name) for d in required(procedure) if d.mandatory and d.code not in kept
+    }
 
 
 def too_large(filename: str, max_bytes: int) -> str:
@@ -75,8 +101,10 @@ def errors_from_dossier(
     procedure: dict[str, Any], kept: dict[str, tuple[str, str]], detail: dict[str, Any]
 ) -> dict[str, str]:
     """A refused ``documents.<i>.document_id`` of the submission, on the input of the i-th document sent; the
-    refused upload is forgotten (``kept`` loses it), so the citizen chooses the file again."""
+    refused upload is forgotten (``kept`` loses it), so the citizen chooses the file again. A missing mandatory
+    document (``documents.<code>``, 422 ``missing_documents``) goes on that document's input."""
     sent = [d for d in required(procedure) if d.code in kept]
+    by_code = {d.code: d for d in required(procedure)}
     errors = {}
     for name in detail.get("fields") or []:
         m = re.fullmatch(r"documents\.(\d+)\.document_id", str(name))
@@ -84,4 +112,7 @@ def errors_from_dossier(
             d = sent[int(m.group(1))]
             errors[d.input_id] = str(detail.get("message") or "Giấy tờ này cần được tải lên lại.")
             kept.pop(d.code, None)
+        elif detail.get("error") == "missing_documents" and str(name).removeprefix("documents.") in by_code:
+            d = by_code[str(name).removeprefix("documents.")]
+            errors[d.input_id] = missing_message(d.name)
     return errors

@@ -162,6 +162,7 @@ async def _submit_page(
             "facts": procedure_facts(p),
             "fields": fields,
             "documents": docs,
+            "documents_online_only": documents.online_only(p),
             "accept": documents.ACCEPT,
             "max_file_size": portal(request).settings.documents_max_bytes,
             "summary": summary,
@@ -199,6 +200,7 @@ async def submit(request: Request, code: str) -> Response:
     kept = documents.kept_from_form(p, form)
     try:
         document_errors = await uploads.forward_files(request, me.token, p, kept, files)
+        document_errors = documents.missing(p, kept) | document_errors  # a refused file's reason first
         if errors or document_errors:
             return await _submit_page(
                 request, p, values, errors, status_code=422, kept=kept, document_errors=document_errors
