@@ -26,28 +26,26 @@ AGENCY_FALLBACK = "cơ quan có thẩm quyền"
 
 
 def _portal(
-    event: Event[Any],
-    template: str,
-    phone: str | None,
-    personalisation: Mapping[str, object],
-    *,
-    dossier_code: str | None,
-    sending_service: str,
-    province_code: str | None = None,
+    event: Event[Any], template: str, personalisation: Mapping[str, object], *, sending_service: str
 ) -> list[SmsRequest]:
-    if not phone:
-        return []  # nobody to tell (e.g. a counter dossier without a mobile number)
+    """The SMS a portal event asks for, ``template`` with ``personalisation``: to the payload's ``citizen_phone``
+    (none: nobody to tell, e.g. a counter dossier without a mobile number), filed under its ``dossier_code`` and
+    readable by the operators of its ``province_code`` — None for a payload without the field (fine-settled has
+    no dossier code, fee-refunded no province)."""
+    d = event.data
+    if not d.citizen_phone:
+        return []
     return [
         SmsRequest(
             trigger_event_id=event.id,
             template=template,
-            phone=phone,
+            phone=d.citizen_phone,
             personalisation=personalisation,
-            dossier_code=dossier_code,
+            dossier_code=getattr(d, "dossier_code", None),
             sending_service=sending_service,
             origin="event",
             event_id=event.id,
-            province_code=province_code,
+            province_code=getattr(d, "province_code", None),
         )
     ]
 
@@ -55,22 +53,14 @@ def _portal(
 def map_dossier_submitted(event: Event[DossierSubmittedV1]) -> list[SmsRequest]:
     """The dossier was received: its code, procedure and due date."""
     d = event.data
+    template = "dossier-submitted" if d.due_date else "dossier-submitted-undated"
     personalisation = {
         "dossier_code": d.dossier_code,
         "procedure_name": d.procedure_name,
         "submitted_at": d.submitted_at,
         "due_date": d.due_date,
     }
-    template = "dossier-submitted" if d.due_date else "dossier-submitted-undated"
-    return _portal(
-        event,
-        template,
-        d.citizen_phone,
-        personalisation,
-        dossier_code=d.dossier_code,
-        sending_service=DOSSIER,
-        province_code=d.province_code,
-    )
+    return _portal(event, template, personalisation, sending_service=DOSSIER)
 
 
 def map_dossier_status_changed(event: Event[DossierStatusChangedV1]) -> list[SmsRequest]:
@@ -81,35 +71,28 @@ def map_dossier_status_changed(event: Event[DossierStatusChangedV1]) -> list[Sms
     if d.new_status in ("submitted", "forwarded") or d.new_status == d.old_status:
         return []
     if d.new_status == "completed" and d.result:
-        template, personalisation = "dossier-completed", {"dossier_code": d.dossier_code, "result": d.result}
-    else:
-        template, personalisation = (
-            "dossier-status-changed",
-            {"dossier_code": d.dossier_code, "status": d.new_status},
+        return _portal(
+            event,
+            "dossier-completed",
+            {"dossier_code": d.dossier_code, "result": d.result},
+            sending_service=DOSSIER,
         )
     return _portal(
         event,
-        template,
-        d.citizen_phone,
-        personalisation,
-        dossier_code=d.dossier_code,
+        "dossier-status-changed",
+        {"dossier_code": d.dossier_code, "status": d.new_status},
         sending_service=DOSSIER,
-        province_code=d.province_code,
     )
 
 
 def map_dossier_forwarded(event: Event[DossierForwardedV1]) -> list[SmsRequest]:
     """The dossier moved to another agency (e.g. tax → traffic police)."""
     d = event.data
-    personalisation = {"dossier_code": d.dossier_code, "to_agency": d.to_agency_name or d.to_agency_code}
     return _portal(
         event,
         "dossier-forwarded-to-agency",
-        d.citizen_phone,
-        personalisation,
-        dossier_code=d.dossier_code,
+        {"dossier_code": d.dossier_code, "to_agency": d.to_agency_name or d.to_agency_code},
         sending_service=DOSSIER,
-        province_code=d.province_code,
     )
 
 
@@ -118,15 +101,11 @@ def map_fee_paid(event: Event[FeePaidV1]) -> list[SmsRequest]:
     d = event.data
     if d.purpose == "fine" or not d.dossier_code:
         return []
-    personalisation = {"dossier_code": d.dossier_code, "amount": d.amount_vnd, "paid_at": d.paid_at}
     return _portal(
         event,
         "fee-paid",
-        d.citizen_phone,
-        personalisation,
-        dossier_code=d.dossier_code,
+        {"dossier_code": d.dossier_code, "amount": d.amount_vnd, "paid_at": d.paid_at},
         sending_service=PAYMENT,
-        province_code=d.province_code,
     )
 
 
@@ -134,17 +113,16 @@ def map_fee_refunded(event: Event[FeeRefundedV1]) -> list[SmsRequest]:
     """A fee was refunded (e.g. the compensation of a failed saga)."""
     d = event.data
     if d.dossier_code:
-        template = "fee-refunded"
-        personalisation: dict[str, object] = {"dossier_code": d.dossier_code, "amount": d.amount_vnd}
-    else:
-        template = "fee-refunded-payment"
-        personalisation = {"payment_id": d.payment_id, "amount": d.amount_vnd}
+        return _portal(
+            event,
+            "fee-refunded",
+            {"dossier_code": d.dossier_code, "amount": d.amount_vnd},
+            sending_service=PAYMENT,
+        )
     return _portal(
         event,
-        template,
-        d.citizen_phone,
-        personalisation,
-        dossier_code=d.dossier_code,
+        "fee-refunded-payment",
+        {"payment_id": d.payment_id, "amount": d.amount_vnd},
         sending_service=PAYMENT,
     )
 
@@ -152,18 +130,18 @@ def map_fee_refunded(event: Event[FeeRefundedV1]) -> list[SmsRequest]:
 def map_fine_settled(event: Event[FineSettledV1]) -> list[SmsRequest]:
     """A traffic fine was paid (with the plate when known)."""
     d = event.data
-    personalisation: dict[str, object] = {"decision_no": d.decision_no, "amount": d.amount_paid}
-    template = "fine-settled-decision"
     if d.plate:
-        template, personalisation["plate"] = "fine-settled", d.plate
+        return _portal(
+            event,
+            "fine-settled",
+            {"decision_no": d.decision_no, "amount": d.amount_paid, "plate": d.plate},
+            sending_service=PAYMENT,
+        )
     return _portal(
         event,
-        template,
-        d.citizen_phone,
-        personalisation,
-        dossier_code=None,
+        "fine-settled-decision",
+        {"decision_no": d.decision_no, "amount": d.amount_paid},
         sending_service=PAYMENT,
-        province_code=d.province_code,
     )
 
 
@@ -174,11 +152,8 @@ def map_feedback_answered(event: Event[FeedbackAnsweredV1]) -> list[SmsRequest]:
     return _portal(
         event,
         "feedback-answered",
-        d.citizen_phone,
         {"feedback_code": d.feedback_id, "agency_name": agency_name},
-        dossier_code=d.dossier_code,
         sending_service=FEEDBACK,
-        province_code=d.province_code,
     )
 
 
