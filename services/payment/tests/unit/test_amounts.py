@@ -15,7 +15,7 @@ from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event
 from dvc_contracts.events import PaymentRequestedV1
 from dvc_payment.adapters.providers import momo, paygov, vnpay
-from dvc_payment.service import payments
+from dvc_payment.service import intents
 from dvckit.messaging.consumer import Rejected
 from dvckit.messaging.typed import Event
 
@@ -149,7 +149,7 @@ async def _requested(pa: PaymentApp, pid: str, decision_no: str, amount: int) ->
         description="Nộp phạt", requested_at=clock.now(),
     )  # fmt: skip
     async with pa.ctx.uow() as uow:
-        await payments.on_payment_requested(
+        await intents.on_payment_requested(
             Event.parse(new_event(topics.PAYMENT_REQUESTED, "/dvc/portal", data, subject=pid)),
             uow,
             policy=pa.ctx.policy,

@@ -12,7 +12,7 @@ import pytest
 from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event
 from dvc_contracts.events import PaymentRequestedV1
-from dvc_payment.service import payments
+from dvc_payment.service import intents
 from dvckit.messaging.typed import Event
 
 from ..conftest import PaymentApp, until
@@ -154,7 +154,7 @@ async def test_the_owner_named_in_payment_requested_pays_with_their_login(
     )  # fmt: skip
     async with pa.ctx.uow() as uow:
         event = new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=pid)
-        await payments.on_payment_requested(Event.parse(event), uow, policy=pa.ctx.policy)
+        await intents.on_payment_requested(Event.parse(event), uow, policy=pa.ctx.policy)
         await uow.commit()
     owner = bearer(make_token("citizen", sub=OWNER))
     r = await pa.http.post(f"/payments/{pid}/checkout", json={"provider": "momo"}, headers=owner)

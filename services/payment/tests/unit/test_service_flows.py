@@ -16,7 +16,7 @@ from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event
 from dvc_contracts.events import PaymentRequestedV1, RefundRequestedV1
 from dvc_payment.adapters.providers import momo, paygov, vnpay
-from dvc_payment.service import payments, refunds
+from dvc_payment.service import intents, refunds, sweeps
 from dvckit.messaging.consumer import Rejected
 from dvckit.messaging.typed import Event
 
@@ -55,7 +55,7 @@ async def request_payment(
     event = new_event(topics.PAYMENT_REQUESTED, "/dvc/dossier", data, subject=payment_id, id_=event_id)
     arrivals = pa.ctx.arrivals if wake_checkouts else None
     async with pa.ctx.uow() as uow:
-        await payments.on_payment_requested(Event.parse(event), uow, policy=pa.ctx.policy, arrivals=arrivals)
+        await intents.on_payment_requested(Event.parse(event), uow, policy=pa.ctx.policy, arrivals=arrivals)
         await uow.commit()
 
 
@@ -391,7 +391,7 @@ async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payme
     pa = await make_payment_app()
     pid = new_id()
     await request_payment(pa, pid, expires_at=clock.now() - timedelta(seconds=1))
-    assert await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) >= 1
+    assert await sweeps.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) >= 1
     assert await pa.status(pid) == "expired"
     [expired] = events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)
     assert expired["dossier_code"] == "79-261121-ABCDEF" and expired["amount_vnd"] == 135_000
@@ -399,7 +399,7 @@ async def test_expiry_publishes_payment_expired_and_closes_the_intent(make_payme
     assert r.status_code == 403 and r.json()["code"] == "pay_link_expired"  # the link ends with it
     r = await pa.http.post(f"/payments/{pid}/checkout?{_link_until(pa, pid)}", json={"provider": "vnpay"})
     assert r.status_code == 409 and r.json()["code"] == "expired"
-    assert await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 0
+    assert await sweeps.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy) == 0
 
 
 async def test_a_lost_callback_is_found_before_expiring(make_payment_app: Any) -> None:
@@ -410,7 +410,7 @@ async def test_a_lost_callback_is_found_before_expiring(make_payment_app: Any) -
         await request_payment(pa, pid, expires_at=expires_at)
         await click(pa, await checkout(pa, pid, "momo"), scenario="no_ipn")
         frozen.set(expires_at + timedelta(seconds=1))  # the sweep runs after the deadline
-        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
+        await sweeps.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     assert await pa.status(pid) == "succeeded"
     [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
     assert fee["late"] is False
@@ -428,7 +428,7 @@ async def test_late_success_after_expiry_is_published_and_refunded(
         await request_payment(pa, pid, expires_at=expires_at)
         await click(pa, await checkout(pa, pid, "vnpay"), scenario="slow_no_ipn")
         frozen.set(expires_at + timedelta(seconds=0.5))  # past the deadline; the bank is still processing
-        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
+        await sweeps.expire_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
         assert await pa.status(pid) == "expired"
         assert events_for(await pa.outbox(topics.FEE_PAID), pid) == []
         frozen.advance(seconds=3)  # the bank settles 6 s after the click
@@ -487,10 +487,10 @@ async def test_an_undated_success_is_late_when_a_query_after_the_deadline_found_
         await request_payment(pa, pid, expires_at=expires_at)
         await click(pa, await checkout(pa, pid, "momo"), scenario="slow_no_ipn")
         frozen.set(expires_at + timedelta(seconds=1))
-        assert await payments.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=policy) == 1
+        assert await sweeps.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=policy) == 1
         assert events_for(await pa.outbox(topics.FEE_PAID), pid) == []  # still processing at the bank
         frozen.advance(seconds=6)  # the bank has settled; the sweep comes only now
-        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
+        await sweeps.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
         [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
         assert fee["late"] is True and fee["refund_reason"] == "payment_expired"
         assert len(events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)) == 1
@@ -511,14 +511,14 @@ async def test_an_undated_success_first_seen_well_after_the_deadline_is_late(mak
         await request_payment(pa, pid, expires_at=expires_at)
         await click(pa, await checkout(pa, pid, "momo"), scenario="slow_no_ipn")
         frozen.set(expires_at + timedelta(seconds=60))  # settled 36 s after the deadline, seen at 60 s
-        await payments.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
+        await sweeps.expire_due(pa.ctx.uow, pa.ctx.providers, policy=policy)
         [fee] = events_for(await pa.outbox(topics.FEE_PAID), pid)
         assert fee["late"] is True and fee["refund_reason"] == "payment_expired"
         assert len(events_for(await pa.outbox(topics.PAYMENT_EXPIRED), pid)) == 1
 
 
 async def _reconciled(pa: PaymentApp) -> bool:
-    await payments.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
+    await sweeps.reconcile_due(pa.ctx.uow, pa.ctx.providers, policy=pa.ctx.policy)
     return bool(await pa.outbox(topics.FEE_PAID))
 
 

@@ -28,7 +28,7 @@ from dvc_payment.entrypoints import refunds as refund_routes
 from dvc_payment.entrypoints import webhooks as webhook_routes
 from dvc_payment.entrypoints.context import PaymentContext
 from dvc_payment.service import fines as fine_handlers
-from dvc_payment.service import payments, refunds, webhooks
+from dvc_payment.service import intents, refunds, webhooks
 from dvc_payment.service.arrivals import IntentArrivals
 from dvc_payment.service.common import Policy
 from dvc_payment.service.uow import PaymentUnitOfWork
@@ -46,7 +46,7 @@ def create_runtime(
 
     async def on_payment_requested(event: Event[PaymentRequestedV1], uow: Any) -> None:
         """Create a payment intent (payment_id is the idempotency key)."""
-        await payments.on_payment_requested(event, uow, policy=policy, arrivals=arrivals)
+        await intents.on_payment_requested(event, uow, policy=policy, arrivals=arrivals)
 
     runtime.subscribe(PaymentRequestedV1, on_payment_requested)
     runtime.subscribe(RefundRequestedV1, refunds.on_refund_requested)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from dvc_contracts import clock
 from dvc_payment.adapters.providers.base import CallbackInput, CallbackRejected, Provider
 from dvc_payment.entrypoints.context import PaymentContext, context
-from dvc_payment.service.payments import apply_notice, record_callback_metric
+from dvc_payment.service.notices import apply_notice, record_callback_metric
 from dvckit.app import provider_protocol
 from dvckit.logging import get_logger
 from dvckit.problems import MEDIA_TYPE

@@ -18,8 +18,8 @@ from dvc_payment.domain.access import PayAccess, PayLinkSigner
 from dvc_payment.domain.webhooks import Backoff
 from dvc_payment.entrypoints.ratelimit import Rate, SharedRateLimiter
 from dvc_payment.service.arrivals import IntentArrivals
+from dvc_payment.service.checkout import CheckoutResult, start_checkout
 from dvc_payment.service.common import Policy, Urls
-from dvc_payment.service.payments import CheckoutResult, start_checkout
 from dvc_payment.service.uow import PaymentUnitOfWork
 from dvc_payment.service.webhooks import WebhookSender
 from dvckit.client_ip import TrustedProxies

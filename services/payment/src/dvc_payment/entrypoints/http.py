@@ -19,7 +19,7 @@ from dvc_payment.domain.model import STATUS_TEXT, PaymentError
 from dvc_payment.entrypoints import pages
 from dvc_payment.entrypoints.context import PaymentContext, context
 from dvc_payment.entrypoints.responses import Checkout, PayLink, PaymentHistory, PaymentOut
-from dvc_payment.service import payments
+from dvc_payment.service import intents
 from dvckit.auth.fastapi import Credentials, bearer, require_role
 from dvckit.auth.jwt import Principal
 from dvckit.schemas import links
@@ -136,7 +136,7 @@ async def create_payment(
         raise HTTPException(
             400, detail={"error": "missing_idempotency_key", "message": "Thiếu header Idempotency-Key."}
         )
-    req = payments.NewPayment(
+    req = intents.NewPayment(
         purpose=body.purpose,
         amount_vnd=body.amount_vnd,
         description=body.description,
@@ -152,7 +152,7 @@ async def create_payment(
     agency = caller.agency.upper() if caller.role == "agency" and caller.agency else None
     async with ctx.uow() as uow:
         try:
-            p, created = await payments.create_payment(
+            p, created = await intents.create_payment(
                 uow, caller=caller.sub, idempotency_key=idempotency_key, req=req, policy=ctx.policy,
                 now=clock.now(), agency_code=agency,
             )  # fmt: skip

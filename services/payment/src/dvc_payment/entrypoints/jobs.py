@@ -10,7 +10,7 @@ from typing import Any
 
 from dvc_contracts import clock
 from dvc_payment.entrypoints.context import PaymentContext
-from dvc_payment.service import maintenance, payments, refunds, webhooks
+from dvc_payment.service import maintenance, refunds, sweeps, webhooks
 from dvckit.logging import get_logger
 from dvckit.runtime import Runtime
 
@@ -36,7 +36,7 @@ def expiry_job(ctx: PaymentContext) -> Callable[[Runtime[Any]], Coroutine[Any, A
         await _loop(
             "expiry",
             ctx.settings.expiry_interval_seconds,
-            lambda: payments.expire_due(ctx.uow, ctx.providers, policy=ctx.policy),
+            lambda: sweeps.expire_due(ctx.uow, ctx.providers, policy=ctx.policy),
         )
 
     return run_expiry
@@ -48,7 +48,7 @@ def reconciliation_job(ctx: PaymentContext) -> Callable[[Runtime[Any]], Coroutin
         await _loop(
             "reconciliation",
             interval,
-            lambda: payments.reconcile_due(ctx.uow, ctx.providers, policy=ctx.policy),
+            lambda: sweeps.reconcile_due(ctx.uow, ctx.providers, policy=ctx.policy),
         )
 
     return run_reconciliation

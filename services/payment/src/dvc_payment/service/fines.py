@@ -22,14 +22,9 @@ from dvc_payment.domain.fines import (
 )
 from dvc_payment.domain.model import PaymentError, PaymentStatus, default_expiry
 from dvc_payment.metrics import FINES
+from dvc_payment.service.checkout import CheckoutResult, start_checkout
 from dvc_payment.service.common import Policy, UowFactory, Urls, log, new_payment_id
-from dvc_payment.service.payments import (
-    CheckoutResult,
-    NewPayment,
-    intent_values,
-    record_created,
-    start_checkout,
-)
+from dvc_payment.service.intents import NewPayment, intent_values, record_created
 from dvc_payment.service.uow import PaymentUnitOfWork
 from dvckit.messaging.consumer import Rejected
 from dvckit.messaging.typed import Event

@@ -275,7 +275,8 @@ def create_app(
         return JSONResponse({"ready": ready, "database": database}, status_code=200 if ready else 503)
 
     app.include_router(auth.router)
-    app.include_router(web.router)
+    for router in web.ROUTERS:  # the citizens' pages, area by area
+        app.include_router(router)
     app.include_router(sms.router)
     app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
