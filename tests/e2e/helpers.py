@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_binary
 from dvc_contracts.events import AgencyStatusReportedV1, FineIssuedV1
-
-
-async def poll(
-    fetch: Callable[[], Awaitable[Any]], until: Callable[[Any], bool], timeout: float = 40.0
-) -> Any:
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = await fetch()
-        if until(value):
-            return value
-        await asyncio.sleep(0.3)
-    raise AssertionError(f"not reached within {timeout} s; last value: {value!r}")
+from dvckit.dev.waiting import poll, until_row
 
 
 async def emit(bootstrap: str, topic: str, data: Any, key: str, source: str) -> None:
@@ -88,7 +71,7 @@ async def dossier_has_fine(database_url: str, decision_no: str, timeout: float =
 
     A fine the portal has not yet heard of cannot block anything; tests of the block start once it is known.
     """
-    await _until_row(database_url, "SELECT 1 FROM fines WHERE decision_no = :d", {"d": decision_no}, timeout)
+    await until_row(database_url, "SELECT 1 FROM fines WHERE decision_no = :d", {"d": decision_no}, timeout)
 
 
 async def dossier_has_procedure(database_url: str, code: str, name: str, timeout: float = 40.0) -> None:
@@ -99,20 +82,7 @@ async def dossier_has_procedure(database_url: str, code: str, name: str, timeout
     equal version the one read last, so a test that publishes its own waits for it before submitting.
     """
     sql = "SELECT 1 FROM procedures WHERE code = :c AND snapshot->>'name' = :n"
-    await _until_row(database_url, sql, {"c": code, "n": name}, timeout)
-
-
-async def _until_row(database_url: str, sql: str, params: dict[str, Any], timeout: float) -> None:
-    engine = create_async_engine(database_url)
-    try:
-
-        async def known() -> bool:
-            async with engine.connect() as conn:
-                return (await conn.execute(text(sql), params)).first() is not None
-
-        await poll(known, bool, timeout)
-    finally:
-        await engine.dispose()
+    await until_row(database_url, sql, {"c": code, "n": name}, timeout)
 
 
 async def pay(

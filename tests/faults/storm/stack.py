@@ -39,18 +39,8 @@ class StormPostgres(PrivatePostgres):
     bug). ``fsync=off`` stays: the storm kills processes, never the machine, and the OS keeps what was written.
     """
 
-    def _pg_ctl(self, action: str, mode: str = "fast") -> None:
-        assert self.data_dir is not None and self._base is not None
-        options = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self._base} -c fsync=off "
-            "-c synchronous_commit=on -c full_page_writes=off -c max_connections=400"
-        )
-        args = ["pg_ctl", action, "-D", str(self.data_dir), "-w", "-t", "60"]
-        if action in ("start", "restart"):
-            args += ["-o", options, "-l", str(self._base / "server.log")]
-        if action in ("stop", "restart"):
-            args += ["-m", mode]
-        self._run(*args)
+    synchronous_commit = "on"
+    max_connections = 400
 
 
 class Instance(ServiceProcess):

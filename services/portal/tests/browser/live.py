@@ -22,19 +22,18 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from dvc_contracts import clock, topics
 from dvc_contracts.envelope import new_event, to_structured
 from dvc_contracts.events import AgencyStatusReportedV1
 from dvckit.browser import wait as browser_wait
+from dvckit.dev.waiting import poll
 from dvckit.testing import PostgresServer, ServiceProcess, free_port, migrated_database
 
 HERE = Path(__file__).resolve().parent
@@ -255,37 +254,6 @@ def reload_until(driver: Any, until: Callable[[Any], Any], timeout: float = 40, 
             raise AssertionError(f"not shown within {timeout} s on {driver.current_url}:\n{body[:3000]}")
         time.sleep(every)
         driver.refresh()
-
-
-async def poll(
-    fetch: Callable[[], Awaitable[Any]],
-    until: Callable[[Any], bool],
-    timeout: float = 40.0,
-    every: float = 0.3,
-) -> Any:
-    """``fetch()`` until ``until(value)``; returns the value, or fails with the last one."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = await fetch()
-        if until(value):
-            return value
-        await asyncio.sleep(every)
-    raise AssertionError(f"not reached within {timeout} s; last value: {value!r}")
-
-
-async def until_row(database_url: str, sql: str, params: dict[str, Any], timeout: float = 40.0) -> None:
-    """Until a service's read model holds a row (what it has consumed; no public API says so)."""
-    engine = create_async_engine(database_url)
-    try:
-
-        async def known() -> bool:
-            async with engine.connect() as conn:
-                return (await conn.execute(text(sql), params)).first() is not None
-
-        await poll(known, bool, timeout)
-    finally:
-        await engine.dispose()
 
 
 # --- one walk: screenshots and accessibility ---------------------------------------------------------------

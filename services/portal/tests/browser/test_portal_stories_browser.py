@@ -41,6 +41,7 @@ from dvc_contracts import clock
 from dvc_contracts.events import FineIssuedV1
 from dvc_payment.emit_fine import emit as emit_fine
 from dvckit.browser import skip_unless_installed
+from dvckit.dev.waiting import poll, until_row
 
 from .live import (
     MIB,
@@ -51,11 +52,9 @@ from .live import (
     fill_sign_in,
     greeted,
     load_next,
-    poll,
     reload_until,
     report,
     sign_in,
-    until_row,
     wait,
     wait_sms,
 )

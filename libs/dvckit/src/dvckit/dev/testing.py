@@ -124,7 +124,12 @@ class PrivatePostgres:
     """A PostgreSQL server of one test's own: ``initdb`` into a temporary directory, a free port on 127.0.0.1,
     trust authentication for ``postgres``. A test may stop (``fast``, or ``immediate``: a crash), start and
     restart it under a running service without disturbing the session's shared server. As root the server runs as the ``postgres`` user (it
-    refuses to run as root). ``available()`` says whether this machine has the binaries."""
+    refuses to run as root). ``available()`` says whether this machine has the binaries. A subclass may change
+    ``synchronous_commit`` (off: the last ~200 ms of acknowledged commits are lost in a crash) and
+    ``max_connections``."""
+
+    synchronous_commit = "off"
+    max_connections = 100
 
     def __init__(self, bin_dir: Path | None = None) -> None:
         self.bin_dir = bin_dir or _pg_bin_dir()
@@ -170,7 +175,8 @@ class PrivatePostgres:
         assert self.data_dir is not None and self._base is not None
         options = (
             f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self._base} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+            f"-c synchronous_commit={self.synchronous_commit} -c full_page_writes=off "
+            f"-c max_connections={self.max_connections}"
         )
         args = ["pg_ctl", action, "-D", str(self.data_dir), "-w", "-t", "60"]
         if action in ("start", "restart"):
