@@ -1,4 +1,4 @@
-"""Topic names. A topic is named after the event type it carries (ARCHITECTURE.md, Events)."""
+"""Topic names. A topic is named after the event type it carries (docs/architecture.md, "Events")."""
 
 from typing import Final
 

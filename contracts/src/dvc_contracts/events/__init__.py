@@ -1,7 +1,7 @@
 """Versioned payload models: the CloudEvent ``data`` of every event on the bus.
 
 One model per event type, named ``<Type>V1``; the CloudEvent ``type`` and the topic are the kebab-case event
-name (``fee-paid``). Rules for every model (ARCHITECTURE.md, Events):
+name (``fee-paid``). Rules for every model (docs/architecture.md, "Events"):
 
 - money is integer VND (``int``, never negative, never a float or a string);
 - times are timezone-aware datetimes (naive ones are rejected); calendar dates are ``datetime.date``;

@@ -1,6 +1,6 @@
 """Which development broker to use, and what each kind can do.
 
-Choice, in order (ARCHITECTURE.md "Brokers", BROKERS.md):
+Choice, in order (docs/architecture.md, "Brokers"):
 
 1. ``KAFKA_BOOTSTRAP`` if set: used as is, nothing is started (kind ``external``).
 2. ``DVC_DEV_BROKER`` if set to a kind: that kind, no Docker probe (an explicit choice wins over detection).
