@@ -9,8 +9,10 @@ from dvc_dossier.domain.sagas import (
     TAX_AGENCY,
     VEHICLE,
     Saga,
+    Sms,
     on_agency_report,
     on_fee_paid,
+    on_fee_refunded,
     on_payment_expired,
 )
 
@@ -66,3 +68,24 @@ def test_a_late_success_that_counts_still_pays_the_saga() -> None:
     vehicle, actions = on_fee_paid(awaiting_payment(VEHICLE), "p-9")
     assert vehicle.state == "awaiting_police" and actions
     assert on_fee_paid(awaiting_payment(LICENCE), "p-9", None)[0].state == "awaiting_agency"
+
+
+def test_the_late_payments_refund_read_before_payment_expired_cancels_and_tells_the_citizen() -> None:
+    """fee-refunded (reason payment_expired) is on a third topic: read before payment-expired, it cancels the
+    saga and sends the refund SMS — the state and messages it ends with when the events come in order (the
+    storm lost 15 refund SMS of 812 late payers this way)."""
+    saga = awaiting_payment(VEHICLE)
+    early, actions = on_fee_refunded(saga, 135_000, "payment_expired")
+    in_order, _ = on_payment_expired(saga, "p-9")
+    in_order, in_order_actions = on_fee_refunded(in_order, 135_000, "payment_expired")
+    assert early == in_order and early.state == "cancelled" and early.context["late_refund"] is True
+    assert [a for a in actions if isinstance(a, Sms)] == [a for a in in_order_actions if isinstance(a, Sms)]
+    assert [a.template for a in actions if isinstance(a, Sms)] == ["fee-refunded"]
+    assert on_payment_expired(early, "p-9") == (early, []), "payment-expired read later changes nothing"
+    assert on_fee_refunded(early, 135_000, "payment_expired") == (early, []), "nor a redelivered refund"
+
+
+def test_a_refund_for_another_reason_does_not_cancel_a_saga_waiting_for_payment() -> None:
+    saga = awaiting_payment(LICENCE)
+    assert on_fee_refunded(saga, 135_000, "duplicate_payment") == (saga, [])
+    assert on_fee_refunded(saga, 135_000) == (saga, [])

@@ -233,7 +233,15 @@ def on_agency_report(
     return saga, []
 
 
-def on_fee_refunded(saga: Saga, amount_vnd: int) -> tuple[Saga, list[Action]]:
+def on_fee_refunded(saga: Saga, amount_vnd: int, reason: str | None = None) -> tuple[Saga, list[Action]]:
+    """``reason``: the refund's (``payment_expired``: a payment made after the intent expired, refunded by the
+    payment service on its own)."""
+    if saga.state == "awaiting_payment" and reason == "payment_expired":
+        # the intent expired, though payment-expired (another topic) may not have been read yet: cancel first,
+        # then the refund is the late payment's — the same end as when payment-expired is read first
+        cancelled, notes = on_payment_expired(saga, saga.payment_id or "")
+        after, refunded = on_fee_refunded(cancelled, amount_vnd)
+        return after, notes + refunded
     refund_sms = Sms("fee-refunded", {"dossier_code": saga.dossier_code, "amount": amount_vnd})
     if saga.state == "compensating":
         return replace(saga, state="compensated"), [

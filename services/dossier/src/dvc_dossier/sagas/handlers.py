@@ -135,12 +135,15 @@ async def _cancel_dossier(uow: DossierUnitOfWork, code: str, cause: str) -> None
 
 
 async def on_fee_refunded(event: Event[FeeRefundedV1], uow: DossierUnitOfWork) -> None:
-    """The compensation finished (or a late payment after expiry was refunded)."""
+    """The compensation finished (or a late payment after expiry was refunded: read before payment-expired, it
+    cancels the saga and its dossier as payment-expired would)."""
     refunded = event.data
     if (saga := await uow.sagas.for_payment(refunded.payment_id)) is None:
         return
-    after, actions = flows.on_fee_refunded(saga, refunded.amount_vnd)
+    after, actions = flows.on_fee_refunded(saga, refunded.amount_vnd, refunded.reason)
     await _advance(uow, saga, after, actions, event.id)
+    if after.state == "cancelled" and saga.state != "cancelled":
+        await _cancel_dossier(uow, saga.dossier_code, event.id)
 
 
 async def on_refund_failed(event: Event[RefundFailedV1], uow: DossierUnitOfWork) -> None:
