@@ -180,7 +180,6 @@ async def test_licence_renewal_filed_with_documents_paid_and_followed_step_by_st
     operator: str,
     tmp_path: Path,
 ) -> None:
-    started = time.monotonic()
     portal = stack.url("portal")
     lan = Person.new("Phạm Thị Lan", "0903123456")
     token = make_token("citizen", sub=lan.citizen_id, name=lan.name, phone=lan.phone)
@@ -301,7 +300,6 @@ async def test_licence_renewal_filed_with_documents_paid_and_followed_step_by_st
     texts = await wait_sms(stack, operator, "đã được tiếp nhận", result, dossier_code=code)
     walk.save(sms=texts)
     walk.assert_accessible()
-    assert time.monotonic() - started < 90
 
 
 # --- (b) a car's first registration: tax → pay → police ------------------------------------------------------
@@ -315,7 +313,6 @@ async def test_vehicle_registration_fee_paid_then_plate_from_the_police(
     operator: str,
     tmp_path: Path,
 ) -> None:
-    started = time.monotonic()
     portal = stack.url("portal")
     phong = Person.new("Trịnh Thanh Phong", "0987654321")
     token = make_token("citizen", sub=phong.citizen_id, name=phong.name, phone=phong.phone)
@@ -395,7 +392,6 @@ async def test_vehicle_registration_fee_paid_then_plate_from_the_police(
     assert sum("kê khai thuế thành công" in t for t in texts) == 1, "each step told once"
     walk.save(sms=texts)
     walk.assert_accessible()
-    assert time.monotonic() - started < 90
 
 
 # --- (c) a traffic fine --------------------------------------------------------------------------------------
@@ -404,7 +400,6 @@ async def test_vehicle_registration_fee_paid_then_plate_from_the_police(
 async def test_traffic_fine_looked_up_and_paid(
     stack: Stack, browser: WebDriver, axe_source: str, operator: str
 ) -> None:
-    started = time.monotonic()
     portal = stack.url("portal")
     walk = Walk(browser, axe_source, "fine")
     decision, record = f"{random.randint(10000, 99999)}/QĐ-XPHC", f"HN-{random.randint(100000, 999999)}"
@@ -479,7 +474,6 @@ async def test_traffic_fine_looked_up_and_paid(
     assert any("nộp phạt thành công" in t and "30A-999.99" in t for t in texts), texts
     walk.save(sms=[t for t in texts if decision.partition("/")[0] in t])
     walk.assert_accessible()
-    assert time.monotonic() - started < 60
 
 
 # --- (d) a complaint answered ---------------------------------------------------------------------------------
@@ -488,7 +482,6 @@ async def test_traffic_fine_looked_up_and_paid(
 async def test_complaint_about_a_dossier_filed_answered_and_read(
     stack: Stack, browser: WebDriver, axe_source: str, make_token: Callable[..., str], operator: str
 ) -> None:
-    started = time.monotonic()
     portal = stack.url("portal")
     mai = Person.new("Đỗ Thị Mai", "0978123456")
     token = make_token("citizen", sub=mai.citizen_id, name=mai.name, phone=mai.phone)
@@ -573,7 +566,6 @@ async def test_complaint_about_a_dossier_filed_answered_and_read(
     texts = await wait_sms(stack, operator, feedback_id, dossier_code=code)
     walk.save(sms=texts)
     walk.assert_accessible()
-    assert time.monotonic() - started < 60
 
 
 # --- bad uploads -----------------------------------------------------------------------------------------------
@@ -679,7 +671,6 @@ async def test_bad_uploads_refused_with_a_clear_message_and_nothing_kept(
 async def test_citizen_stops_and_restarts_sms(
     stack: Stack, browser: WebDriver, axe_source: str, make_token: Callable[..., str]
 ) -> None:
-    started = time.monotonic()
     portal, notify = stack.url("portal"), stack.url("notify")
     an = Person.new("Nguyễn Văn An", "0913456789")
     walk = Walk(browser, axe_source, "sms")
@@ -728,4 +719,3 @@ async def test_citizen_stops_and_restarts_sms(
     assert "đang nhận tin nhắn SMS" in await run(restart)
     walk.save()
     walk.assert_accessible()
-    assert time.monotonic() - started < 40
