@@ -101,9 +101,16 @@ async def on_payment_expired(event: Event[PaymentExpiredV1], uow: DossierUnitOfW
     if (saga := await uow.sagas.for_payment(expired.payment_id)) is None:
         return
     after, actions = flows.on_payment_expired(saga, expired.payment_id)
-    await _advance(uow, saga, after, actions, event.id)
+    await _advance_or_cancel(uow, saga, after, actions, event.id)
+
+
+async def _advance_or_cancel(
+    uow: DossierUnitOfWork, saga: Saga, after: Saga, actions: list[Any], cause: str
+) -> None:
+    """Advance, and cancel the dossier with a saga this step cancelled."""
+    await _advance(uow, saga, after, actions, cause)
     if after.state == "cancelled" and saga.state != "cancelled":
-        await _cancel_dossier(uow, saga.dossier_code, event.id)
+        await _cancel_dossier(uow, saga.dossier_code, cause)
 
 
 async def _cancel_dossier(uow: DossierUnitOfWork, code: str, cause: str) -> None:
@@ -141,9 +148,7 @@ async def on_fee_refunded(event: Event[FeeRefundedV1], uow: DossierUnitOfWork) -
     if (saga := await uow.sagas.for_payment(refunded.payment_id)) is None:
         return
     after, actions = flows.on_fee_refunded(saga, refunded.amount_vnd, refunded.reason)
-    await _advance(uow, saga, after, actions, event.id)
-    if after.state == "cancelled" and saga.state != "cancelled":
-        await _cancel_dossier(uow, saga.dossier_code, event.id)
+    await _advance_or_cancel(uow, saga, after, actions, event.id)
 
 
 async def on_refund_failed(event: Event[RefundFailedV1], uow: DossierUnitOfWork) -> None:
