@@ -5,9 +5,10 @@ and reporting's read models against a recount from the source databases."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Any
 
 from .checks_status import fetch
-from .ledger import Ledger
+from .ledger import Ledger, Saga
 
 TERMINAL = frozenset({"completed", "compensated", "cancelled"})
 SENT = frozenset({"sent", "delivered"})
@@ -128,23 +129,60 @@ async def check_payments(payment_db: str) -> tuple[dict[str, int], list[str]]:
     return dict(c), bad[:10]
 
 
+PAY_TIMES = (
+    "SELECT p.id, p.status, p.created_at, p.expires_at, min(a.pending_seen_at) AS pending_seen_at, "
+    "min(a.completed_at) FILTER (WHERE a.status = 'succeeded') AS succeeded_at "
+    "FROM payments p LEFT JOIN payment_attempts a ON a.payment_id = p.id GROUP BY p.id"
+)
+
+
 async def check_sagas(
     ledger: Ledger, ends: dict[str, str], payment_db: str
-) -> tuple[dict[str, int], dict[str, int], list[str]]:
-    pays = {r["id"]: r["status"] for r in await fetch(payment_db, "SELECT id, status FROM payments")}
+) -> tuple[dict[str, int], dict[str, int], list[str], dict[str, float]]:
+    """Counts, outcomes, examples (with the payment's times: evidence of why) and the on-time payers' timing:
+    how close to the deadline the tightest one clicked, and how long the slowest waited for its pay page."""
+    pays = {r["id"]: r for r in await fetch(payment_db, PAY_TIMES)}
     c: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     bad: list[str] = []
+    margins, waits = [], []
     for s in ledger.sagas:
         end = ends.get(s.code or f"saga {s.index}", "never submitted")
         outcomes[f"{s.kind} -> {end}"] += 1
         c["sagas_not_terminal"] += end.split(",")[0] not in TERMINAL
         c["sagas_unexpected_outcome"] += end.split(",")[0] != s.expect
+        p = pays.get(s.payment_id or "")
         if s.kind == "late":
-            c["late_payments_not_refunded"] += pays.get(s.payment_id or "") != "refunded"
+            c["late_payments_not_refunded"] += p is None or p["status"] != "refunded"
+        elif p is not None and s.paid_at:
+            margins.append(p["expires_at"].timestamp() - s.paid_at)
+            waits.append(p["created_at"].timestamp() - s.submitted_at)
         if end.split(",")[0] != s.expect:
-            bad.append(f"saga {s.code} ({s.kind}): {end}; citizen saw {s.state}, {s.errors} retried requests")
-    return dict(c), dict(outcomes), bad[:10]
+            bad.append(
+                f"saga {s.code} ({s.kind}): {end}; citizen saw {s.state}, {s.errors} retried requests"
+                + _pay_times(s, p)
+            )
+    timing = {
+        "on_time_click_margin_min_s": round(min(margins), 1) if margins else 0.0,
+        "submit_to_intent_max_s": round(max(waits), 1) if waits else 0.0,
+    }
+    return dict(c), dict(outcomes), bad[:10], timing
+
+
+def _pay_times(s: Saga, p: Any) -> str:
+    """The payment's clock against the citizen's: when its intent existed, the click, the deadline, the
+    first "not paid yet" answer and the success, each in seconds after the submission."""
+    if p is None:
+        return "; no payment row"
+
+    def at(t: Any) -> str:
+        return "-" if t is None else f"{t.timestamp() - s.submitted_at:.1f}"
+
+    click = f"{s.paid_at - s.submitted_at:.1f}" if s.paid_at else "-"
+    return (
+        f"; payment {p['status']}: intent +{at(p['created_at'])} s, click +{click}, deadline +{at(p['expires_at'])}, "
+        f"pending seen +{at(p['pending_seen_at'])}, success +{at(p['succeeded_at'])}"
+    )
 
 
 async def check_fines_feedback(ledger: Ledger, dbs: dict[str, str]) -> dict[str, int]:

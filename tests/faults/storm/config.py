@@ -19,7 +19,7 @@ FAULTS_DUP_RATE            0.01       0.01        share of events sent twice (sa
 FAULTS_OOO_RATE            0.03       0.03        share of dossiers with two reports swapped
 FAULTS_BAD_RATE            0.005      0.005       share of malformed / not-allowed events
 FAULTS_SMS_SHARE           0.2        0.2         share of agency dossiers with a citizen phone (SMS)
-FAULTS_PAY_WINDOW_S        120        900         a saga's payment window (longer than any stall)
+FAULTS_PAY_WINDOW_S        120        1500        a saga's payment window (longer than any stall)
 FAULTS_NETNS               1          1           0: no namespace; the cut is a SIGSTOP of the node
 FAULTS_HOLD_S              6          45          load held after the drain: ingest and /track windows
 FAULTS_SENDERS             32         32          agency systems posting to HTTP ingest at once
@@ -42,7 +42,7 @@ SMALL = {
 FULL = SMALL | {
     "events": 1_000_000, "sagas": 10_000, "fines": 1000, "feedback": 1000, "broker_kills": 15,
     "service_kills": 40, "partition_s": 60.0, "outage_s": 300.0, "gap_s": 20.0, "drain_timeout_s": 2400.0,
-    "pay_window_s": 900.0, "hold_s": 45.0,
+    "pay_window_s": 1500.0, "hold_s": 45.0,
 }  # fmt: skip
 
 
@@ -87,7 +87,9 @@ class Sizes:
         late, so a status query after the deadline still finds it processing — MoMo does not date a payment,
         and the portal gives an undated success found by a late look the benefit of the doubt): reconciliation
         finds the money and refunds it. The window itself is longer than any stall the storm causes (the outage
-        and the backlog behind it), so only the sagas meant to pay late ever expire."""
+        and the backlog behind it), so only the sagas meant to pay late ever expire: 900 s was probably not, on a machine
+        shared with a CI run (5 on-time payers ended refunded as late, not diagnosed); the result's
+        ``pay_timing`` shows the margin left."""
         return int(self.pay_window_s * 1.05 + 5)
 
     @property

@@ -72,6 +72,8 @@ def print_table(result: dict[str, Any]) -> None:
         ("duplicated (applied twice)", result["duplicated"]),
         ("invariant failures (all counts)", result["invariant_failures"]),
         ("sagas (kind -> state)", ", ".join(f"{k} {v}" for k, v in result["sagas"].items())),
+        ("on-time payers: tightest click before the deadline, longest wait for the pay page (s)",
+         f"{result['pay_timing']['on_time_click_margin_min_s']} / {result['pay_timing']['submit_to_intent_max_s']}"),
         ("time to drain the outage backlog (s)", result["drain"].get("time_to_drain_outage_backlog_s")),
         ("everything settled after the load (s)", result["drain"]["settled_after_load_s"]),
         ("p99 status latency outside fault windows (ms)", result["latency"]["p99_outside_ms"]),

@@ -34,7 +34,9 @@ async def check(stack: Stack, ledger: Ledger, faults: Faults, storm: dict[str, A
     rejections, rej_examples = await checks_status.check_rejections(ledger, stack.bootstrap)
     ends = await checks_other.saga_ends(ledger, stack.dbs["dossier"], stack.dbs["payment"])
     sms, sms_kinds, sms_examples = await checks_other.check_sms(ledger, stack.dbs["notify"], ends)
-    saga_counts, outcomes, saga_examples = await checks_other.check_sagas(ledger, ends, stack.dbs["payment"])
+    saga_counts, outcomes, saga_examples, pay_timing = await checks_other.check_sagas(
+        ledger, ends, stack.dbs["payment"]
+    )
     money, money_examples = await checks_other.check_payments(stack.dbs["payment"])
     recounted, recount_examples = await checks_other.recount(stack.dbs)
     recount = recounted | await checks_status.check_dead_letters(stack.bootstrap, recount_examples)
@@ -59,7 +61,7 @@ async def check(stack: Stack, ledger: Ledger, faults: Faults, storm: dict[str, A
     lat = {k: v - sent[k] for k, v in applied_at.items() if sent.get(k)}
     examples += rej_examples + recount_examples + sms_examples + saga_examples + money_examples
     return {
-        "invariants": invariants, "examples": examples, "sagas": outcomes, "sms_by_saga_kind": sms_kinds,
+        "invariants": invariants, "examples": examples, "sagas": outcomes, "pay_timing": pay_timing, "sms_by_saga_kind": sms_kinds,
         "lags": lags,
         "latency": report.split_latency(ledger, lat, faults.windows()),
         "outage": await report.outage_drain(ledger, stack.dbs["dossier"], stack.run, faults),
@@ -89,7 +91,7 @@ def summary(
         "duplicated": must["applied_twice"] + must["same_seq_applied_twice"] + must["sms_duplicates"]
         + must["double_charges"] + must["double_refunds"],
         "invariant_failures": sum(must.values()), "must_be_zero": must, "invariants": inv,
-        "sagas": checked["sagas"], "sms_templates_by_saga_kind": checked["sms_by_saga_kind"],
+        "sagas": checked["sagas"], "pay_timing": checked["pay_timing"], "sms_templates_by_saga_kind": checked["sms_by_saga_kind"],
         "drain": checked["outage"] | {"settled_after_load_s": storm["settled_after_load_s"], "pending_at_end": storm["pending"]},
         "consumer_group_lag_at_end": checked["lags"],
         "latency": checked["latency"], "load_s": storm["load_s"], "examples": checked["examples"],
