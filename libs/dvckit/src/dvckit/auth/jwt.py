@@ -1,7 +1,8 @@
 """JWT (RS256) with a JWKS: roles citizen / agency / operator.
 
 Claims: sub, role, name, optional agency (agency code) and province (province code for a province
-operator), iss, aud, iat, exp. Locally a dev key pair lives in .run/dev-jwt/ (``make token``).
+operator), iss, aud, iat, exp. Locally a dev key pair lives in .run/dev-jwt/ (``make token``). A JWKS's keys
+and when to fetch it again: :mod:`dvckit.auth.jwks`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from dvc_contracts import units
+from dvckit.auth.jwks import JWKS_MIN_REFETCH, JWKS_REFRESH_EVERY, KeyRefetch, _kid, _signing_keys
 from dvckit.logging import get_logger
 from dvckit.settings import AuthSettings
 
@@ -28,50 +30,6 @@ Role = Literal["citizen", "agency", "operator"]
 DEV_ISSUER = "cong-dvc"  # `make token`'s issuer and audience
 ROLES: tuple[Role, ...] = ("citizen", "agency", "operator")
 log = get_logger("dvckit.auth")
-JWKS_REFRESH_EVERY = 30.0  # seconds: a key id a fetch did not find is not looked up again sooner
-JWKS_MIN_REFETCH = 1.0  # seconds: at most one JWKS fetch per second, whatever the key ids
-
-
-class KeyRefetch:
-    """When to fetch a JWKS again for a key id the cached set does not have (issue 17: a key rotation at the
-    provider must not fail a request). A key id never looked up is fetched at once — the first token signed
-    with a new key — unless a fetch happened less than ``min_interval`` ago; a key id a fetch did not find is
-    looked up again only after ``refresh_every``. Made-up key ids thus cost the provider at most one request
-    per ``min_interval``, and a real new key is trusted from its first token (the old rule, one fetch per 30 s
-    for any unknown key id, refused a new key for up to 30 s after the previous fetch)."""
-
-    def __init__(
-        self,
-        *,
-        refresh_every: float = JWKS_REFRESH_EVERY,
-        min_interval: float = JWKS_MIN_REFETCH,
-        monotonic: Callable[[], float] = time.monotonic,
-        fetched: bool = True,
-    ) -> None:
-        self.refresh_every, self.min_interval, self.monotonic = refresh_every, min_interval, monotonic
-        self.fetched_at = monotonic() if fetched else -float("inf")
-        self._missing: dict[str, float] = {}  # key id → when a fetch did not find it
-
-    def due(self, kid: str) -> bool:
-        now = self.monotonic()
-        since = now - self.fetched_at
-        if since < self.min_interval:
-            return False
-        missed = self._missing.get(kid)
-        return missed is None or now - missed >= self.refresh_every
-
-    def done(self, kid: str, found: bool | None) -> None:
-        """A fetch for ``kid`` was made now: ``found`` whether the key was in it, None when it failed (the
-        provider unreachable: tried again after ``min_interval``)."""
-        now = self.fetched_at = self.monotonic()
-        if found is None:
-            return
-        if found:
-            self._missing.pop(kid, None)
-            return
-        if len(self._missing) >= 1000:  # made-up ids: keep the memory small
-            self._missing.clear()
-        self._missing[kid] = now
 
 
 class TokenError(Exception):
@@ -309,25 +267,3 @@ def _current_province(code: Any) -> str | None:
     if not isinstance(code, str) or not code:
         return None
     return units.today(code)
-
-
-def _signing_keys(jwks: dict[str, Any]) -> dict[str, jwt.PyJWK]:
-    """The JWKS's signature keys by kid; encryption keys (an identity provider may publish both) and keys
-    this library cannot load are left out, with a log line, instead of failing the whole set."""
-    keys: dict[str, jwt.PyJWK] = {}
-    for k in jwks.get("keys", []):
-        if k.get("use", "sig") != "sig" or not k.get("kid"):
-            continue
-        try:
-            keys[k["kid"]] = jwt.PyJWK(k)
-        except jwt.PyJWTError as exc:
-            log.warning("auth.jwk_skipped", kid=k.get("kid"), error=str(exc)[:200])
-    return keys
-
-
-def _kid(token: str) -> str | None:
-    try:
-        kid = jwt.get_unverified_header(token).get("kid")
-    except jwt.PyJWTError:
-        return None
-    return kid if isinstance(kid, str) else None

@@ -8,14 +8,13 @@ formatted once by ``kafka.tools.StorageTool``; its data directory survives SIGKI
 
 Needs Java 17 or newer and Maven on PATH (:func:`available` says whether they are there); where they are
 missing the dev broker falls back to Tansu. These are development and test brokers, never production.
+The jars and the JVM (``fetch``, ``available``, ``java_version`` …) are :mod:`dvckit.dev.apache_kafka_dist`,
+re-exported here.
 """
 
 from __future__ import annotations
 
 import base64
-import os
-import re
-import shutil
 import subprocess
 import uuid
 from collections.abc import Mapping
@@ -23,11 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from dvckit.dev.apache_kafka_dist import _REPO, KafkaUnavailable, _java, fetch
+from dvckit.dev.apache_kafka_dist import POM as POM
+from dvckit.dev.apache_kafka_dist import _complete as _complete
+from dvckit.dev.apache_kafka_dist import available as available
+from dvckit.dev.apache_kafka_dist import cache_dir as cache_dir
+from dvckit.dev.apache_kafka_dist import java_version as java_version
+from dvckit.dev.apache_kafka_dist import version as version
+
 HOST: Final = "127.0.0.1"
 KAFKA_MAIN: Final = "kafka.Kafka"
 STORAGE_MAIN: Final = "kafka.tools.StorageTool"
-_REPO: Final = Path(__file__).resolve().parents[5]
-POM: Final = _REPO / "deploy" / "kafka" / "pom.xml"
 
 # Small heap, serial GC, C1 only: a fast start and a low RSS on a 2-core machine (measured in the README).
 JVM_OPTS: Final = (
@@ -71,73 +76,6 @@ TEST_SETTINGS: Final[Mapping[str, str]] = {
     "broker.session.timeout.ms": "3000",
     "broker.heartbeat.interval.ms": "500",
 }
-
-
-class KafkaUnavailable(RuntimeError):
-    """Java 17+ or Maven is missing, or the jars could not be fetched."""
-
-
-def _java() -> str:
-    home = os.environ.get("DVC_KAFKA_JAVA_HOME") or os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").exists():
-        return str(Path(home) / "bin" / "java")
-    return shutil.which("java") or "java"
-
-
-def java_version(java: str | None = None) -> int | None:
-    """The major version of ``java`` (17, 21, 25 …), or None when there is no usable java."""
-    try:
-        out = subprocess.run([java or _java(), "-version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    m = re.search(r'version "(\d+)', out.stderr + out.stdout)
-    return int(m.group(1)) if m else None
-
-
-def available() -> bool:
-    """True when this machine can run the broker: Java 17+ and either cached jars or Maven to fetch them."""
-    version = java_version()
-    return (
-        version is not None and version >= 17 and (_complete(cache_dir()) or shutil.which("mvn") is not None)
-    )
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("DVC_KAFKA_CACHE") or _REPO / ".run" / "kafka")
-
-
-def version() -> str:
-    m = re.search(r"<kafka.version>([^<]+)</kafka.version>", POM.read_text())
-    return m.group(1) if m else "?"
-
-
-def _complete(cache: Path) -> bool:
-    stamp = cache / "jars" / ".complete"
-    return stamp.exists() and POM.exists() and stamp.read_text() == POM.read_text()
-
-
-def fetch(cache: Path | None = None) -> Path:
-    """The directory of every runtime jar of the pinned broker, copied from Maven Central on first use."""
-    cache = (cache or cache_dir()).resolve()
-    jars = cache / "jars"
-    if _complete(cache):
-        return jars
-    if shutil.which("mvn") is None:
-        raise KafkaUnavailable("Maven (mvn) is not on PATH: cannot fetch Apache Kafka from Maven Central")
-    jars.mkdir(parents=True, exist_ok=True)
-    for old in jars.glob("*.jar"):
-        old.unlink()
-    cmd = [
-        "mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), f"-Dmaven.repo.local={cache / 'm2'}",
-        "dependency:copy-dependencies", "-DincludeScope=runtime", f"-DoutputDirectory={jars}",
-    ]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise KafkaUnavailable(
-            f"mvn could not fetch Apache Kafka {version()}:\n{done.stdout[-2000:]}{done.stderr}"
-        )
-    (jars / ".complete").write_text(POM.read_text())
-    return jars
 
 
 def new_cluster_id() -> str:

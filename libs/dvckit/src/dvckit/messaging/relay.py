@@ -8,6 +8,8 @@ One bad record never stalls the outbox: a record the broker refuses for good (la
 invalid, a topic missing for ``unknown_topic_seconds``: ``dvckit.messaging.deadletter``) is set aside — its
 row marked done with ``last_error`` starting ``dead-lettered:`` — and a dead-letter record about it goes out
 through the outbox; the rows after it flow on, in order.
+
+The broker side (the producer, record batches per partition) is :mod:`dvckit.messaging.relay_send`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import RecordTooLargeError, UnknownTopicOrPartitionError
+from aiokafka.errors import UnknownTopicOrPartitionError
 from aiokafka.partitioner import DefaultPartitioner
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,7 +33,10 @@ from dvckit.bulk import insert_rows
 from dvckit.db import DEAD_LETTERED, MessagingTables, dialect_name
 from dvckit.logging import get_logger
 from dvckit.messaging.deadletter import describe, outbox_dead_letter, permanent_reason
-from dvckit.messaging.kafka import make_producer
+from dvckit.messaging.relay_send import RelaySender, _maybe_permanent
+from dvckit.messaging.relay_send import _deliver as _deliver
+from dvckit.messaging.relay_send import _headers as _headers
+from dvckit.messaging.relay_send import _key as _key
 from dvckit.metrics import DEAD_LETTERS, OUTBOX_BACKLOG, OUTBOX_ERRORS, OUTBOX_PUBLISHED
 from dvckit.settings import KafkaSettings
 from dvckit.tasks import cancel_and_wait, wait_set
@@ -40,7 +45,7 @@ log = get_logger("dvckit.relay")
 RELAY_LOCK = 0x44564300  # "DVC" + 0: the outbox relay of a service database
 
 
-class OutboxRelay:
+class OutboxRelay(RelaySender):
     def __init__(
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
@@ -87,25 +92,6 @@ class OutboxRelay:
             # Flush what can still go out before the producer closes.
             await self.publish_pending()
         await self._close_producer()
-
-    async def _close_producer(self) -> None:
-        self._partitions.clear()
-        if self._producer is not None:
-            with contextlib.suppress(Exception):
-                await self._producer.stop()
-            self._producer = None
-
-    async def _ensure_producer(self) -> AIOKafkaProducer:
-        if self._producer is None:
-            producer = make_producer(self._kafka, client_id=f"dvc-{self._service}-relay")
-            try:
-                await producer.start()
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    await producer.stop()
-                raise
-            self._producer = producer
-        return self._producer
 
     async def _run(self) -> None:
         backoff = 0.2
@@ -256,53 +242,6 @@ class OutboxRelay:
         for _, reason, _ in outcome.set_aside:
             DEAD_LETTERS.labels(self._service, self._dead_letter_topic, reason).inc()
 
-    async def _send(self, rows: list[Any]) -> tuple[list[int], Exception | None]:
-        """Send rows grouped per topic partition as record batches, in id order within each partition; returns
-        the ids the broker acknowledged and the error that stopped the rest. One batch append per record
-        instead of a ``send`` with its own future: a fifth of a consumer's CPU."""
-        try:
-            producer = await self._ensure_producer()
-            by_partition: dict[tuple[str, int], list[Any]] = {}
-            for r in rows:
-                partition = await self._partition(producer, r.topic, _key(r))
-                by_partition.setdefault((r.topic, partition), []).append(r)
-            results = await asyncio.gather(
-                *(self._send_partition(producer, tp, items) for tp, items in by_partition.items())
-            )
-        except Exception as exc:
-            return [], exc
-        errors = [error for _, error in results if error is not None]
-        first = next((e for e in errors if _maybe_permanent(e)), errors[0] if errors else None)
-        return [i for ids, _ in results for i in ids], first
-
-    async def _send_partition(
-        self, producer: AIOKafkaProducer, tp: tuple[str, int], rows: list[Any]
-    ) -> tuple[list[int], Exception | None]:
-        """One partition's rows, batch after batch: the next batch is sent only once the broker acknowledged
-        the one before, so a refused batch never has later records of its keys overtake it."""
-        sent: list[int] = []
-        batch, ids = producer.create_batch(), list[int]()
-        for r in rows:
-            while batch.append(key=_key(r), value=r.value, timestamp=None, headers=_headers(r)) is None:
-                if not ids:
-                    return sent, RecordTooLargeError(f"outbox row {r.id} fits no record batch")
-                if error := await _deliver(producer, batch, tp):
-                    return sent, error
-                sent += ids
-                batch, ids = producer.create_batch(), []
-            ids.append(r.id)
-        error = await _deliver(producer, batch, tp)
-        return (sent if error else sent + ids), error
-
-    async def _partition(self, producer: AIOKafkaProducer, topic: str, key: bytes | None) -> int:
-        """The partition the producer's default partitioner (murmur2, as the Java client) gives the key."""
-        partitions = self._partitions.get(topic)
-        if partitions is None:
-            partitions = sorted(await producer.partitions_for(topic))
-            self._partitions[topic] = partitions
-            self._unknown_since.pop(topic, None)
-        return int(self._partitioner(key, partitions, partitions))
-
     async def _prune_when_due(self) -> None:
         if time.monotonic() - self._pruned_at >= self._prune_every:
             self._pruned_at = time.monotonic()
@@ -347,25 +286,3 @@ class Outcome:
     sent: list[int]
     set_aside: list[tuple[Any, str, Exception]] = field(default_factory=list)
     error: Exception | None = None
-
-
-def _maybe_permanent(error: Exception) -> bool:
-    """Worth isolating the records one by one: a refusal that may be a record's own fault."""
-    return permanent_reason(error) is not None or isinstance(error, UnknownTopicOrPartitionError)
-
-
-def _key(row: Any) -> bytes | None:
-    return row.key.encode() if row.key is not None else None
-
-
-def _headers(row: Any) -> list[tuple[str, bytes]]:
-    return [(k, v.encode()) for k, v in row.headers]
-
-
-async def _deliver(producer: AIOKafkaProducer, batch: Any, tp: tuple[str, int]) -> Exception | None:
-    """Send one record batch and wait for the broker's answer (acks=all); the error, if it refused it."""
-    try:
-        await (await producer.send_batch(batch, tp[0], partition=tp[1]))
-    except Exception as exc:
-        return exc
-    return None
