@@ -23,8 +23,15 @@ from dvc_contracts.events import (
 )
 from dvc_notify.adapters.orm import messaging
 from dvc_notify.config import Settings
-from dvc_notify.entrypoints import citizen_http, keys_http, send_http, templates_http
-from dvc_notify.entrypoints.http import router
+from dvc_notify.entrypoints import (
+    citizen_http,
+    http,
+    keys_http,
+    optouts_http,
+    providers_http,
+    send_http,
+    templates_http,
+)
 from dvc_notify.entrypoints.sender import run_sender
 from dvc_notify.entrypoints.wiring import build_notify
 from dvc_notify.service import handlers
@@ -70,7 +77,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Cổng DVC — notify",
         description="Tin nhắn SMS tới người dân ở mỗi bước xử lý hồ sơ.",
-        routers=[router, templates_http.router, send_http.router, keys_http.router, citizen_http.router],
+        routers=[
+            http.router,
+            optouts_http.router,
+            providers_http.router,
+            templates_http.router,
+            send_http.router,
+            keys_http.router,
+            citizen_http.router,
+        ],
         background=[sender],
     )
     app.state.notify = notify
