@@ -61,15 +61,16 @@ def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWor
         ) -> list[Rejection]:
             return await status_sync.on_agency_status_reported(events, uow, catalog_ready, system)
 
-        # the inbox name: an event id is one agency system's own (another system cannot pre-empt it)
-        handler.__name__ = "on_agency_status_reported" + (f".{system.id}" if system else "")
         return handler
 
+    # The inbox names (never change one): each agency system has its own, so an event id is that system's own
+    # (another system cannot pre-empt it).
     runtime.subscribe_batch(
         AgencyStatusReportedV1,
         status_handler(None),
         "Agency status reports that the HTTP ingest accepted, applied once and in sequence order",
         rejecter=status_sync.reject_to_agency,
+        name="on_agency_status_reported",
     )
     for system in agencies.SYSTEMS:
         runtime.subscribe_batch(
@@ -79,6 +80,7 @@ def create_runtime(settings: Settings | None = None) -> Runtime[DossierUnitOfWor
             "and provinces it covers; applied once and in sequence order",
             rejecter=status_sync.reject_to_agency,
             topic=system.reported_topic,
+            name=f"on_agency_status_reported.{system.id}",
         )
         runtime.publishes(
             system.rejected_topic, AgencyStatusRejectedV1, f"{system.name}: its refused reports"

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dvc_notify.adapters.orm import api_keys, api_notifications, messages
-from dvc_notify.adapters.repository import _insert
+from dvc_notify.adapters.sql import dialect_insert
 
 
 class ApiKeyRepository:
@@ -66,7 +66,7 @@ class ApiNotificationRepository:
         """Insert unless the (service, key type, reference) is taken. A concurrent insert of the same reference
         waits for the first transaction and then inserts nothing. True if inserted."""
         result: Any = await self.session.execute(
-            _insert(self.session, api_notifications)
+            dialect_insert(self.session, api_notifications)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["service", "key_type", "reference"])
         )

@@ -1,250 +1,22 @@
 """Every query notify makes. PostgreSQL in production and tests; SQLite for `make run` (no SKIP LOCKED there,
-and a single writer anyway)."""
+and a single writer anyway). The messages' queries are in ``message_repository``; the opt-out list, the daily
+usage and the receipts' are here."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date
 from typing import Any, ClassVar
 
-from sqlalchemy import String, and_, any_, bindparam, cast, delete, false, func, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dvc_notify.adapters.orm import daily_usage, messages, opt_outs, receipts, sandbox_inbox
+from dvc_notify.adapters.message_repository import MessageRepository
+from dvc_notify.adapters.orm import daily_usage, opt_outs, receipts
+from dvc_notify.adapters.sql import among, dialect_insert
 from dvckit.db import dialect_name
 
-
-def _insert(session: AsyncSession, table: Any) -> Any:
-    return (postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert)(table)
-
-
-def _among(session: AsyncSession, column: Any, values: Sequence[str]) -> Any:
-    """``column IN values``; on PostgreSQL ``= ANY(:array)``: one parameter however many values (a batch
-    of a thousand ids is planned and bound as fast as one)."""
-    if dialect_name(session) == "postgresql":
-        return column == any_(cast(list(values), postgresql.ARRAY(String)))
-    return column.in_(values)
-
-
-_PENDING_SERVICES_PG = text(
-    """
-    WITH RECURSIVE s(svc) AS (
-        (SELECT sending_service FROM sms_messages WHERE next_attempt_at IS NOT NULL
-         ORDER BY sending_service LIMIT 1)
-        UNION ALL
-        SELECT (SELECT m.sending_service FROM sms_messages m
-                WHERE m.next_attempt_at IS NOT NULL AND m.sending_service > s.svc
-                ORDER BY m.sending_service LIMIT 1)
-        FROM s WHERE s.svc IS NOT NULL
-    )
-    SELECT svc FROM s WHERE svc IS NOT NULL
-    """
-)
-
-
-class MessageRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def add_once(self, values: dict[str, Any]) -> bool:
-        """Insert unless this (trigger event, template) already has a message. True if inserted."""
-        result: Any = await self.session.execute(
-            _insert(self.session, messages)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["trigger_event_id", "template"])
-        )
-        return bool(result.rowcount)
-
-    async def add_many(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert in one statement, skipping (trigger event, template) pairs that already have a message.
-        Returns the ids inserted. Every row must have the same keys."""
-        if not rows:
-            return set()
-        # executemany with RETURNING: compiled once (cached), sent as multi-row VALUES batches.
-        stmt = (
-            _insert(self.session, messages)
-            .on_conflict_do_nothing(index_elements=["trigger_event_id", "template"])
-            .returning(messages.c.id)
-        )
-        return set((await self.session.execute(stmt, list(rows))).scalars().all())
-
-    async def get(self, message_id: str) -> Any:
-        return (await self.session.execute(select(messages).where(messages.c.id == message_id))).first()
-
-    async def get_by_provider_ref(self, provider: str, provider_ref: str) -> Any:
-        q = select(messages).where(messages.c.provider == provider, messages.c.provider_ref == provider_ref)
-        return (await self.session.execute(q.limit(1))).first()
-
-    # --- the sender ---------------------------------------------------------------------------------
-
-    async def pending_services(self) -> list[str]:
-        """Sending services with messages waiting (due or not yet). On PostgreSQL a loose index scan of
-        ``ix_sms_messages_due``: one index probe per service, however many messages wait."""
-        if dialect_name(self.session) == "postgresql":
-            return list((await self.session.execute(_PENDING_SERVICES_PG)).scalars().all())
-        q = select(messages.c.sending_service).where(messages.c.next_attempt_at.is_not(None)).distinct()
-        return list((await self.session.execute(q)).scalars().all())
-
-    async def claim_due(self, sending_service: str, now: datetime, limit: int) -> list[Any]:
-        """Due messages of one sending service, oldest first, locked (SKIP LOCKED: senders never collide)."""
-        q = (
-            select(messages)
-            .where(messages.c.sending_service == sending_service, messages.c.next_attempt_at <= now)
-            .order_by(messages.c.next_attempt_at)
-            .limit(limit)
-        )
-        if dialect_name(self.session) == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        return list((await self.session.execute(q)).all())
-
-    async def claim_stale_sending(self, older_than: datetime, limit: int) -> list[Any]:
-        q = (
-            select(messages)
-            .where(messages.c.status == "sending", messages.c.claimed_at < older_than)
-            .order_by(messages.c.claimed_at)
-            .limit(limit)
-        )
-        if dialect_name(self.session) == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        return list((await self.session.execute(q)).all())
-
-    async def hold(self, ids: Sequence[str], until: datetime, now: datetime) -> None:
-        if ids:
-            await self.session.execute(
-                update(messages)
-                .where(_among(self.session, messages.c.id, ids))
-                .values(next_attempt_at=until, updated_at=now)
-            )
-
-    async def mark_sending(self, ids: Sequence[str], provider: str, now: datetime) -> None:
-        """Claimed for a remote provider: the call happens after this commits."""
-        if ids:
-            await self.session.execute(
-                update(messages)
-                .where(_among(self.session, messages.c.id, ids))
-                .values(
-                    status="sending",
-                    provider=provider,
-                    claimed_at=now,
-                    attempts=messages.c.attempts + 1,
-                    next_attempt_at=None,
-                    pinned_provider=None,
-                    updated_at=now,
-                )
-            )
-
-    async def mark_sent_many(self, ids: Sequence[str], provider: str, now: datetime) -> None:
-        """Sent in this transaction by a provider whose reference is our message id (sandbox, Kafka
-        channel): one UPDATE for the whole batch."""
-        if ids:
-            await self.session.execute(
-                update(messages)
-                .where(_among(self.session, messages.c.id, ids))
-                .values(
-                    status="sent",
-                    provider=provider,
-                    provider_ref=messages.c.id,
-                    attempts=messages.c.attempts + 1,
-                    sent_at=now,
-                    next_attempt_at=None,
-                    claimed_at=None,
-                    pinned_provider=None,
-                    updated_at=now,
-                )
-            )
-
-    async def finish_many(self, rows: Sequence[dict[str, Any]], now: datetime) -> None:
-        """Final outcome decided before any send (opted out, over the daily limit).
-
-        rows: {"_id", "_status", "_reason"}."""
-        if rows:
-            await self.session.execute(
-                update(messages)
-                .where(messages.c.id == bindparam("_id"))
-                .values(
-                    status=bindparam("_status"),
-                    failure_reason=bindparam("_reason"),
-                    failed_at=now,
-                    next_attempt_at=None,
-                    claimed_at=None,
-                    updated_at=now,
-                ),
-                list(rows),
-            )
-
-    async def record_claimed(self, message_id: str, claim: datetime, values: dict[str, Any]) -> bool:
-        """Record a remote send's outcome, only if this claim still holds the row (status sending,
-        same claim time): a receipt may have moved it on already, or a recovery re-queued it."""
-        result: Any = await self.session.execute(
-            update(messages)
-            .where(
-                messages.c.id == message_id,
-                messages.c.status == "sending",
-                messages.c.claimed_at == claim,
-            )
-            .values(**values)
-        )
-        return bool(result.rowcount)
-
-    async def set_provider_ref_if_missing(self, message_id: str, provider_ref: str) -> None:
-        await self.session.execute(
-            update(messages)
-            .where(messages.c.id == message_id, messages.c.provider_ref.is_(None))
-            .values(provider_ref=provider_ref)
-        )
-
-    async def transition(self, message_id: str, expected_status: str, **values: Any) -> bool:
-        """Optimistic update: only if the status is still ``expected_status``."""
-        result: Any = await self.session.execute(
-            update(messages)
-            .where(messages.c.id == message_id, messages.c.status == expected_status)
-            .values(**values)
-        )
-        return bool(result.rowcount)
-
-    # --- operators ----------------------------------------------------------------------------------
-
-    async def search(
-        self,
-        *,
-        dossier_code: str | None,
-        status: str | None,
-        limit: int,
-        offset: int = 0,
-        province: str | None = None,
-        after: tuple[datetime, str] | None = None,
-    ) -> list[Any]:
-        """Newest first. ``province``: only that province's messages (a province's operator); None: all of them.
-        ``after``: only those after that (created_at, id) in this order (the key of a page: an index seek)."""
-        q = select(messages)
-        if after is not None:
-            created, message_id = after
-            q = q.where(
-                or_(
-                    messages.c.created_at < created,
-                    and_(messages.c.created_at == created, messages.c.id > message_id),
-                )
-            )
-        if province is not None:
-            q = q.where(messages.c.province_code == province)
-        if dossier_code:
-            q = q.where(messages.c.dossier_code == dossier_code)
-        if status:
-            q = q.where(messages.c.status == status)
-        q = q.order_by(messages.c.created_at.desc(), messages.c.id).limit(limit).offset(offset)
-        return list((await self.session.execute(q)).all())
-
-    # --- the sandbox provider's "handset" -----------------------------------------------------------
-
-    async def sandbox_deliver(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(sandbox_inbox.insert(), list(rows))
-
-    async def sandbox_received(self, limit: int, offset: int = 0) -> list[Any]:
-        q = select(sandbox_inbox).order_by(sandbox_inbox.c.received_at.desc(), sandbox_inbox.c.provider_ref)
-        q = q.limit(limit).offset(offset)
-        return list((await self.session.execute(q)).all())
+__all__ = ["DailyUsageRepository", "MessageRepository", "OptOutRepository", "ReceiptRepository"]
 
 
 class OptOutRepository:
@@ -255,13 +27,15 @@ class OptOutRepository:
         wanted = list(set(phones))
         if not wanted:
             return set()
-        q = select(opt_outs.c.phone).where(_among(self.session, opt_outs.c.phone, wanted))
+        q = select(opt_outs.c.phone).where(among(self.session, opt_outs.c.phone, wanted))
         return set((await self.session.execute(q)).scalars().all())
 
     async def add(self, values: dict[str, Any]) -> bool:
         """Add (or keep) an opt-out. True if it is new."""
         result: Any = await self.session.execute(
-            _insert(self.session, opt_outs).values(**values).on_conflict_do_nothing(index_elements=["phone"])
+            dialect_insert(self.session, opt_outs)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["phone"])
         )
         return bool(result.rowcount)
 
@@ -299,7 +73,7 @@ class DailyUsageRepository:
             return 0
         if (sending_service, day) not in DailyUsageRepository._known:
             await self.session.execute(
-                _insert(self.session, daily_usage)
+                dialect_insert(self.session, daily_usage)
                 .values(sending_service=sending_service, day=day, used=0)
                 .on_conflict_do_nothing(index_elements=["sending_service", "day"])
             )

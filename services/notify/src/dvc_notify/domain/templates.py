@@ -20,171 +20,55 @@ status ``"forwarded"``) selects a Vietnamese wording, which may itself use place
 
 ``Template.strip_diacritics`` is the per-template không dấu policy (cheaper: GSM-7, 160/153
 characters per segment instead of 70/67); :func:`render` may override it per call.
+
+The registered templates (``TEMPLATES``) and :func:`render` are here; what a template is, with the errors, in
+``template_model``; how a value is shown, in ``personalisation``.
 """
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Final, Literal
+from typing import Final
 
-from dvc_contracts.clock import VN_TZ, vn_date
-from dvc_notify.domain.encoding import SmsEstimate, estimate
+from dvc_notify.domain.encoding import estimate
+from dvc_notify.domain.personalisation import (
+    MAX_AMOUNT,
+    VND_SUFFIX,
+    format_date,
+    format_local_datetime,
+    format_vnd,
+    show,
+)
+from dvc_notify.domain.template_model import (
+    FORMATTER,
+    FieldKind,
+    InvalidPersonalisation,
+    MissingPersonalisation,
+    RenderedSms,
+    Template,
+    TemplateError,
+    UnknownTemplate,
+    placeholder_names,
+)
 
-VND_SUFFIX: Final = "đ"
-MAX_AMOUNT: Final = 10**15  # đồng: more than any fee or fine, and an amount that can still be shown
-
-FieldKind = Literal["text", "money", "date", "datetime"]
-
-_FORMATTER: Final = string.Formatter()
-
-
-class TemplateError(ValueError):
-    """Base class for template and personalisation errors."""
-
-
-class UnknownTemplate(TemplateError, LookupError):
-    def __init__(self, template_id: str) -> None:
-        self.template_id = template_id
-        super().__init__(f"unknown SMS template {template_id!r}")
-
-
-class MissingPersonalisation(TemplateError):
-    """Placeholders without a value; ``names`` is sorted and has no duplicates."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.names = sorted(set(names))
-        super().__init__(f"missing personalisation: {', '.join(self.names)}")
-
-
-class InvalidPersonalisation(TemplateError):
-    """A value that cannot be shown for its placeholder (bad amount, naive datetime, unknown choice)."""
-
-    def __init__(self, name: str, reason: str) -> None:
-        self.name = name
-        self.reason = reason
-        super().__init__(f"invalid personalisation {name!r}: {reason}")
-
-
-def _placeholders(body: str) -> list[str]:
-    names: list[str] = []
-    for _literal, name, spec, conversion in _FORMATTER.parse(body):
-        if name is None:
-            continue
-        if not name.isidentifier() or spec or conversion:
-            raise TemplateError(f"placeholder {{{name}}} must be a plain name without format spec")
-        names.append(name)
-    return names
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """An SMS template. ``kinds`` and ``choices`` are keyed by placeholder name (see module doc)."""
-
-    id: str
-    body: str
-    strip_diacritics: bool = False
-    kinds: Mapping[str, FieldKind] = field(default_factory=dict)
-    choices: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    description: str = ""
-
-    def __post_init__(self) -> None:
-        names = set(_placeholders(self.body))
-        for wording in (w for options in self.choices.values() for w in options.values()):
-            names.update(_placeholders(wording))
-        unknown = (set(self.kinds) | set(self.choices)) - names
-        if unknown:
-            raise TemplateError(f"template {self.id!r}: kinds/choices for unused {sorted(unknown)}")
-
-    @property
-    def placeholders(self) -> tuple[str, ...]:
-        """Placeholders of the body, in order of first appearance (choice wordings excluded)."""
-        return tuple(dict.fromkeys(_placeholders(self.body)))
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedSms:
-    template_id: str
-    text: str  # exactly what is sent (== estimate.text)
-    estimate: SmsEstimate
-
-
-# --- formatting helpers -----------------------------------------------------------------------
-
-
-def format_vnd(amount: int) -> str:
-    """``1250000`` → ``"1.250.000 đ"`` (dot thousands separator, đồng has no minor unit)."""
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise TypeError("amount must be an int number of đồng")
-    sign = "-" if amount < 0 else ""
-    return f"{sign}{abs(amount):,}".replace(",", ".") + f" {VND_SUFFIX}"
-
-
-def format_local_datetime(dt: datetime) -> str:
-    """An aware datetime in Vietnam time as ``dd/mm/yyyy HH:MM``; naive datetimes are refused."""
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError("datetime must be timezone-aware")
-    return dt.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
-
-
-def format_date(d: date) -> str:
-    """A date as ``dd/mm/yyyy``. An aware datetime gives its Vietnam-local date; naive ones are refused."""
-    if isinstance(d, datetime):
-        if d.tzinfo is None or d.utcoffset() is None:
-            raise ValueError("datetime must be timezone-aware")
-        d = vn_date(d)
-    return d.strftime("%d/%m/%Y")
-
-
-def _as_money(name: str, value: object) -> str:
-    if isinstance(value, bool):
-        raise InvalidPersonalisation(name, "amount must be an integer number of đồng")
-    if isinstance(value, int):
-        if abs(value) > MAX_AMOUNT:
-            raise InvalidPersonalisation(name, "amount out of range")
-        return format_vnd(value)
-    if isinstance(value, (Decimal, float, str)):
-        try:
-            number = Decimal(value.strip() if isinstance(value, str) else value)
-        except (InvalidOperation, ValueError):
-            raise InvalidPersonalisation(name, "amount must be an integer number of đồng") from None
-        if number.is_finite() and abs(number) > MAX_AMOUNT:  # "1e5000" would be a 5001-digit int
-            raise InvalidPersonalisation(name, "amount out of range")
-        if number.is_finite() and number == number.to_integral_value():
-            return format_vnd(int(number))
-    raise InvalidPersonalisation(name, "amount must be an integer number of đồng")
-
-
-def _as_datetime(name: str, value: object, kind: FieldKind) -> str:
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            # "YYYY-MM-DD" is a calendar date; anything longer must be a full timestamp.
-            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
-        except ValueError:
-            raise InvalidPersonalisation(name, f"not an ISO 8601 {kind}") from None
-    try:
-        if isinstance(value, datetime):
-            return format_local_datetime(value) if kind != "date" else format_date(value)
-        if isinstance(value, date):
-            return format_date(value)
-    except ValueError as exc:
-        raise InvalidPersonalisation(name, str(exc)) from None
-    raise InvalidPersonalisation(name, f"expected a {kind}")
-
-
-def _show(name: str, value: object, kind: FieldKind) -> str:
-    if kind == "money":
-        return _as_money(name, value)
-    if kind in ("date", "datetime") or isinstance(value, date):
-        return _as_datetime(name, value, "datetime" if kind == "text" else kind)
-    return str(value)
-
-
-# --- rendering --------------------------------------------------------------------------------
+__all__ = [
+    "DOSSIER_STATUS_WORDING",
+    "MAX_AMOUNT",
+    "TEMPLATES",
+    "TRACKING",
+    "VND_SUFFIX",
+    "FieldKind",
+    "InvalidPersonalisation",
+    "MissingPersonalisation",
+    "RenderedSms",
+    "Template",
+    "TemplateError",
+    "UnknownTemplate",
+    "format_date",
+    "format_local_datetime",
+    "format_vnd",
+    "render",
+]
 
 
 def render(
@@ -227,16 +111,16 @@ def render(
         body = "".join(
             literal.replace("{", "{{").replace("}", "}}")
             + ("" if name is None else expansions.get(name, "{" + name + "}"))
-            for literal, name, _spec, _conv in _FORMATTER.parse(body)
+            for literal, name, _spec, _conv in FORMATTER.parse(body)
         )
 
     # 2. Every remaining placeholder needs a value.
-    names = [n for n in dict.fromkeys(_placeholders(body)) if n not in template.choices]
+    names = [n for n in dict.fromkeys(placeholder_names(body)) if n not in template.choices]
     missing.extend(n for n in names if not present(n))
     if missing:
         raise MissingPersonalisation(missing)
 
-    values = {n: _show(n, personalisation[n], template.kinds.get(n, "text")) for n in names}
+    values = {n: show(n, personalisation[n], template.kinds.get(n, "text")) for n in names}
     text = body.format_map(values)
     policy = template.strip_diacritics if strip_diacritics is None else strip_diacritics
     est = estimate(text, strip_diacritics=policy)

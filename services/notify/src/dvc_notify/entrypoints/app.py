@@ -23,8 +23,15 @@ from dvc_contracts.events import (
 )
 from dvc_notify.adapters.orm import messaging
 from dvc_notify.config import Settings
-from dvc_notify.entrypoints import citizen_http, keys_http, send_http, templates_http
-from dvc_notify.entrypoints.http import router
+from dvc_notify.entrypoints import (
+    citizen_http,
+    http,
+    keys_http,
+    optouts_http,
+    providers_http,
+    send_http,
+    templates_http,
+)
 from dvc_notify.entrypoints.sender import run_sender
 from dvc_notify.entrypoints.wiring import build_notify
 from dvc_notify.service import handlers
@@ -33,24 +40,26 @@ from dvckit.app import create_service_app
 from dvckit.messaging.typed import EventsHandler
 from dvckit.runtime import Runtime, build_runtime
 
-SUBSCRIPTIONS: tuple[tuple[type[EventPayload], EventsHandler[Any]], ...] = (
-    (DossierSubmittedV1, handlers.on_dossier_submitted),
-    (DossierStatusChangedV1, handlers.on_dossier_status_changed),
-    (DossierForwardedV1, handlers.on_dossier_forwarded),
-    (FeePaidV1, handlers.on_fee_paid),
-    (FeeRefundedV1, handlers.on_fee_refunded),
-    (FineSettledV1, handlers.on_fine_settled),
-    (FeedbackAnsweredV1, handlers.on_feedback_answered),
-    (SmsRequestedV1, handlers.on_sms_requested),
-    (SmsReceiptsV1, handlers.on_sms_receipts),
+# Each route's inbox name ("notify:<name>"): never change one. The inbox deduplicates per name, so under a new
+# name an event handled before and delivered again after an upgrade would give a second SMS.
+SUBSCRIPTIONS: tuple[tuple[type[EventPayload], EventsHandler[Any], str], ...] = (
+    (DossierSubmittedV1, handlers.on_dossier_submitted, "on_dossier_submitted"),
+    (DossierStatusChangedV1, handlers.on_dossier_status_changed, "on_dossier_status_changed"),
+    (DossierForwardedV1, handlers.on_dossier_forwarded, "on_dossier_forwarded"),
+    (FeePaidV1, handlers.on_fee_paid, "on_fee_paid"),
+    (FeeRefundedV1, handlers.on_fee_refunded, "on_fee_refunded"),
+    (FineSettledV1, handlers.on_fine_settled, "on_fine_settled"),
+    (FeedbackAnsweredV1, handlers.on_feedback_answered, "on_feedback_answered"),
+    (SmsRequestedV1, handlers.on_sms_requested, "on_sms_requested"),
+    (SmsReceiptsV1, handlers.on_sms_receipts, "on_sms_receipts"),
 )
 
 
 def create_runtime(settings: Settings | None = None) -> Runtime[NotifyUnitOfWork]:
     settings = settings or Settings()
     runtime = build_runtime(settings, messaging, NotifyUnitOfWork)
-    for event, handler in SUBSCRIPTIONS:  # one consumer for all of them (the kit's finalize)
-        runtime.subscribe_batch(event, handler)
+    for event, handler, name in SUBSCRIPTIONS:  # one consumer for all of them (the kit's finalize)
+        runtime.subscribe_batch(event, handler, name=name)
     runtime.publishes(topics.SMS_SENT, SmsSentV1)
     runtime.publishes(topics.SMS_DELIVERED, SmsDeliveredV1)
     runtime.publishes(topics.SMS_FAILED, SmsFailedV1)
@@ -70,7 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Cổng DVC — notify",
         description="Tin nhắn SMS tới người dân ở mỗi bước xử lý hồ sơ.",
-        routers=[router, templates_http.router, send_http.router, keys_http.router, citizen_http.router],
+        routers=[
+            http.router,
+            optouts_http.router,
+            providers_http.router,
+            templates_http.router,
+            send_http.router,
+            keys_http.router,
+            citizen_http.router,
+        ],
         background=[sender],
     )
     app.state.notify = notify

@@ -35,8 +35,9 @@ from dvckit.messaging.typed import Event, EventsHandler, Rejection
 P = TypeVar("P", bound=EventPayload)
 
 
-def batch_handler(mapping: Callable[[Event[P]], list[SmsRequest]], name: str) -> EventsHandler[P]:
-    """A typed batch handler (the kit rejected bad payloads already): map every event, then one bulk step."""
+def batch_handler(mapping: Callable[[Event[P]], list[SmsRequest]]) -> EventsHandler[P]:
+    """A typed batch handler (the kit rejected bad payloads already): map every event, then one bulk step. Its
+    inbox name is the subscription's (``entrypoints/app.py``, ``SUBSCRIPTIONS``)."""
 
     async def handle(batch: list[Event[P]], uow: NotifyUnitOfWork) -> list[Rejection]:
         requests: list[SmsRequest] = []
@@ -44,19 +45,18 @@ def batch_handler(mapping: Callable[[Event[P]], list[SmsRequest]], name: str) ->
             requests += mapping(event)
         return await create_messages(uow, requests)
 
-    handle.__name__ = name  # the inbox consumer name: "notify:<name>"
     handle.__doc__ = mapping.__doc__
     return handle
 
 
-on_dossier_submitted = batch_handler(map_dossier_submitted, "on_dossier_submitted")
-on_dossier_status_changed = batch_handler(map_dossier_status_changed, "on_dossier_status_changed")
-on_dossier_forwarded = batch_handler(map_dossier_forwarded, "on_dossier_forwarded")
-on_fee_paid = batch_handler(map_fee_paid, "on_fee_paid")
-on_fee_refunded = batch_handler(map_fee_refunded, "on_fee_refunded")
-on_fine_settled = batch_handler(map_fine_settled, "on_fine_settled")
-on_feedback_answered = batch_handler(map_feedback_answered, "on_feedback_answered")
-on_sms_requested = batch_handler(map_sms_requested, "on_sms_requested")
+on_dossier_submitted = batch_handler(map_dossier_submitted)
+on_dossier_status_changed = batch_handler(map_dossier_status_changed)
+on_dossier_forwarded = batch_handler(map_dossier_forwarded)
+on_fee_paid = batch_handler(map_fee_paid)
+on_fee_refunded = batch_handler(map_fee_refunded)
+on_fine_settled = batch_handler(map_fine_settled)
+on_feedback_answered = batch_handler(map_feedback_answered)
+on_sms_requested = batch_handler(map_sms_requested)
 
 
 async def on_sms_receipts(batch: list[Event[SmsReceiptsV1]], uow: NotifyUnitOfWork) -> list[Rejection]:
