@@ -23,7 +23,7 @@ from dvc_contracts.events import (
 from dvc_payment.adapters.orm import messaging
 from dvc_payment.adapters.sandbox import build_sandbox_router
 from dvc_payment.config import Settings
-from dvc_payment.entrypoints import callbacks, fines, http, jobs
+from dvc_payment.entrypoints import callbacks, fines, http, jobs, paying
 from dvc_payment.entrypoints import refunds as refund_routes
 from dvc_payment.entrypoints import webhooks as webhook_routes
 from dvc_payment.entrypoints.context import PaymentContext
@@ -68,7 +68,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     arrivals = IntentArrivals(max_waiters=settings.checkout_max_waiters)
     runtime = create_runtime(settings, arrivals)
     ctx = PaymentContext.build(settings, runtime, arrivals)
-    routers = [http.router, refund_routes.router, webhook_routes.router, callbacks.router, fines.router]
+    routers = [
+        http.router,
+        paying.router,
+        refund_routes.router,
+        webhook_routes.router,
+        callbacks.router,
+        fines.router,
+    ]
     background = [
         ctx.run_http_lifetime,
         jobs.expiry_job(ctx),

@@ -1,13 +1,8 @@
 from __future__ import annotations
 
-from dvc_payment.adapters.repository import (
-    AttemptRepository,
-    CallbackLog,
-    FineRepository,
-    PaymentRepository,
-    RateLimitRepository,
-    RefundRepository,
-)
+from dvc_payment.adapters.fine_repository import FineRepository
+from dvc_payment.adapters.guard_repository import CallbackLog, RateLimitRepository
+from dvc_payment.adapters.repository import AttemptRepository, PaymentRepository, RefundRepository
 from dvc_payment.adapters.webhook_repository import WebhookRepository
 from dvckit.uow import UnitOfWork
 
