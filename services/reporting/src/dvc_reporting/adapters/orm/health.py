@@ -1,4 +1,4 @@
-"""Pipeline health rows: the agency systems' rejections of status events and the dead-letter topic's records."""
+"""Pipeline health rows: the agency systems' rejections of status events and the dead-letter records."""
 
 from __future__ import annotations
 
