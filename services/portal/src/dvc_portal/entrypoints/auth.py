@@ -28,19 +28,25 @@ from dvc_contracts import clock, phone
 from dvc_portal.adapters import orm
 from dvc_portal.adapters.sessions import SESSION_COOKIE
 from dvc_portal.entrypoints.context import Portal, portal
+from dvc_portal.entrypoints.oidc import (
+    CALLBACK_PATH,
+    LOGIN_COOKIE,
+    LOGIN_STALE,
+    problem_page,
+    redirect_uri,
+    site,
+    to_provider,
+)
 from dvc_portal.entrypoints.pages import check_form, citizen, render, safe_next, secure_cookies
 from dvckit.accounts import Method, pseudonymous_id, record_sign_in
 from dvckit.auth.jwt import TokenError, issue_token, load_or_create_dev_keys
 from dvckit.logging import get_logger
-from dvckit.oidc_client import OidcError, new_secret
-from dvckit.oidc_login import AuthorizationRefused, begin_sign_in, complete_sign_in, take_sign_in
+from dvckit.oidc_client import OidcError
+from dvckit.oidc_login import AuthorizationRefused, complete_sign_in, take_sign_in
 
 router = APIRouter(include_in_schema=False)
 log = get_logger("dvc_portal.auth")
 
-CALLBACK_PATH = "/dang-nhap/oidc/callback"  # the redirect URI's path, registered at the provider
-LOGIN_COOKIE = "dvc_portal_oidc"  # binds a sign-in under way to the browser that started it
-LOGIN_MINUTES = 10  # dvckit.oidc_login.LOGIN_MINUTES: the cookie lasts as long as the sign-in it names
 DEV_DEFAULTS = {"name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678"}
 
 
@@ -63,15 +69,6 @@ def _check(values: dict[str, str]) -> dict[str, str]:
     if not phone.is_valid(values["phone"]):
         errors["phone"] = "Số điện thoại phải là số di động Việt Nam, ví dụ 0912345678."
     return errors
-
-
-def _site(request: Request) -> str:
-    """This site's base URL for the provider's redirects: PORTAL_PUBLIC_URL, else the request's."""
-    return portal(request).settings.public_url or str(request.base_url).rstrip("/")
-
-
-def _redirect_uri(request: Request) -> str:
-    return _site(request) + CALLBACK_PATH
 
 
 def _session_cookie(request: Request, response: Response, session_id: str) -> None:
@@ -106,15 +103,6 @@ async def _note_sign_in(
         await uow.commit()
 
 
-async def _problem_page(request: Request, status: int, problem: str, next_path: str = "/") -> Response:
-    return await render(
-        request,
-        "signin.html",
-        {"values": {}, "errors": {}, "problem": problem, "next": next_path, "title": "Đăng nhập"},
-        status,
-    )
-
-
 @router.get("/dang-nhap")
 async def sign_in_page(request: Request) -> Response:
     p = portal(request)
@@ -128,7 +116,7 @@ async def sign_in_page(request: Request) -> Response:
     if me:
         return RedirectResponse(next_path, status_code=303)
     if p.oidc is not None:
-        return await _to_provider(request, p, next_path)
+        return await to_provider(request, p, next_path)
     return await render(
         request,
         "signin.html",
@@ -203,56 +191,12 @@ async def sign_in(request: Request) -> Response:
     return response
 
 
-# --- the OpenID Provider ----------------------------------------------------------------------------------
-
-
-async def _to_provider(request: Request, p: Portal, next_path: str) -> Response:
-    """Start a sign-in: state, nonce and PKCE verifier kept server-side, the browser sent to the provider."""
-    assert p.oidc is not None
-    if len(next_path) > 2000:  # the column's size; no page of ours has such a path
-        next_path = "/"
-    browser = request.cookies.get(LOGIN_COOKIE) or ""
-    if not 20 <= len(browser) <= 64:
-        browser = new_secret()
-    try:
-        url = await begin_sign_in(
-            p.oidc,
-            p.sessions.logins,
-            browser=browser,
-            redirect_uri=_redirect_uri(request),
-            next_path=next_path,
-            now=clock.now(),
-            ui_locales="vi",
-        )
-    except OidcError as exc:
-        log.warning("portal.oidc_unavailable", error=str(exc)[:300])
-        return await _problem_page(request, 503, PROVIDER_DOWN, next_path)
-    response = RedirectResponse(url, status_code=303)
-    response.headers["cache-control"] = "no-store"
-    response.set_cookie(
-        LOGIN_COOKIE,
-        browser,
-        max_age=LOGIN_MINUTES * 60,
-        httponly=True,
-        samesite="lax",  # the provider's redirect back is a top-level GET: Lax sends it
-        secure=secure_cookies(request),
-        path="/dang-nhap",
-    )
-    return response
-
-
-PROVIDER_DOWN = "Hệ thống định danh đang tạm thời gián đoạn, vui lòng thử lại sau ít phút."
-LOGIN_STALE = (
-    "Phiên đăng nhập không hợp lệ hoặc đã quá thời gian (10 phút). Vui lòng bấm “Đăng nhập” để thử lại."
-)
-
-
 @router.get(CALLBACK_PATH)
 async def sign_in_callback(request: Request) -> Response:
     """The provider's redirect back: ?code=…&state=… (or ?error=…&state=…)."""
     p = portal(request)
     if p.oidc is None:
-        return await _problem_page(request, 404, "Không có đăng nhập qua hệ thống định danh ở đây.")
+        return await problem_page(request, 404, "Không có đăng nhập qua hệ thống định danh ở đây.")
     q = request.query_params
     now = clock.now()
     browser = request.cookies.get(LOGIN_COOKIE)
@@ -260,9 +204,9 @@ async def sign_in_callback(request: Request) -> Response:
         pending = await take_sign_in(p.oidc, p.sessions.logins, browser=browser, query=q, now=now)
     except OidcError as exc:
         log.warning("portal.oidc_state_refused", has_state=bool(q.get("state")), code=exc.code)
-        return await _problem_page(request, 400, LOGIN_STALE)
+        return await problem_page(request, 400, LOGIN_STALE)
     try:
-        tokens = await complete_sign_in(p.oidc, pending, q, redirect_uri=_redirect_uri(request))
+        tokens = await complete_sign_in(p.oidc, pending, q, redirect_uri=redirect_uri(request))
     except OidcError as exc:
         if isinstance(exc, AuthorizationRefused) or exc.code == "no_code":
             log.info("portal.oidc_error", error=exc.code[:100])
@@ -271,9 +215,9 @@ async def sign_in_callback(request: Request) -> Response:
                 if exc.code == "access_denied"
                 else "Hệ thống định danh chưa xác nhận được việc đăng nhập. Vui lòng thử lại."
             )
-            return await _problem_page(request, 400, message, pending.next_path)
+            return await problem_page(request, 400, message, pending.next_path)
         log.warning("portal.oidc_exchange_refused", error=str(exc)[:300], code=exc.code)
-        return await _problem_page(
+        return await problem_page(
             request,
             502,
             "Hệ thống định danh chưa xác nhận được việc đăng nhập. Vui lòng bấm “Đăng nhập” để thử lại.",
@@ -282,7 +226,7 @@ async def sign_in_callback(request: Request) -> Response:
     who = tokens.principal
     if who.role != "citizen":
         log.info("portal.oidc_not_a_citizen", role=who.role)
-        return await _problem_page(
+        return await problem_page(
             request,
             403,
             "Tài khoản này không phải tài khoản công dân. Cán bộ dùng trang quản trị của cơ quan mình.",
@@ -317,7 +261,7 @@ async def sign_out(request: Request) -> Response:
     if p.oidc is not None and me is not None and me.id_token:
         # end the provider's session too: the next sign-in asks for the password again (a provider that
         # cannot be reached: the session here is ended all the same)
-        target = await p.oidc.end_session_url(me.id_token, _site(request) + target) or target
+        target = await p.oidc.end_session_url(me.id_token, site(request) + target) or target
     response = RedirectResponse(target, status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=secure_cookies(request)

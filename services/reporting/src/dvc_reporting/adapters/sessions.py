@@ -36,8 +36,8 @@ SESSION_HOURS = 8
 REFRESH_CLAIM_SECONDS = 30  # one replica renews a session at a time; a claim older than this has failed
 
 # The OIDC columns and table (migration 7e3c9a41d2b8), declared beside the code that reads them, onto the
-# table of adapters/orm.py (``extend_existing``: the same Table object, so orm.metadata knows them too) —
-# unless orm.py declares them itself (then these are its objects).
+# table of adapters/orm/dashboard_state.py (``extend_existing``: the same Table object, so orm.metadata knows
+# them too) — unless the orm declares them itself (then these are its objects).
 if "refresh_token" in _declared.c:
     t = _declared
 else:
