@@ -1,4 +1,4 @@
-"""A stand-in for notify's citizen opt-out API (``/citizen/opt-out``): the number is the bearer token's ``phone``,
+"""A stand-in for notify's citizen API (``/citizen/opt-out``, ``/citizen/sms``): the number is the bearer token's ``phone``,
 verified with the test key set as notify does, answered masked; errors in the services' problem format."""
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from dvckit.problems import install_problem_handlers
 class SmsOptOuts:
     verifier: TokenVerifier
     stopped: dict[str, dict[str, Any]] = field(default_factory=dict)  # E.164 -> row
+    sent: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # phone (E.164), dossier_code, text, status, created_at
     calls: list[str] = field(default_factory=list)
 
     def number(self, request: Request) -> str:
@@ -51,6 +54,14 @@ def notify_app(store: SmsOptOuts) -> FastAPI:
     async def mine(request: Request) -> dict[str, Any]:
         store.calls.append("get")
         return store.state(store.number(request))
+
+    @app.get("/citizen/sms")
+    async def sms(request: Request, dossier_code: str) -> dict[str, Any]:
+        e164 = store.number(request)
+        store.calls.append(f"sms:{dossier_code}")
+        mine = [m for m in store.sent if m["phone"] == e164 and m["dossier_code"] == dossier_code]
+        items = sorted(mine, key=lambda m: m["created_at"], reverse=True)
+        return {"phone": mask(e164), "items": [{k: v for k, v in m.items() if k != "phone"} for m in items]}
 
     @app.put("/citizen/opt-out")
     async def stop(request: Request, body: dict[str, Any] = Body(default_factory=dict)) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""A citizen's own SMS opt-out (``/v1/citizen/opt-out``, what the portal's "Tin nhắn SMS" page calls) on the real
-PostgreSQL, the app in-process: the number is the token's, stopping puts it on the list every message is checked
-against (a live send to it ends ``opted_out``), restarting takes it off, and nobody reaches another's number."""
+"""A citizen's own SMS opt-out (``/v1/citizen/opt-out``, what the portal's "Tin nhắn SMS" page calls) and the
+SMS about a dossier sent to their number (``/v1/citizen/sms``, the portal's dossier page) on the real PostgreSQL,
+the app in-process: the number is the token's, stopping puts it on the list every message is checked against (a
+live send to it ends ``opted_out``), restarting takes it off, and nobody reaches another's number or messages."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from dvc_notify.adapters.orm import opt_outs
+from dvc_notify.adapters.orm import messages, opt_outs
 from dvc_notify.config import Settings
 from dvc_notify.domain.limits import Limit, RateLimiter
 from dvc_notify.entrypoints.app import create_app
@@ -116,3 +118,48 @@ async def test_only_my_own_number_and_only_a_citizen(
     assert (await http.get("/v1/citizen/opt-out")).status_code == 401
     too_long = await http.put("/v1/citizen/opt-out", json={"reason": "x" * 501}, headers=an)
     assert too_long.status_code == 422
+
+
+def sms_row(n: int, dossier: str, phone: str, status: str = "delivered") -> dict[str, Any]:
+    at = datetime(2026, 12, 4, 16, 58, tzinfo=UTC) + timedelta(minutes=n)  # around midnight in Hà Nội
+    return {
+        "id": f"m-{n}", "trigger_event_id": f"e-{n}", "template": "dossier-status-changed", "dossier_code": dossier,
+        "province_code": "01", "phone": phone, "phone_masked": "x", "text": f"Ho so {dossier}: buoc {n}",
+        "encoding": "GSM-7", "segments": 1, "status": status, "created_at": at, "updated_at": at,
+        "sent_at": at, "delivered_at": at if status == "delivered" else None,
+    }  # fmt: skip
+
+
+async def test_my_sms_about_a_dossier_are_those_sent_to_my_own_number(
+    http: httpx.AsyncClient, app_on_pg: Any, make_token: Callable[..., str]
+) -> None:
+    rows = [sms_row(1, "01-261205-AAA111", "+84912345678"), sms_row(3, "01-261205-AAA111", "+84912345678", "sent"),
+            sms_row(2, "01-261205-AAA111", "+84987654321"), sms_row(4, "01-261205-BBB222", "+84912345678")]  # fmt: skip
+    async with app_on_pg.state.runtime.engine.begin() as conn:
+        await conn.execute(messages.insert(), rows)
+    an = bearer(make_token("citizen", sub="citizen-an", phone=AN))
+    mine = await http.get("/v1/citizen/sms", params={"dossier_code": "01-261205-AAA111"}, headers=an)
+    assert mine.status_code == 200, mine.text
+    body = mine.json()
+    assert body["phone"] == "+8491*****78"
+    assert [(i["text"], i["status"]) for i in body["items"]] == [
+        ("Ho so 01-261205-AAA111: buoc 3", "sent"),  # newest first; the other number's step 2 is not here
+        ("Ho so 01-261205-AAA111: buoc 1", "delivered"),
+    ]
+    assert set(body["items"][0]) == {"template", "text", "status", "created_at", "sent_at", "delivered_at"}
+
+    binh = bearer(make_token("citizen", sub="citizen-binh", phone="0987654321"))
+    hers = await http.get("/v1/citizen/sms", params={"dossier_code": "01-261205-AAA111"}, headers=binh)
+    assert [i["text"] for i in hers.json()["items"]] == ["Ho so 01-261205-AAA111: buoc 2"]
+    for bad in ("", "x" * 65, "01 261205", "../sms"):
+        r = await http.get("/v1/citizen/sms", params={"dossier_code": bad}, headers=an)
+        assert r.status_code == 422, bad
+    assert (await http.get("/v1/citizen/sms", headers=an)).status_code == 422  # a dossier is required
+    operator = bearer(make_token("operator"))
+    assert (
+        await http.get("/v1/citizen/sms", params={"dossier_code": "A"}, headers=operator)
+    ).status_code == 403
+    assert (await http.get("/v1/citizen/sms", params={"dossier_code": "A"})).status_code == 401
+    no_phone = bearer(make_token("citizen", sub="citizen-x"))
+    r = await http.get("/v1/citizen/sms", params={"dossier_code": "A"}, headers=no_phone)
+    assert r.status_code == 422 and r.json()["code"] == "no_phone"

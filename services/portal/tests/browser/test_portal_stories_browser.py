@@ -7,7 +7,7 @@ agency token on feedback's API. Each story is its own citizen (their own 12-digi
 
 - licence: "đổi bằng lái" searched, the level-4 licence renewal filed with four documents, the shared-data
   checks passed (the citizen's own health check, no unpaid fine), the fee paid with MoMo in the payment sandbox,
-  each step shown on the dossier page, the result; the SMS notify made of it listed.
+  each step shown on the dossier page, the result; the SMS notify sent about it listed on that page.
 - vehicle: a car's first registration: the registration fee assessed from the declared value (12 % in Hà Nội),
   paid with VNPAY, the dossier forwarded to the traffic police, who register it and report the plate.
 - fine: a traffic fine looked up with the three facts of the record and paid through PayGov.
@@ -80,7 +80,7 @@ run = asyncio.to_thread  # Selenium blocks: each stretch of the walk runs in a t
 
 @pytest.fixture
 def operator(make_token: Callable[..., str]) -> str:
-    """A national operator: reads what notify sent (the citizen has no API for it, see the report)."""
+    """A national operator: reads every SMS notify sent (a citizen's list holds their own number's only)."""
     return make_token("operator", sub="op-portal-walks")
 
 
@@ -295,9 +295,25 @@ async def test_licence_renewal_filed_with_documents_paid_and_followed_step_by_st
     assert [s for s, _ in await run(completed)] == ["done"] * 4
     assert result in body_text(browser) and saga_state(browser) == "Hoàn thành"
 
-    # what notify sent the citizen about it (the portal cannot show it: notify has no API for citizens). No SMS
-    # says the fee was paid: dossier's payment-requested carries no phone, so payment's fee-paid has none either.
+    # what notify sent the citizen about it, listed on the dossier page (notify's /citizen/sms: the SMS to the
+    # account's own number), each as the operators' list has it. No SMS says the fee was paid: dossier's
+    # payment-requested carries no phone, so payment's fee-paid has none either.
+    def sms_listed() -> str:
+        listed = reload_until(
+            browser,
+            lambda d: (
+                (t := d.find_element(By.ID, "dossier-sms").text)
+                and "đã được tiếp nhận" in t
+                and result in t
+                and t
+            ),
+        )
+        walk.shot("06-sms", at="sms-title")
+        return str(listed)
+
+    listed = await run(sms_listed)
     texts = await wait_sms(stack, operator, "đã được tiếp nhận", result, dossier_code=code)
+    assert all(t in listed for t in texts), (texts, listed)
     walk.save(sms=texts)
     walk.assert_accessible()
 

@@ -359,3 +359,40 @@ async def test_feedback_submit_and_follow(portal: Portal) -> None:
     assert "Đã chuyển cơ quan có thẩm quyền" in detail and "Sở GTVT" in detail
     listing = await portal.client.get("/phan-anh")
     assert 'data-id="PA-261205-0001"' in listing.text
+
+
+async def test_the_dossier_page_lists_the_sms_sent_to_the_accounts_number_and_survives_notify_down(
+    portal: Portal,
+) -> None:
+    await portal.sign_in()  # the account's number: 0912345678
+    csrf = await portal.csrf("/thu-tuc/HT-XN-HON-NHAN/nop-ho-so")
+    r = await portal.client.post(
+        "/thu-tuc/HT-XN-HON-NHAN/nop-ho-so",
+        data={"csrf": csrf, "applicant_name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678",
+              "date_of_birth": "12/5/1990", "address": "12 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+              "marital_status": "Chưa đăng ký kết hôn", "purpose": "Để kết hôn", "province_code": "01"},
+    )  # fmt: skip
+    code = r.headers["location"].split("/")[2].split("?")[0]
+    page = text_of((await portal.client.get(f"/ho-so/{code}")).text)
+    assert "Chưa có tin nhắn nào về hồ sơ này tới số +8491*****78 của tài khoản." in page
+    portal.sms.sent += [
+        {"phone": "+84912345678", "dossier_code": code, "text": f"Ho so {code} da duoc tiep nhan",
+         "status": "delivered", "created_at": "2026-12-04T17:05:00+00:00"},  # 00:05 on the 5th in Hà Nội
+        {"phone": "+84912345678", "dossier_code": code, "text": f"Ho so {code} dang xu ly",
+         "status": "temporary-failure", "created_at": "2026-12-05T02:00:00+00:00"},
+        {"phone": "+84987654321", "dossier_code": code, "text": "another number's message",
+         "status": "sent", "created_at": "2026-12-05T03:00:00+00:00"},
+    ]  # fmt: skip
+    html = (await portal.client.get(f"/ho-so/{code}")).text
+    listed = text_of(
+        html[html.index('id="dossier-sms"') : html.index("</ol>", html.index('id="dossier-sms"'))]
+    )
+    assert listed.index("dang xu ly") < listed.index("da duoc tiep nhan"), "newest first"
+    assert "09:00 05/12/2026 · Chưa gửi được, sẽ gửi lại" in listed
+    assert "00:05 05/12/2026 · Đã đến máy" in listed
+    assert "another number" not in html and f"sms:{code}" in portal.sms.calls
+
+    portal.down["notify"] = True
+    down = await portal.client.get(f"/ho-so/{code}")
+    assert down.status_code == 200 and code in down.text, "the dossier still shows"
+    assert "Chưa xem được tin nhắn SMS lúc này" in text_of(down.text)

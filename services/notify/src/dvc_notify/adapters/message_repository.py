@@ -201,9 +201,11 @@ class MessageRepository:
         offset: int = 0,
         province: str | None = None,
         after: tuple[datetime, str] | None = None,
+        phone: str | None = None,
     ) -> list[Any]:
         """Newest first. ``province``: only that province's messages (a province's operator); None: all of them.
-        ``after``: only those after that (created_at, id) in this order (the key of a page: an index seek)."""
+        ``after``: only those after that (created_at, id) in this order (the key of a page: an index seek).
+        ``phone``: only those sent to that number (E.164; a citizen's own)."""
         q = select(messages)
         if after is not None:
             created, message_id = after
@@ -217,6 +219,8 @@ class MessageRepository:
             q = q.where(messages.c.province_code == province)
         if dossier_code:
             q = q.where(messages.c.dossier_code == dossier_code)
+        if phone is not None:
+            q = q.where(messages.c.phone == phone)
         if status:
             q = q.where(messages.c.status == status)
         q = q.order_by(messages.c.created_at.desc(), messages.c.id).limit(limit).offset(offset)

@@ -1,7 +1,9 @@
-"""A citizen's own SMS opt-out (the portal's "Tin nhắn SMS" page): the number is the one in the citizen's token
-(the identity provider's ``phone`` claim), never one the caller names, so a citizen can stop or restart SMS to
-their own number only. Who: a citizen's bearer token (audience notify; the portal forwards it). Province: none (a
-number is national). Body: at most a 500-character reason (the service's body limit applies before it is read).
+"""A citizen's own SMS: the opt-out (the portal's "Tin nhắn SMS" page) and the messages about one of their
+dossiers (the portal's dossier page). The number is the one in the citizen's token (the identity provider's
+``phone`` claim), never one the caller names, so a citizen can stop or restart SMS to their own number and read
+what was sent to it, nothing else. Who: a citizen's bearer token (audience notify; the portal forwards it).
+Province: none (a number is national). Body: at most a 500-character reason (the service's body limit applies
+before it is read). The list: one dossier's messages, newest first, at most ``MY_SMS_LIMIT``.
 
 Stopping adds the number to the opt-out list every message is checked against (``service/optouts.py``: at
 creation and again before sending), source ``citizen``; restarting removes it, whoever added it."""
@@ -10,11 +12,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from dvc_contracts.phone import InvalidPhone, mask, normalise
-from dvc_notify.entrypoints.responses import MyOptOut
+from dvc_notify.entrypoints.responses import MyOptOut, MySms, MySmsItem
 from dvc_notify.service.optouts import add_opt_out, remove_opt_out
 from dvc_notify.service.uow import NotifyUnitOfWork
 from dvckit.auth.fastapi import require_role
@@ -23,6 +25,10 @@ from dvckit.auth.jwt import Principal
 router = APIRouter(tags=["opt-outs"])
 Citizen = Annotated[Principal, Depends(require_role("citizen"))]
 DEFAULT_REASON = "Người dân tự từ chối nhận tin nhắn trên Cổng Dịch vụ công"
+MY_SMS_LIMIT = 50  # a dossier's SMS: one per step, a few dozen at most
+DossierCode = Annotated[
+    str, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="the dossier's code")
+]
 
 
 class MyOptOutIn(BaseModel):
@@ -100,3 +106,23 @@ async def restart_my_sms(request: Request, who: Citizen) -> MyOptOut:
         await remove_opt_out(uow, e164, by=who.sub)
         await uow.commit()
     return _state(e164, None)
+
+
+@router.get(
+    "/citizen/sms",
+    summary="The SMS about one dossier sent to the signed-in citizen's own number (newest first, at most 50)",
+)
+async def my_sms(request: Request, who: Citizen, dossier_code: DossierCode) -> MySms:
+    e164 = _own_number(who)
+    async with _uow(request) as uow:
+        rows = await uow.messages.search(
+            dossier_code=dossier_code, status=None, limit=MY_SMS_LIMIT, phone=e164
+        )
+    items = [
+        MySmsItem(
+            template=r.template, text=r.text, status=r.status, created_at=r.created_at,
+            sent_at=r.sent_at, delivered_at=r.delivered_at,
+        )
+        for r in rows
+    ]  # fmt: skip
+    return MySms(phone=mask(e164), items=items)

@@ -132,3 +132,21 @@ class MyOptOut(Out):
     opted_out: bool
     since: datetime | None = Field(description="when it was stopped; None: it receives SMS")
     source: str | None = Field(description="who stopped it: citizen | operator | …; None: it receives SMS")
+
+
+class MySmsItem(Out):
+    """One SMS sent to the citizen's own number: what it said and where it is."""
+
+    template: str
+    text: str
+    status: str = Field(description="created | sending | sent | delivered | temporary-failure | …-failure")
+    created_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+
+
+class MySms(Out):
+    """The SMS about one dossier sent to the signed-in citizen's own number, newest first."""
+
+    phone: str = Field(description="the token's number, masked")
+    items: list[MySmsItem]

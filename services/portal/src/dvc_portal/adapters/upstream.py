@@ -246,6 +246,12 @@ class Services:
         result: dict[str, Any] = await self._call("notify", "PUT", "/citizen/opt-out", token=token, json=body)
         return result
 
+    async def dossier_sms(self, token: str, code: str) -> dict[str, Any]:
+        """The SMS about one dossier sent to the citizen's own number (notify's ``/citizen/sms``)."""
+        params = {"dossier_code": code}
+        result: dict[str, Any] = await self._call("notify", "GET", "/citizen/sms", token=token, params=params)
+        return result
+
     async def restart_sms(self, token: str) -> dict[str, Any]:
         result: dict[str, Any] = await self._call("notify", "DELETE", "/citizen/opt-out", token=token)
         return result

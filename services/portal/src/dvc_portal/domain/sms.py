@@ -1,5 +1,6 @@
-"""The citizen's SMS page in words: whether their number receives the portal's SMS, what stopping means, the
-reason they may give. Pure: the notify service decides and keeps the list (its ``/citizen/opt-out``)."""
+"""The citizen's SMS in words: whether their number receives the portal's SMS, what stopping means, the reason
+they may give (the SMS page), and the messages a dossier's page lists. Pure: the notify service decides, keeps
+the list and the messages (its ``/citizen/opt-out`` and ``/citizen/sms``)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,44 @@ def clean_reason(text: str | None) -> tuple[str | None, str | None]:
     if len(reason) > MAX_REASON:
         return reason, f"Lý do tối đa {fmt.number(MAX_REASON)} ký tự (bạn đã nhập {fmt.number(len(reason))})."
     return reason or None, None
+
+
+# notify's message statuses (dvc_notify.domain.status) as a citizen reads them
+SMS_STATES = {
+    "created": "Đang chờ gửi",
+    "sending": "Đang gửi",
+    "sent": "Đã gửi",
+    "delivered": "Đã đến máy",
+    "temporary-failure": "Chưa gửi được, sẽ gửi lại",
+    "permanent-failure": "Không gửi được",
+    "technical-failure": "Không gửi được",
+}
+SMS_UNAVAILABLE = "Chưa xem được tin nhắn SMS lúc này. Vui lòng tải lại trang sau ít phút."
+
+
+@dataclass(frozen=True)
+class SentSms:
+    at: str  # HH:MM dd/mm/yyyy, Hà Nội time
+    at_iso: str
+    text: str
+    state: str
+
+
+@dataclass(frozen=True)
+class DossierSms:
+    phone: str  # the account's number, masked: the list holds what was sent to it
+    messages: list[SentSms]
+
+
+def dossier_sms(answer: dict[str, Any]) -> DossierSms:
+    """notify's answer (``phone``, ``items``: newest first) as the dossier page lists it."""
+    messages = [
+        SentSms(
+            at=fmt.moment(m.get("created_at")),
+            at_iso=fmt.iso_moment(m.get("created_at")),
+            text=str(m.get("text") or ""),
+            state=SMS_STATES.get(str(m.get("status")), "Đang xử lý"),
+        )
+        for m in answer.get("items") or []
+    ]
+    return DossierSms(phone=str(answer.get("phone") or ""), messages=messages)

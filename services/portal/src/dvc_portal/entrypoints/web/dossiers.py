@@ -1,17 +1,19 @@
 """My dossiers, a dossier, paying its fee (dossier `GET /dossiers?mine`, `GET /dossiers/{code}`, payment
-`GET /payments/{id}/link`), and tracking a dossier by its code without signing in (dossier `GET /track/{code}`)."""
+`GET /payments/{id}/link`, the SMS about it from notify `GET /citizen/sms`), and tracking a dossier by its code without signing in (dossier `GET /track/{code}`)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dvc_contracts import units
-from dvc_portal.adapters.upstream import ServiceError
+from dvc_portal.adapters.upstream import ServiceError, ServiceUnavailable
 from dvc_portal.domain import format as fmt
 from dvc_portal.domain.dossiers import CODE_PATTERN, history, saga_view
+from dvc_portal.domain.sms import SMS_UNAVAILABLE, DossierSms, dossier_sms
 from dvc_portal.domain.vocabulary import spec
 from dvc_portal.entrypoints.auth import sign_in_url
 from dvc_portal.entrypoints.context import portal
@@ -50,7 +52,9 @@ async def dossier_page(request: Request, code: str) -> Response:
         raise
     if d is None:
         raise not_found(f"Không tìm thấy hồ sơ {code} trong các hồ sơ của bạn.")
-    attached = await portal(request).services.dossier_documents(me.token, code)
+    attached, (sms, sms_problem) = await asyncio.gather(
+        portal(request).services.dossier_documents(me.token, code), _sms(request, me.token, code)
+    )
     q = request.query_params
     return await render(
         request,
@@ -60,6 +64,8 @@ async def dossier_page(request: Request, code: str) -> Response:
             "saga": saga_view(d.get("saga")),
             "history": history(d.get("history") or []),
             "documents": attached,
+            "sms": sms,
+            "sms_problem": sms_problem,
             "fields": [(spec(k).label, _shown(k, v)) for k, v in (d.get("fields") or {}).items()],
             "province": units.name(d.get("province_code")),
             "just_submitted": q.get("da-nop") == "1",
@@ -67,6 +73,16 @@ async def dossier_page(request: Request, code: str) -> Response:
             "title": f"Hồ sơ {code}",
         },
     )
+
+
+async def _sms(request: Request, token: str, code: str) -> tuple[DossierSms | None, str | None]:
+    """The SMS list, or why there is none: the page still shows the dossier when notify is away."""
+    try:
+        return dossier_sms(await portal(request).services.dossier_sms(token, code)), None
+    except ServiceError as exc:
+        return None, exc.message if exc.status == 422 else SMS_UNAVAILABLE  # 422: no number on the account
+    except ServiceUnavailable:
+        return None, SMS_UNAVAILABLE
 
 
 def _shown(name: str, value: Any) -> str:
