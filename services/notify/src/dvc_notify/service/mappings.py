@@ -97,9 +97,11 @@ def map_dossier_forwarded(event: Event[DossierForwardedV1]) -> list[SmsRequest]:
 
 
 def map_fee_paid(event: Event[FeePaidV1]) -> list[SmsRequest]:
-    """A dossier fee was paid. A fine's payment is told by fine-settled (one SMS, not two)."""
+    """A dossier fee was paid. A fine's payment is told by fine-settled (one SMS, not two); money the payment
+    service refunds on its own (``refund_reason``: paid after the window, …) pays for nothing, and fee-refunded
+    tells the citizen it is coming back (one SMS, not "paid" then "refunded")."""
     d = event.data
-    if d.purpose == "fine" or not d.dossier_code:
+    if d.purpose == "fine" or not d.dossier_code or d.refund_reason:
         return []
     return _portal(
         event,
