@@ -78,6 +78,7 @@ docs: sync
 # the fault storm of issue 14 (tests/faults/storm): FAULTS_SIZE=small (default) or full, FAULTS_* sizes
 faults: sync
 	bash scripts/ensure-services.sh
+	if [ -n "$$FAULTS_SCREENSHOTS" ]; then bash services/reporting/tests/browser/ensure-chromium.sh; fi
 	$(BIN)/python -m tests.faults.storm
 
 bench: sync
