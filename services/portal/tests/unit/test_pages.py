@@ -13,6 +13,11 @@ from dvc_portal.adapters.sessions import SESSION_COOKIE
 from ..conftest import Portal, csrf_of
 
 PDF = b"%PDF-1.7\n" + b"\x00" * 300 + b"\n%%EOF\n"
+MARRIAGE_FORM = {
+    "applicant_name": "Nguyễn Văn An", "citizen_id": "0010 9901 2345", "phone": "+84 912 345 678",
+    "date_of_birth": "12/5/1990", "address": "12 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+    "marital_status": "Chưa đăng ký kết hôn", "purpose": "Để kết hôn", "province_code": "01",
+}  # fmt: skip
 CAR_DOCUMENTS = {"doc-TK-LPTB": ("to-khai-lptb.pdf", PDF), "doc-CCCD": ("cccd.pdf", PDF)}
 
 
@@ -140,10 +145,8 @@ async def test_submit_then_my_dossiers_then_the_dossier_page(portal: Portal) -> 
     csrf = await portal.csrf("/thu-tuc/HT-XN-HON-NHAN/nop-ho-so")
     r = await portal.client.post(
         "/thu-tuc/HT-XN-HON-NHAN/nop-ho-so",
-        data={"csrf": csrf, "applicant_name": "Nguyễn Văn An", "citizen_id": "0010 9901 2345", "phone": "+84 912 345 678",
-              "date_of_birth": "12/5/1990", "address": "12 Tràng Tiền, Hoàn Kiếm, Hà Nội",
-              "marital_status": "Chưa đăng ký kết hôn", "purpose": "Để kết hôn", "province_code": "01"},
-    )  # fmt: skip
+        data={"csrf": csrf} | MARRIAGE_FORM,
+    )
     assert r.status_code == 303, r.text
     (body,) = portal.dossiers.bodies
     assert body == {
@@ -368,10 +371,8 @@ async def test_the_dossier_page_lists_the_sms_sent_to_the_accounts_number_and_su
     csrf = await portal.csrf("/thu-tuc/HT-XN-HON-NHAN/nop-ho-so")
     r = await portal.client.post(
         "/thu-tuc/HT-XN-HON-NHAN/nop-ho-so",
-        data={"csrf": csrf, "applicant_name": "Nguyễn Văn An", "citizen_id": "001099012345", "phone": "0912345678",
-              "date_of_birth": "12/5/1990", "address": "12 Tràng Tiền, Hoàn Kiếm, Hà Nội",
-              "marital_status": "Chưa đăng ký kết hôn", "purpose": "Để kết hôn", "province_code": "01"},
-    )  # fmt: skip
+        data={"csrf": csrf} | MARRIAGE_FORM | {"citizen_id": "001099012345", "phone": "0912345678"},
+    )
     code = r.headers["location"].split("/")[2].split("?")[0]
     page = text_of((await portal.client.get(f"/ho-so/{code}")).text)
     assert "Chưa có tin nhắn nào về hồ sơ này tới số +8491*****78 của tài khoản." in page
