@@ -29,10 +29,8 @@ def _scenarios() -> dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]]
 
 SCENARIOS = _scenarios()
 # run only when named (`make faults` = `python -m bench faults`): not part of a plain `make bench`.
-# portal-pages (`make bench SCENARIOS=portal-pages`): on demand until its first full run (its helpers are tested,
-# its orchestration was written while a fault storm held the machine; see bench/portal_pages.py)
 # typed-before-after: needs the repository's history (a worktree of an older revision)
-ON_DEMAND = {"faults", "portal-pages", "typed-before-after"}
+ON_DEMAND = {"faults", "typed-before-after"}
 
 
 def main() -> None:
