@@ -18,6 +18,7 @@ from dvc_notify.adapters.orm import messages, opt_outs
 from dvc_notify.config import Settings
 from dvc_notify.domain.limits import Limit, RateLimiter
 from dvc_notify.entrypoints.app import create_app
+from dvc_notify.entrypoints.citizen_http import MY_SMS_LIMIT
 from dvckit.auth.jwt import DevKeys, TokenVerifier
 from dvckit.testing import PostgresServer, migrated_database
 
@@ -163,3 +164,19 @@ async def test_my_sms_about_a_dossier_are_those_sent_to_my_own_number(
     no_phone = bearer(make_token("citizen", sub="citizen-x"))
     r = await http.get("/v1/citizen/sms", params={"dossier_code": "A"}, headers=no_phone)
     assert r.status_code == 422 and r.json()["code"] == "no_phone"
+
+
+async def test_my_sms_list_stops_at_the_newest_fifty(
+    http: httpx.AsyncClient, app_on_pg: Any, make_token: Callable[..., str]
+) -> None:
+    rows = [sms_row(n, "01-261205-CCC333", "+84912345678") for n in range(1, MY_SMS_LIMIT + 4)]
+    async with app_on_pg.state.runtime.engine.begin() as conn:
+        await conn.execute(messages.insert(), rows)
+    an = bearer(make_token("citizen", sub="citizen-an", phone=AN))
+    r = await http.get("/v1/citizen/sms", params={"dossier_code": "01-261205-CCC333"}, headers=an)
+    texts = [i["text"] for i in r.json()["items"]]
+    assert MY_SMS_LIMIT == 50
+    assert len(texts) == 50
+    # the newest first, the 3 oldest left out
+    assert texts[0] == f"Ho so 01-261205-CCC333: buoc {MY_SMS_LIMIT + 3}"
+    assert texts[-1] == "Ho so 01-261205-CCC333: buoc 4"

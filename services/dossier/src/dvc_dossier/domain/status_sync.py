@@ -14,23 +14,26 @@ report stale.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from dvc_contracts.calendar import add_working_days, working_days_between
 from dvc_contracts.clock import vn_date
+from dvc_contracts.codes import DOSSIER_CODE_MAX, DOSSIER_CODE_RULE, is_dossier_code
 from dvc_contracts.events import AgencyStatusReportedV1
 
 FINISHED = frozenset({"completed", "returned", "rejected", "withdrawn"})
 SEQUENCE_WINDOW = 1000  # a report may be at most this far above the dossier's current sequence
 # The longest value stored for each free-text or code field of a report (the columns' widths and sane sizes):
 # a longer one is refused with a clear reason instead of failing the whole batch in the database.
-# A dossier code as agencies' one-stop systems write it (e.g. 000.00.01.H26-240506-0007, 01-261204-7KQ2MX):
-# nothing a spreadsheet would run as a formula, no spaces, no markup, once it reaches exports and pages.
-DOSSIER_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-MAX_LENGTHS = {"dossier_code": 64, "province_code": 8, "citizen_phone": 32, "result": 500, "note": 2000}
+MAX_LENGTHS = {
+    "dossier_code": DOSSIER_CODE_MAX,
+    "province_code": 8,
+    "citizen_phone": 32,
+    "result": 500,
+    "note": 2000,
+}
 
 
 @dataclass(frozen=True)
@@ -86,11 +89,8 @@ def _too_long(report: AgencyStatusReportedV1) -> Refusal | None:
         value = getattr(report, name)
         if value is not None and len(value) > limit:
             return Refusal("invalid_payload", f"{name}: at most {limit} characters (got {len(value)})")
-    if not DOSSIER_CODE.match(report.dossier_code):
-        return Refusal(
-            "invalid_payload",
-            "dossier_code: letters A-Z a-z, digits, '.', '_' and '-' only, starting with a letter or digit",
-        )
+    if not is_dossier_code(report.dossier_code):
+        return Refusal("invalid_payload", f"dossier_code: {DOSSIER_CODE_RULE}")
     return None
 
 

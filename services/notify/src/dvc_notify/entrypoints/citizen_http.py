@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from dvc_contracts.codes import DOSSIER_CODE, DOSSIER_CODE_MAX
 from dvc_contracts.phone import InvalidPhone, mask, normalise
 from dvc_notify.entrypoints.responses import MyOptOut, MySms, MySmsItem
 from dvc_notify.service.optouts import add_opt_out, remove_opt_out
@@ -27,7 +28,7 @@ Citizen = Annotated[Principal, Depends(require_role("citizen"))]
 DEFAULT_REASON = "Người dân tự từ chối nhận tin nhắn trên Cổng Dịch vụ công"
 MY_SMS_LIMIT = 50  # a dossier's SMS: one per step, a few dozen at most
 DossierCode = Annotated[
-    str, Query(max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="the dossier's code")
+    str, Query(max_length=DOSSIER_CODE_MAX, pattern=DOSSIER_CODE.pattern, description="the dossier's code")
 ]
 
 

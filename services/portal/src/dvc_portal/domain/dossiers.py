@@ -3,7 +3,6 @@ and the compensation when one was taken), the history newest first."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +16,6 @@ from dvc_portal.domain.vocabulary import (
     Step,
     StepState,
 )
-
-# What dossier codes look like (the dossier service's own and agencies' codes): letters, digits, '.', '_', '-'.
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 def status_text(status: str | None) -> str:

@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 
 from dvc_contracts import units
+from dvc_contracts.codes import is_dossier_code
 from dvc_portal.domain import fees
-from dvc_portal.domain.dossiers import CODE_PATTERN
 from dvc_portal.domain.vocabulary import LEVELS, SECTORS, SERVICE_LEVELS
 from dvc_portal.entrypoints.context import portal
 from dvckit.logging import get_logger
@@ -39,7 +39,7 @@ def procedure_facts(p: dict[str, Any]) -> dict[str, Any]:
 
 async def find_procedure(request: Request, code: str) -> dict[str, Any]:
     """The procedure a page's URL names (catalog), or the 404 page."""
-    if not CODE_PATTERN.match(code):
+    if not is_dossier_code(code):
         raise not_found("Không tìm thấy thủ tục này.")
     p = await portal(request).services.procedure(code)
     if p is None:

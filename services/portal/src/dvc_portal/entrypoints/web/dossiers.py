@@ -1,5 +1,6 @@
 """My dossiers, a dossier, paying its fee (dossier `GET /dossiers?mine`, `GET /dossiers/{code}`, payment
-`GET /payments/{id}/link`, the SMS about it from notify `GET /citizen/sms`), and tracking a dossier by its code without signing in (dossier `GET /track/{code}`)."""
+`GET /payments/{id}/link`, the SMS about it from notify `GET /citizen/sms`), and tracking a dossier by its
+code without signing in (dossier `GET /track/{code}`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dvc_contracts import units
+from dvc_contracts.codes import is_dossier_code
 from dvc_portal.adapters.upstream import ServiceError, ServiceUnavailable
 from dvc_portal.domain import format as fmt
-from dvc_portal.domain.dossiers import CODE_PATTERN, history, saga_view
+from dvc_portal.domain.dossiers import history, saga_view
 from dvc_portal.domain.sms import SMS_UNAVAILABLE, DossierSms, dossier_sms
 from dvc_portal.domain.vocabulary import spec
 from dvc_portal.entrypoints.auth import sign_in_url
@@ -42,7 +44,7 @@ async def dossier_page(request: Request, code: str) -> Response:
     me = await citizen(request)
     if me is None:
         return RedirectResponse(sign_in_url(f"/ho-so/{code}"), status_code=303)
-    if not CODE_PATTERN.match(code):
+    if not is_dossier_code(code):
         raise not_found("Không tìm thấy hồ sơ này.")
     try:
         d = await portal(request).services.dossier(me.token, code)
@@ -108,7 +110,7 @@ async def pay(request: Request, code: str) -> Response:
     me = await citizen(request)
     if me is None:
         return RedirectResponse(sign_in_url(f"/ho-so/{code}"), status_code=303)
-    if not CODE_PATTERN.match(code):
+    if not is_dossier_code(code):
         raise not_found("Không tìm thấy hồ sơ này.")
     services = portal(request).services
     d = await services.dossier(me.token, code)
@@ -135,7 +137,7 @@ async def track(request: Request) -> Response:
     context: dict[str, Any] = {"code": code, "title": "Tra cứu hồ sơ"}
     if not code:
         return await render(request, "track.html", context)
-    if not CODE_PATTERN.match(code):
+    if not is_dossier_code(code):
         context["error"] = "Mã hồ sơ gồm chữ cái, chữ số và dấu gạch ngang, ví dụ 01-261205-7KQ2MX."
         return await render(request, "track.html", context, 422)
     d = await portal(request).services.track(code)

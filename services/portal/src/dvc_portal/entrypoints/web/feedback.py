@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dvc_contracts import units
+from dvc_contracts.codes import DOSSIER_CODE, is_dossier_code
 from dvc_portal.adapters.upstream import ServiceError
-from dvc_portal.domain.dossiers import CODE_PATTERN
 from dvc_portal.entrypoints.auth import form_data, sign_in_url
 from dvc_portal.entrypoints.context import portal
 from dvc_portal.entrypoints.pages import check_form, citizen, render
@@ -27,7 +27,7 @@ FEEDBACK_FIELDS = (
     "procedure_code",
     "phone",
 )
-FEEDBACK_ID = CODE_PATTERN
+FEEDBACK_ID = DOSSIER_CODE  # a feedback id has a dossier code's shape
 
 
 async def _feedback_page(
@@ -70,7 +70,7 @@ async def feedback_home(request: Request) -> Response:
     values = {
         "kind": "feedback",
         "phone": me.phone or "",
-        "dossier_code": dossier if CODE_PATTERN.match(dossier) else "",
+        "dossier_code": dossier if is_dossier_code(dossier) else "",
     }
     return await _feedback_page(request, values, {})
 
@@ -100,7 +100,7 @@ async def feedback_detail(request: Request, feedback_id: str) -> Response:
     me = await citizen(request)
     if me is None:
         return RedirectResponse(sign_in_url(f"/phan-anh/{feedback_id}"), status_code=303)
-    if not FEEDBACK_ID.match(feedback_id):
+    if not FEEDBACK_ID.fullmatch(feedback_id):
         raise not_found("Không tìm thấy phản ánh, kiến nghị này.")
     fb = await portal(request).services.feedback(me.token, feedback_id)
     if fb is None:
