@@ -70,6 +70,24 @@ def _procedures() -> list[ProcedurePublishedV1]:
     ]
 
 
+async def publish_procedures(bootstrap: str) -> list[ProcedurePublishedV1]:
+    """The bench's procedures, published as the catalog would; returns them."""
+    procs = _procedures()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for p in procs:
+            headers, value = to_binary(
+                new_event(topics.PROCEDURE_PUBLISHED, "/dvc/catalog", p, subject=p.code)
+            )
+            await producer.send_and_wait(
+                topics.PROCEDURE_PUBLISHED, value, key=p.code.encode(), headers=headers
+            )
+    finally:
+        await producer.stop()
+    return procs
+
+
 def _stream(
     n: int, run: str, procs: list[ProcedurePublishedV1]
 ) -> list[tuple[str, list[tuple[str, bytes]], bytes]]:
@@ -273,17 +291,7 @@ async def run(
         svc = instances[0]
         engine = create_async_engine(db_url)
         try:
-            procs = _procedures()
-            producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-            await producer.start()
-            for p in procs:
-                headers, value = to_binary(
-                    new_event(topics.PROCEDURE_PUBLISHED, "/dvc/catalog", p, subject=p.code)
-                )
-                await producer.send_and_wait(
-                    topics.PROCEDURE_PUBLISHED, value, key=p.code.encode(), headers=headers
-                )
-            await producer.stop()
+            procs = await publish_procedures(broker.bootstrap)
             console.print(f"generating {events} status events …")
             warm = _stream(2000, run_id + "W", procs)
             await _run_phase(broker.bootstrap, engine, warm, 5000)  # warm-up: group joined, caches hot

@@ -2,8 +2,14 @@
 per saga (dossier, payment and notify) with the services of two trees on one broker and one PostgreSQL —
 **before** (``BENCH_BEFORE_REV``, default f9fe6f0: the last commit before typed subscriptions and the unit of
 work's after_commit) and **after** (this tree). The harness is this tree's; each side's service processes
-import that side's sources (PYTHONPATH of a ``git worktree`` of the revision, removed afterwards). Sides
-alternate, ``BENCH_ROUNDS`` rounds (default 2), and the medians are compared: this machine is shared and noisy.
+import that side's sources (PYTHONPATH of a ``git worktree`` of the revision, removed afterwards).
+
+Status sync: a dossier process of each tree applies the same backlog at the same time
+(``bench/status_side_by_side.py``); the figure is the ratio of their CPU per event over one window, so the
+machine's swings cancel out (alternating runs of one tree differed by ±25 % on this shared machine). Sagas
+cannot share a broker side by side (both payment services would take every request): they alternate,
+``BENCH_ROUNDS`` rounds (default 2), each once the machine has settled after the last (``wait_quiet``),
+and the medians are compared.
 
 Sizes: BENCH_BA_EVENTS (status events per round, default 40000), BENCH_BA_SAGAS (default 150).
 On demand: ``make bench SCENARIOS=typed-before-after`` (it needs the repository's history)."""
@@ -22,8 +28,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench import saga_vehicle, status_sync
+from bench import saga_vehicle, status_side_by_side
+from bench.machine import wait_quiet
 from dvckit.devbroker import DevBroker
+from dvckit.testing import provision_postgres
 
 BEFORE = os.environ.get("BENCH_BEFORE_REV", "f9fe6f0")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
@@ -66,18 +74,22 @@ def services_from(path: str | None) -> Iterator[None]:
             os.environ["PYTHONPATH"] = old
 
 
-async def one_round(broker: DevBroker, path: str | None) -> dict[str, float]:
+async def saga_round(broker: DevBroker, path: str | None) -> float:
+    """CPU per saga of dossier + payment + notify, the services of ``path``'s tree (None: this one)."""
     with services_from(path):
-        sync = await status_sync.run(
-            broker, events=EVENTS, raw_n=0, latency_events=0, dossiers=0, instances_n=1
-        )
+        wait_quiet()
         saga = await saga_vehicle.run(broker, n=SAGAS)
     per_service = saga["cpu_ms_per_saga_total_sys"]
-    services_ms = sum(float(per_service[s].split()[0]) for s in ("dossier", "payment", "notify"))
-    return {
-        "status_sync_dossier_cpu_us_per_event": float(sync["throughput_run"]["dossier_cpu_us_per_event"]),
-        "saga_services_cpu_ms_per_saga": round(services_ms, 1),
-    }
+    return round(sum(float(per_service[s].split()[0]) for s in ("dossier", "payment", "notify")), 1)
+
+
+async def status_sync_rounds(broker: DevBroker, old: str) -> list[dict[str, float]]:
+    console.print(f"status sync: both trees side by side, {ROUNDS} rounds of {EVENTS} events")
+    pg = provision_postgres()
+    try:
+        return await status_side_by_side.run(broker, pg, {"before": old, "after": None}, ROUNDS, EVENTS)
+    finally:
+        await pg.drop_created()
 
 
 def _change(before: float, after: float) -> str:
@@ -85,13 +97,26 @@ def _change(before: float, after: float) -> str:
 
 
 async def run() -> dict[str, Any]:
-    rounds: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
+    sagas: dict[str, list[float]] = {"before": [], "after": []}
     with worktree(BEFORE) as tree, DevBroker() as broker:
         old = source_path(tree)
+        sync = await status_sync_rounds(broker, old)
         for k in range(ROUNDS):
             for side in ("before", "after") if k % 2 == 0 else ("after", "before"):
-                console.print(f"round {k + 1}/{ROUNDS}: {side}")
-                rounds[side].append(await one_round(broker, old if side == "before" else None))
+                console.print(f"sagas, round {k + 1}/{ROUNDS}: {side}")
+                sagas[side].append(await saga_round(broker, old if side == "before" else None))
+    rounds = {
+        side: [
+            {
+                "status_sync_dossier_cpu_us_per_event": sync[k][f"{side}_cpu_us_per_event"],
+                "saga_services_cpu_ms_per_saga": sagas[side][k],
+            }
+            for k in range(ROUNDS)
+        ]
+        for side in sagas
+    }
+    paired = statistics.median(r["after_cpu_us_per_event"] / r["before_cpu_us_per_event"] for r in sync)
+    console.print(f"status sync, after / before in the same window: median of {ROUNDS} rounds {paired:.3f}")
     figures = list(rounds["before"][0])
     medians = {side: {f: statistics.median(r[f] for r in rounds[side]) for f in figures} for side in rounds}
     table = Table(title=f"typed subscriptions: before ({BEFORE}) and after, {os.cpu_count()} cores")
@@ -106,5 +131,7 @@ async def run() -> dict[str, Any]:
         "rounds": rounds,
         "median": medians,
         "change": {f: _change(medians["before"][f], medians["after"][f]) for f in figures},
+        "status_sync_side_by_side": sync,
+        "status_sync_after_over_before_median": round(paired, 3),
         "sizes": {"status_events_per_round": EVENTS, "sagas_per_round": SAGAS, "rounds": ROUNDS},
     }
