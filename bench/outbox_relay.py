@@ -56,7 +56,9 @@ async def raw_consume(bootstrap: str, topic: str, n: int) -> float:
 
 
 async def _raw_rates(bootstrap: str, topic: str, n: int) -> tuple[float, float]:
-    """The raw produce then consume rates on the same broker: the reference for the scenarios."""
+    """The raw produce then consume rates on the same broker: the reference for the scenarios. The topic
+    is created first (12 partitions, as the status topic): the dev broker does not create topics on use."""
+    await ensure_topics(bootstrap, [(topic, 12)])
     produce_rate = await raw_produce(bootstrap, topic, n)
     return produce_rate, await raw_consume(bootstrap, topic, n)
 

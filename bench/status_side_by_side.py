@@ -25,7 +25,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.machine import wait_quiet
-from bench.status_sync import _applied, _cpu_seconds, _produce, _stream, publish_procedures
+from bench.status_sync import (
+    KEYS_DIR,
+    _applied,
+    _cpu_seconds,
+    _produce,
+    _stream,
+    dossier_env,
+    publish_procedures,
+)
 from dvc_contracts import topics
 from dvckit.auth.jwt import load_or_create_dev_keys
 from dvckit.devbroker import DevBroker, ensure_topics
@@ -65,14 +73,8 @@ def _paused(sides: list[Side]) -> Iterator[None]:
 
 async def _start(pg: PostgresServer, broker: DevBroker, name: str, path: str | None, run_id: str) -> Side:
     db_url = await migrated_database(pg, "dvc_dossier")
-    env = {
-        "KAFKA_BOOTSTRAP": broker.bootstrap,
-        "KAFKA_SESSION_TIMEOUT_MS": "2000",
-        "DOSSIER_DATABASE_URL": db_url,
-        "DOSSIER_CONSUMER_MAX_RECORDS": "2000",
+    env = dossier_env(broker.bootstrap, db_url) | {
         "DOSSIER_CONSUMER_GROUP": f"bench-side-{name}-{run_id}",
-        "AUTH_JWKS_FILE": str(Path(".run/bench-jwt") / "jwks.json"),
-        "DOSSIER_LOG_LEVEL": "WARNING",
         "PYTHONPATH": path or "",
     }
     service = ServiceProcess("dossier", free_port(), env, Path(f"/tmp/bench-side-{name}-{run_id}.log"))
@@ -105,7 +107,7 @@ async def run(
 ) -> list[dict[str, float]]:
     """``paths``: side name → PYTHONPATH of its tree (None: this tree). One dict of figures per round."""
     run_id = uuid.uuid4().hex[:5].upper()
-    load_or_create_dev_keys(Path(".run/bench-jwt"))
+    load_or_create_dev_keys(KEYS_DIR)
     await ensure_topics(broker.bootstrap, [(t, topics.partitions_for(t)) for t in topics.ALL_TOPICS])
     procs = await publish_procedures(broker.bootstrap)
     sides = [await _start(pg, broker, name, path, run_id) for name, path in paths.items()]

@@ -46,6 +46,7 @@ LATENCY_RATE = int(os.environ.get("BENCH_SYNC_LATENCY_RATE", "5000"))
 DOSSIERS = int(os.environ.get("BENCH_DOSSIERS", "10000000"))
 INSTANCES = int(os.environ.get("BENCH_SYNC_INSTANCES", "2"))
 STATUSES = ["received", "processing", "processing", "forwarded", "completed"]
+KEYS_DIR = Path(".run/bench-jwt")
 console = Console()
 
 
@@ -68,6 +69,18 @@ def _procedures() -> list[ProcedurePublishedV1]:
         )
         for i in range(40)
     ]
+
+
+def dossier_env(bootstrap: str, db_url: str) -> dict[str, str]:
+    """A bench dossier process's settings: big batches, quiet logs, the bench's own signing keys."""
+    return {
+        "KAFKA_BOOTSTRAP": bootstrap,
+        "KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "DOSSIER_DATABASE_URL": db_url,
+        "DOSSIER_CONSUMER_MAX_RECORDS": "2000",
+        "AUTH_JWKS_FILE": str(KEYS_DIR / "jwks.json"),
+        "DOSSIER_LOG_LEVEL": "WARNING",  # settings are read with the service prefix
+    }
 
 
 async def publish_procedures(bootstrap: str) -> list[ProcedurePublishedV1]:
@@ -258,8 +271,7 @@ async def run(
     """On ``broker`` if given (left running), else on a DevBroker of its own."""
     pg = provision_postgres()
     run_id = uuid.uuid4().hex[:5].upper()
-    keys_dir = Path(".run/bench-jwt")
-    keys = load_or_create_dev_keys(keys_dir)
+    keys = load_or_create_dev_keys(KEYS_DIR)
     latency_events = latency_rate * 20 if latency_events is None else latency_events
     given: contextlib.AbstractContextManager[DevBroker] = (
         DevBroker() if broker is None else contextlib.nullcontext(broker)
@@ -274,14 +286,7 @@ async def run(
                 "raw_aiokafka_consume_per_s": round(consume_rate),
             }
         db_url = await migrated_database(pg, "dvc_dossier")
-        env = {
-            "KAFKA_BOOTSTRAP": broker.bootstrap,
-            "KAFKA_SESSION_TIMEOUT_MS": "2000",
-            "DOSSIER_DATABASE_URL": db_url,
-            "DOSSIER_CONSUMER_MAX_RECORDS": "2000",
-            "AUTH_JWKS_FILE": str(keys_dir / "jwks.json"),
-            "DOSSIER_LOG_LEVEL": "WARNING",  # settings are read with the service prefix
-        }
+        env = dossier_env(broker.bootstrap, db_url)
         instances = [
             ServiceProcess("dossier", free_port(), env, Path(f"/tmp/bench-dossier-{run_id}-{i}.log"))
             for i in range(instances_n)
