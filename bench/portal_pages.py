@@ -9,7 +9,8 @@ loaded, page weight < 200 KB without cache.
    shared-data rows (what the dossier page shows); the rest belong to N/4 other citizens. The catalog is the seed
    catalog plus generated procedures up to 3,000 (``python -m dvc_catalog.seed --generate``).
 2. Serve. catalog, dossier, notify (a dossier page lists the SMS about it) and the portal run as processes
-   (uvicorn, PostgreSQL, a development broker), as under ``make run``; the bench signs in with the portal's development sign-in (the citizen owning the 40).
+   (uvicorn, PostgreSQL, a development broker), as under ``make run``; the bench signs in with the portal's
+   development sign-in (the citizen owning the 40).
 3. Measure, per page, BENCH_PORTAL_REPEAT sequential requests (default 300) after 20 of warm-up: the portal's
    own server time from its ``Server-Timing`` header (``app;dur``: the whole handling, waiting for the other
    services included; ``upstream;dur``: that waiting), and the client's time (request to last byte) —

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.machine import wait_quiet
@@ -32,6 +31,7 @@ from bench.status_sync import (
     _produce,
     _stream,
     dossier_env,
+    last_history_id,
     publish_procedures,
 )
 from dvc_contracts import topics
@@ -50,14 +50,6 @@ class Side:
     def pid(self) -> int:
         assert self.service.proc is not None
         return self.service.proc.pid
-
-    async def applied_since(self, since: int) -> int:
-        return await _applied(self.engine, since)
-
-
-async def _max_id(engine: AsyncEngine) -> int:
-    async with engine.connect() as conn:
-        return int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM dossier_history")))
 
 
 @contextlib.contextmanager
@@ -85,18 +77,20 @@ async def _start(pg: PostgresServer, broker: DevBroker, name: str, path: str | N
 async def _one_round(bootstrap: str, sides: list[Side], records: list[Any]) -> dict[str, float]:
     """Both sides apply ``records`` from a backlog; CPU per event of each over the same window."""
     unique = len({dict(h)["ce_id"] for _, h, _ in records})
-    since = {s.name: await _max_id(s.engine) for s in sides}
+    since = {s.name: await last_history_id(s.engine) for s in sides}
     with _paused(sides):
         await _produce(bootstrap, records, rate=10**9)
         cpu0 = {s.name: _cpu_seconds([s.pid]) for s in sides}
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         cpu = {s.name: _cpu_seconds([s.pid]) for s in sides}
-        done = {s.name: await s.applied_since(since[s.name]) for s in sides}
+        done = {s.name: await _applied(s.engine, since[s.name]) for s in sides}
         if max(done.values()) >= unique:
             break
         await asyncio.sleep(0.05)
-    while time.monotonic() < deadline and min([await s.applied_since(since[s.name]) for s in sides]) < unique:
+    while (
+        time.monotonic() < deadline and min([await _applied(s.engine, since[s.name]) for s in sides]) < unique
+    ):
         await asyncio.sleep(0.2)  # the next round starts with no backlog left on either side
     per_event = {f"{n}_cpu_us_per_event": round((cpu[n] - cpu0[n]) / max(1, done[n]) * 1e6, 1) for n in cpu}
     return per_event | {f"{n}_applied_in_window": done[n] for n in done}

@@ -179,9 +179,14 @@ async def _applied(engine: Any, since_id: int) -> int:
         )
 
 
-async def _run_phase(bootstrap: str, engine: Any, records: list[Any], rate: int) -> dict[str, Any]:
+async def last_history_id(engine: Any) -> int:
+    """The newest dossier_history row's id (0 when empty): what is applied after it is counted by ``_applied``."""
     async with engine.connect() as conn:
-        start_id = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM dossier_history")))
+        return int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM dossier_history")))
+
+
+async def _run_phase(bootstrap: str, engine: Any, records: list[Any], rate: int) -> dict[str, Any]:
+    start_id = await last_history_id(engine)
     unique = len({dict(h)["ce_id"] for _, h, _ in records})
     t0 = time.perf_counter()
     sent = await _produce(bootstrap, records, rate)
